@@ -1,0 +1,74 @@
+//! The kinds of caller the suite knows.
+
+use serde::{Deserialize, Serialize};
+use wenming_domain::{AdminLevel, RegionCode, UnitId};
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// Stable subject from the identity platform, used in audit records.
+    pub subject: String,
+    /// What kind of caller this is, with its anchor in the division tree.
+    pub role: Role,
+}
+
+/// Kinds of caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A civilisation office at a level, for a region.
+    Office {
+        /// Province, city or county.
+        level: AdminLevel,
+        /// The office's region; its level matches `level`.
+        region: RegionCode,
+    },
+    /// A user of one unit.
+    Unit {
+        /// The unit the user acts for.
+        unit: UnitId,
+    },
+    /// An e-government platform (machine client) with the actions granted to it.
+    Platform {
+        /// Platform name, e.g. "tax".
+        name: String,
+        /// Granted actions.
+        actions: Vec<PlatformAction>,
+    },
+}
+
+/// Actions an e-government platform can be granted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformAction {
+    /// Ask which titles a unit holds (the default grant).
+    VerifyTitle,
+}
+
+impl Principal {
+    /// An office principal.
+    pub fn office(subject: impl Into<String>, level: AdminLevel, region: RegionCode) -> Self {
+        Self {
+            subject: subject.into(),
+            role: Role::Office { level, region },
+        }
+    }
+
+    /// A unit-user principal.
+    pub fn unit(subject: impl Into<String>, unit: UnitId) -> Self {
+        Self {
+            subject: subject.into(),
+            role: Role::Unit { unit },
+        }
+    }
+
+    /// A platform principal with the default grant (title verification only).
+    pub fn platform(subject: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            subject: subject.into(),
+            role: Role::Platform {
+                name: name.into(),
+                actions: vec![PlatformAction::VerifyTitle],
+            },
+        }
+    }
+}

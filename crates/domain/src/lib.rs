@@ -1,0 +1,35 @@
+//! Domain types and rules of wenming that must agree in every service:
+//! administrative divisions and region containment, credit-code validation,
+//! unit kinds, title tiers, nomination batch size and deadline arithmetic.
+//!
+//! No I/O: everything here is pure and synchronous.
+#![forbid(unsafe_code)]
+
+pub mod credit_code;
+pub mod deadline;
+pub mod division;
+mod division_csv;
+pub mod ids;
+mod named_enum;
+pub mod nomination;
+mod region_code;
+pub mod title;
+pub mod unit;
+pub mod unit_kind;
+
+pub use credit_code::{CreditCode, CreditCodeError};
+pub use deadline::{
+    CHINA_TIME_ZONE, Clock, Deadline, FixedClock, SystemClock, china_time_zone, today_in_china,
+};
+pub use division::{
+    AdminLevel, Division, DivisionError, Divisions, QuotaHolder, RegionCode, RegionCodeError,
+};
+pub use ids::{AuditId, CampaignId, IdError, NominationId, TitleId, UnitId};
+pub use named_enum::UnknownName;
+pub use nomination::{BatchRule, BatchRuleError, NominationStatus};
+pub use title::{TitleTier, TitleValidity};
+pub use unit::{
+    PersonName, PersonNameError, PhoneNumber, PhoneNumberError, Reason, ReasonError, TextError,
+    UnitName, UnitNameError, UnitScale,
+};
+pub use unit_kind::UnitKind;

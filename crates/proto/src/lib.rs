@@ -1,0 +1,16 @@
+//! Generated gRPC contracts of wenming (from `proto/`, never edited by hand) and the file
+//! descriptor set that every server hands to reflection.
+#![forbid(unsafe_code)]
+#![allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
+
+/// Encoded `FileDescriptorSet` of every wenming proto and its imports.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/wenming_descriptor.bin"));
+
+/// `wenming.registry.v1`
+pub mod registry {
+    /// Version 1 of the registry contract.
+    pub mod v1 {
+        tonic::include_proto!("wenming.registry.v1");
+    }
+}

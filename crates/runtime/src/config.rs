@@ -1,0 +1,29 @@
+//! Configuration: the defaults that run, then a TOML file, then `WENMING_*` environment
+//! variables (`__` separates nesting: `WENMING_REGISTRY__DATABASE_URL`).
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format as _, Serialized, Toml};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why configuration could not be loaded; names the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(#[from] Box<figment::Error>);
+
+/// Loads `T` from its defaults, an optional file and the environment.
+pub fn load<T>(file: Option<&Path>) -> Result<T, ConfigError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    let mut figment = Figment::from(Serialized::defaults(T::default()));
+    if let Some(file) = file {
+        figment = figment.merge(Toml::file_exact(file));
+    }
+    figment
+        .merge(Env::prefixed("WENMING_").split("__"))
+        .extract()
+        .map_err(|err| ConfigError(Box::new(err)))
+}

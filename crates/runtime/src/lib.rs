@@ -1,0 +1,16 @@
+//! What every wenming service stands on: serving with health, reflection, identity and a
+//! bounded drain; configuration; the database pool and migrations; the mapping of
+//! errors to gRPC statuses with google.rpc details.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod db;
+mod identity_layer;
+pub mod paging;
+mod server;
+pub mod shutdown;
+pub mod status;
+pub mod telemetry;
+
+pub use identity_layer::{IdentityLayer, scope_of};
+pub use server::{ServeError, ServerSettings, serve};

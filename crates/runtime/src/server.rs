@@ -1,0 +1,125 @@
+//! Serving one gRPC service: health, reflection, identity, limits, a span per call and a
+//! bounded graceful drain.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tonic::service::Routes;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+use tower::ServiceBuilder;
+use wenming_authz::IdentityVerifier;
+
+use crate::IdentityLayer;
+
+/// Limits and timeouts every server applies.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Largest request or response message, in bytes.
+    pub max_message_bytes: usize,
+    /// Longest a call may run; a shorter client deadline wins.
+    pub request_timeout_secs: u64,
+    /// How long in-flight calls get to finish after SIGTERM.
+    pub drain_timeout_secs: u64,
+    /// Concurrent calls per connection.
+    pub concurrency_per_connection: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 4 * 1024 * 1024,
+            request_timeout_secs: 30,
+            drain_timeout_secs: 10,
+            concurrency_per_connection: 256,
+        }
+    }
+}
+
+/// Why a server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Transport failure.
+    #[error("gRPC server: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection descriptors could not be loaded.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Serves `routes` on `listener` until `shutdown` resolves, then drains for at most
+/// `drain_timeout_secs`. `service_names` are the fully qualified gRPC service names the
+/// health service reports (SERVING until the drain starts, then NOT_SERVING).
+pub async fn serve(
+    listener: TcpListener,
+    settings: &ServerSettings,
+    verifier: IdentityVerifier,
+    routes: Routes,
+    service_names: &[&str],
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    for name in service_names {
+        health
+            .set_service_status(*name, ServingStatus::Serving)
+            .await;
+    }
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+
+    let routes = routes
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let draining = Arc::new(Notify::new());
+    let names: Vec<String> = service_names.iter().map(|s| (*s).to_owned()).collect();
+    let signal = {
+        let draining = draining.clone();
+        async move {
+            shutdown.await;
+            health.set_service_status("", ServingStatus::NotServing).await;
+            for name in &names {
+                health
+                    .set_service_status(name, ServingStatus::NotServing)
+                    .await;
+            }
+            draining.notify_one();
+        }
+    };
+
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = Server::builder()
+        .timeout(Duration::from_secs(settings.request_timeout_secs))
+        .concurrency_limit_per_connection(settings.concurrency_per_connection)
+        .trace_fn(|request| {
+            tracing::info_span!("rpc", path = %request.uri().path())
+        })
+        .layer(ServiceBuilder::new().layer(IdentityLayer::new(verifier)))
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(incoming, signal);
+
+    let drain_timeout = Duration::from_secs(settings.drain_timeout_secs);
+    tokio::select! {
+        result = server => result?,
+        () = async {
+            draining.notified().await;
+            tokio::time::sleep(drain_timeout).await;
+        } => {
+            tracing::warn!(?drain_timeout, "drain timed out; closing remaining calls");
+        }
+    }
+    Ok(())
+}
+
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(wenming_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
