@@ -9,6 +9,7 @@ mod identity_layer;
 pub mod paging;
 mod server;
 pub mod shutdown;
+pub mod sql;
 pub mod status;
 pub mod telemetry;
 

@@ -1,1 +1,55 @@
+//! The registry service: units, reserve pool, campaigns, nominations and titles, and the
+//! title verification that e-government platforms call.
 #![forbid(unsafe_code)]
+
+mod convert;
+pub mod demo;
+mod error;
+mod service;
+pub mod store;
+mod unit_pb;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+use wenming_authz::IdentityVerifier;
+use wenming_domain::Clock;
+use wenming_proto::registry::v1::registry_service_server::{RegistryServiceServer, SERVICE_NAME};
+use wenming_runtime::db::Database;
+use wenming_runtime::{ServeError, ServerSettings};
+
+pub use error::RegistryError;
+pub use service::RegistryApi;
+pub use store::Store;
+
+/// The registry's embedded migrations (portable SQL, same files for both databases).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Fully qualified gRPC service name, as health reports it.
+pub const GRPC_SERVICE: &str = SERVICE_NAME;
+
+/// Serves the registry on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    db: Database,
+    clock: Arc<dyn Clock>,
+    verifier: IdentityVerifier,
+    settings: &ServerSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let api = RegistryApi::new(Store::new(db, clock));
+    let service = RegistryServiceServer::new(api)
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_message_bytes);
+    wenming_runtime::serve(
+        listener,
+        settings,
+        verifier,
+        Routes::new(service),
+        &[GRPC_SERVICE],
+        shutdown,
+    )
+    .await
+}

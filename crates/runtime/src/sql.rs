@@ -1,0 +1,79 @@
+//! A query with numbered `$N` placeholders for dynamic filters. sqlx's `QueryBuilder`
+//! emits `?` under `Any`, which PostgreSQL refuses; this emits `$N`, which both accept.
+
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Arguments as _, Encode, Type};
+
+/// SQL text plus its bound arguments.
+#[derive(Default)]
+pub struct Sql {
+    text: String,
+    args: AnyArguments,
+    count: usize,
+}
+
+impl std::fmt::Debug for Sql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sql").field("text", &self.text).finish_non_exhaustive()
+    }
+}
+
+impl Sql {
+    /// Starts with `text`.
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// Appends literal SQL (never user input).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: for<'q> Encode<'q, Any> + Type<Any> + Send + 'static,
+    {
+        self.count += 1;
+        self.text.push('$');
+        self.text.push_str(&self.count.to_string());
+        // Encoding into AnyArguments only fails for types Any cannot carry, which the
+        // bound above rules out.
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// The SQL text built so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// A query ready to run.
+    pub fn query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
+        sqlx::query_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+
+    /// A typed query ready to run.
+    pub fn query_as<O>(self) -> sqlx::query::QueryAs<'static, Any, O, AnyArguments>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind(1_i64).push(" AND b = ").bind("x".to_owned());
+        assert_eq!(sql.text(), "SELECT 1 WHERE a = $1 AND b = $2");
+    }
+}

@@ -1,0 +1,585 @@
+//! The gRPC surface: parse at the edge, call the store with the caller's scope, render.
+
+use std::collections::HashSet;
+
+use futures::StreamExt as _;
+use tonic::{Request, Response, Status, Streaming};
+use wenming_authz::Role;
+use wenming_domain::{
+    BatchRule, CampaignId, CreditCode, NominationId, Reason, TitleId, UnitId,
+};
+use wenming_proto::registry::v1 as pb;
+use wenming_proto::registry::v1::registry_service_server::RegistryService;
+use wenming_runtime::paging;
+use wenming_runtime::scope_of;
+use wenming_runtime::status::Violation;
+
+use crate::convert::{
+    kind_from_pb, nomination_status_from_pb, nomination_status_to_pb, optional_enum,
+    parse_date, parse_name, parse_optional_date, required_enum, tier_from_pb, tier_to_pb,
+    timestamp,
+};
+use crate::error::{RegistryError, Result};
+use crate::store::{
+    CampaignRecord, ImportOutcome, ListUnitsFilter, NewCampaign, NewTitle, NominationRecord,
+    Page, Store, TitleRecord,
+};
+use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
+
+/// The registry's gRPC service.
+#[derive(Clone, Debug)]
+pub struct RegistryApi {
+    store: Store,
+}
+
+impl RegistryApi {
+    /// The service over `store`.
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+fn unit_id(field: &str, name: &str) -> Result<String> {
+    parse_name(field, "units", name, |id| UnitId::parse(id).ok()).map(|id| id.to_string())
+}
+
+fn campaign_id(field: &str, name: &str) -> Result<String> {
+    parse_name(field, "campaigns", name, |id| CampaignId::parse(id).ok()).map(|id| id.to_string())
+}
+
+fn nomination_id(field: &str, name: &str) -> Result<String> {
+    parse_name(field, "nominations", name, |id| NominationId::parse(id).ok())
+        .map(|id| id.to_string())
+}
+
+fn title_id(field: &str, name: &str) -> Result<String> {
+    parse_name(field, "titles", name, |id| TitleId::parse(id).ok()).map(|id| id.to_string())
+}
+
+fn reason(field: &str, text: &str) -> Result<Reason> {
+    Reason::parse(text).map_err(|err| RegistryError::invalid(field, err.rule(), err.to_string()))
+}
+
+fn request_id(text: &str) -> Result<Option<&str>> {
+    let text = text.trim();
+    if text.len() > 100 {
+        return Err(RegistryError::invalid(
+            "request_id",
+            "too_long",
+            "must be at most 100 characters",
+        ));
+    }
+    Ok((!text.is_empty()).then_some(text))
+}
+
+fn etag(field: &str, text: &str) -> Result<Option<i64>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        RegistryError::invalid(field, "etag", "not an etag this service issued")
+    })
+}
+
+fn page(size: i32, token: &str) -> Result<(i64, Option<String>)> {
+    let size = paging::page_size(size).ok_or_else(|| {
+        RegistryError::invalid("page_size", "non_negative", "must not be negative")
+    })?;
+    let after = if token.is_empty() {
+        None
+    } else {
+        Some(paging::decode_token(token).ok_or_else(|| {
+            RegistryError::invalid("page_token", "page_token", "not a token from a previous page")
+        })?)
+    };
+    Ok((size, after))
+}
+
+fn next_token<T>(page: &Page<T>) -> String {
+    page.next.as_deref().map(paging::encode_token).unwrap_or_default()
+}
+
+fn campaign_to_pb(c: &CampaignRecord) -> pb::Campaign {
+    pb::Campaign {
+        name: c.name(),
+        display_name: c.display_name.clone(),
+        organising_region_code: c.organising_region.clone(),
+        document_number: c.document_number.clone(),
+        nomination_deadline: c.nomination_deadline.clone(),
+        pairing_list_deadline: c.pairing_list_deadline.clone().unwrap_or_default(),
+        batch_min: u32::try_from(c.batch_min).unwrap_or(0),
+        batch_max: u32::try_from(c.batch_max).unwrap_or(0),
+        target_tiers: c.tiers().into_iter().map(|t| tier_to_pb(t) as i32).collect(),
+        create_time: Some(timestamp(c.created_at)),
+    }
+}
+
+fn nomination_to_pb(n: &NominationRecord) -> pb::Nomination {
+    let status = |s: &str| {
+        s.parse()
+            .map_or(pb::NominationStatus::Unspecified, nomination_status_to_pb) as i32
+    };
+    pb::Nomination {
+        name: n.name(),
+        campaign: format!("campaigns/{}", n.campaign_id),
+        unit: format!("units/{}", n.unit_id),
+        unit_display_name: n.unit_display_name.clone(),
+        county_code: n.county_code.clone(),
+        status: status(&n.status),
+        history: n
+            .history
+            .iter()
+            .map(|e| pb::NominationEvent {
+                status: status(&e.status),
+                actor: e.actor.clone(),
+                reason: e.reason.clone(),
+                time: Some(timestamp(e.at)),
+            })
+            .collect(),
+        etag: n.version.to_string(),
+        submit_time: Some(timestamp(n.submitted_at)),
+    }
+}
+
+fn title_to_pb(t: &TitleRecord) -> pb::Title {
+    pb::Title {
+        name: t.name(),
+        unit: format!("units/{}", t.unit_id),
+        tier: t.title_tier().map_or(pb::TitleTier::Unspecified, tier_to_pb) as i32,
+        awarded_on: t.awarded_on.clone(),
+        valid_until: t.valid_until.clone().unwrap_or_default(),
+        document_number: t.document_number.clone(),
+        state: match t.state.as_str() {
+            "current" => pb::TitleState::Current,
+            "revoked" => pb::TitleState::Revoked,
+            "superseded" => pb::TitleState::Superseded,
+            _ => pb::TitleState::Unspecified,
+        } as i32,
+        revoked_on: t.revoked_on.clone().unwrap_or_default(),
+        revocation_reason: t.revocation_reason.clone().unwrap_or_default(),
+        awarded_by: t.awarded_by.clone(),
+        create_time: Some(timestamp(t.created_at)),
+    }
+}
+
+fn text_field(field: &str, value: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(RegistryError::invalid(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[tonic::async_trait]
+impl RegistryService for RegistryApi {
+    async fn create_unit(&self, request: Request<pb::CreateUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let unit = req.unit.unwrap_or_default();
+        let divisions = self.store.divisions();
+        let new = parse_new_unit(&unit, "unit", divisions).map_err(RegistryError::Invalid)?;
+        let record = self
+            .store
+            .create_unit(&scope, new, request_id(&req.request_id)?)
+            .await?;
+        Ok(Response::new(unit_to_pb(&record, divisions)))
+    }
+
+    async fn get_unit(&self, request: Request<pb::GetUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+        let scope = scope_of(&request)?;
+        let id = unit_id("name", &request.get_ref().name)?;
+        let record = self.store.get_unit(&scope, &id).await?;
+        Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
+    }
+
+    async fn update_unit(&self, request: Request<pb::UpdateUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let patch = req.unit.unwrap_or_default();
+        let id = unit_id("unit.name", &patch.name)?;
+        let version = etag("unit.etag", &patch.etag)?;
+        let paths = req.update_mask.map(|m| m.paths).unwrap_or_default();
+        let unit_user = matches!(scope.principal().role, Role::Unit { .. });
+        let divisions = self.store.divisions();
+        let record = self
+            .store
+            .update_unit(&scope, &id, version, |before| {
+                let mut merged = unit_to_pb(before, divisions);
+                apply_mask(&mut merged, &patch, &paths, unit_user).map_err(RegistryError::Invalid)?;
+                parse_fields(&merged, "unit", divisions).map_err(RegistryError::Invalid)
+            })
+            .await?;
+        Ok(Response::new(unit_to_pb(&record, divisions)))
+    }
+
+    async fn list_units(&self, request: Request<pb::ListUnitsRequest>) -> Result<Response<pb::ListUnitsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let divisions = self.store.divisions();
+        let region = if req.region_code.is_empty() {
+            None
+        } else {
+            Some(divisions.resolve(&req.region_code).map_err(|err| {
+                RegistryError::invalid("region_code", err.rule(), err.to_string())
+            })?)
+        };
+        let nomination = optional_enum("nomination_status", req.nomination_status, nomination_status_from_pb)?
+            .map(|status| -> Result<_> {
+                let campaign = if req.campaign.is_empty() {
+                    None
+                } else {
+                    Some(campaign_id("campaign", &req.campaign)?)
+                };
+                Ok((status.as_str().to_owned(), campaign))
+            })
+            .transpose()?;
+        let title = match optional_enum("title_tier", req.title_tier, tier_from_pb)? {
+            Some(tier) => {
+                let day = parse_optional_date("title_valid_on", &req.title_valid_on)?
+                    .unwrap_or_else(|| self.store.clock().today_in_china());
+                Some((tier, day))
+            }
+            None => None,
+        };
+        let filter = ListUnitsFilter {
+            region,
+            kind: optional_enum("kind", req.kind, kind_from_pb)?,
+            in_pool: match pb::ReservePoolFilter::try_from(req.reserve_pool) {
+                Ok(pb::ReservePoolFilter::InPool) => Some(true),
+                Ok(pb::ReservePoolFilter::NotInPool) => Some(false),
+                _ => None,
+            },
+            nomination,
+            title,
+            name_contains: Some(text_field("name_contains", &req.name_contains, 100)?)
+                .filter(|s| !s.is_empty()),
+            include_deregistered: req.include_deregistered,
+        };
+        if scope.rows() == wenming_authz::RowScope::Nothing {
+            return Err(RegistryError::PermissionDenied("platforms may only verify titles").into());
+        }
+        let page = self.store.list_units(&scope, &filter, after.as_deref(), size).await?;
+        Ok(Response::new(pb::ListUnitsResponse {
+            units: page.items.iter().map(|u| unit_to_pb(u, divisions)).collect(),
+            next_page_token: next_token(&page),
+        }))
+    }
+
+    async fn deregister_unit(&self, request: Request<pb::DeregisterUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = unit_id("name", &req.name)?;
+        let reason = reason("reason", &req.reason)?;
+        let version = etag("etag", &req.etag)?;
+        let record = self.store.deregister_unit(&scope, &id, &reason, version).await?;
+        Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
+    }
+
+    async fn import_units(
+        &self,
+        request: Request<Streaming<pb::ImportUnitsRequest>>,
+    ) -> Result<Response<pb::ImportUnitsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let divisions = self.store.divisions();
+        let mut stream = request.into_inner();
+        let mut seen = HashSet::new();
+        let mut response = pb::ImportUnitsResponse::default();
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            let rows = batch
+                .rows
+                .iter()
+                .map(|row| {
+                    let unit = row.unit.clone().unwrap_or_default();
+                    (row.row_number, parse_new_unit(&unit, "unit", divisions))
+                })
+                .collect();
+            for result in self.store.import_batch(&scope, rows, &mut seen).await? {
+                let (outcome, unit, errors) = match result.outcome {
+                    ImportOutcome::Created(id) => {
+                        response.created += 1;
+                        (pb::ImportOutcome::Created, format!("units/{id}"), vec![])
+                    }
+                    ImportOutcome::Duplicate => {
+                        response.duplicates += 1;
+                        (pb::ImportOutcome::Duplicate, String::new(), vec![])
+                    }
+                    ImportOutcome::Invalid(violations) => {
+                        response.invalid += 1;
+                        (pb::ImportOutcome::Invalid, String::new(), violations_to_pb(violations))
+                    }
+                };
+                response.results.push(pb::ImportRowResult {
+                    row_number: result.row_number,
+                    outcome: outcome as i32,
+                    unit,
+                    errors,
+                });
+            }
+        }
+        Ok(Response::new(response))
+    }
+
+    async fn add_to_reserve_pool(&self, request: Request<pb::AddToReservePoolRequest>) -> Result<Response<pb::Unit>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = unit_id("unit", &req.unit)?;
+        let reason = reason("reason", &req.reason)?;
+        let tier = required_enum("target_tier", req.target_tier, tier_from_pb)?;
+        let record = self
+            .store
+            .set_reserve_pool(&scope, &id, Some((tier, &reason)), None)
+            .await?;
+        Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
+    }
+
+    async fn remove_from_reserve_pool(&self, request: Request<pb::RemoveFromReservePoolRequest>) -> Result<Response<pb::Unit>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = unit_id("unit", &req.unit)?;
+        let reason = reason("reason", &req.reason)?;
+        let record = self.store.set_reserve_pool(&scope, &id, None, Some(&reason)).await?;
+        Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
+    }
+
+    async fn create_campaign(&self, request: Request<pb::CreateCampaignRequest>) -> Result<Response<pb::Campaign>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let c = req.campaign.unwrap_or_default();
+        let display_name = text_field("campaign.display_name", &c.display_name, 100)?;
+        if display_name.chars().count() < 2 {
+            return Err(RegistryError::invalid(
+                "campaign.display_name",
+                "too_short",
+                "must be at least 2 characters",
+            )
+            .into());
+        }
+        let batch = match (c.batch_min, c.batch_max) {
+            (0, 0) => BatchRule::SEED,
+            (min, max) if min >= 1 && min <= max && max <= 100 => BatchRule { min, max },
+            _ => {
+                return Err(RegistryError::invalid(
+                    "campaign.batch_max",
+                    "batch_range",
+                    "need 1 <= batch_min <= batch_max <= 100 (or both 0 for the seed's 3 to 5)",
+                )
+                .into());
+            }
+        };
+        let mut target_tiers = Vec::new();
+        for (i, tier) in c.target_tiers.iter().enumerate() {
+            target_tiers.push(required_enum(&format!("campaign.target_tiers[{i}]"), *tier, tier_from_pb)?);
+        }
+        let campaign = NewCampaign {
+            display_name,
+            document_number: text_field("campaign.document_number", &c.document_number, 100)?,
+            nomination_deadline: parse_date("campaign.nomination_deadline", &c.nomination_deadline)?,
+            pairing_list_deadline: parse_optional_date(
+                "campaign.pairing_list_deadline",
+                &c.pairing_list_deadline,
+            )?,
+            batch,
+            target_tiers,
+        };
+        let record = self
+            .store
+            .create_campaign(&scope, campaign, request_id(&req.request_id)?)
+            .await?;
+        Ok(Response::new(campaign_to_pb(&record)))
+    }
+
+    async fn get_campaign(&self, request: Request<pb::GetCampaignRequest>) -> Result<Response<pb::Campaign>, Status> {
+        let scope = scope_of(&request)?;
+        let id = campaign_id("name", &request.get_ref().name)?;
+        let record = self.store.get_campaign(&scope, &id).await?;
+        Ok(Response::new(campaign_to_pb(&record)))
+    }
+
+    async fn list_campaigns(&self, request: Request<pb::ListCampaignsRequest>) -> Result<Response<pb::ListCampaignsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let page = self.store.list_campaigns(&scope, after.as_deref(), size).await?;
+        Ok(Response::new(pb::ListCampaignsResponse {
+            campaigns: page.items.iter().map(campaign_to_pb).collect(),
+            next_page_token: next_token(&page),
+        }))
+    }
+
+    async fn submit_nominations(&self, request: Request<pb::SubmitNominationsRequest>) -> Result<Response<pb::SubmitNominationsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let campaign = campaign_id("campaign", &req.campaign)?;
+        if req.units.is_empty() {
+            return Err(RegistryError::invalid("units", "required", "name at least one unit").into());
+        }
+        let units = req
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, name)| unit_id(&format!("units[{i}]"), name))
+            .collect::<Result<Vec<_>>>()?;
+        let records = self
+            .store
+            .submit_nominations(&scope, &campaign, &units, request_id(&req.request_id)?)
+            .await?;
+        Ok(Response::new(pb::SubmitNominationsResponse {
+            nominations: records.iter().map(nomination_to_pb).collect(),
+        }))
+    }
+
+    async fn decide_nomination(&self, request: Request<pb::DecideNominationRequest>) -> Result<Response<pb::Nomination>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = nomination_id("name", &req.name)?;
+        let accept = match pb::NominationDecision::try_from(req.decision) {
+            Ok(pb::NominationDecision::Accept) => true,
+            Ok(pb::NominationDecision::Return) => false,
+            _ => {
+                return Err(RegistryError::invalid("decision", "required", "ACCEPT or RETURN").into());
+            }
+        };
+        let reason = if accept && req.reason.trim().is_empty() {
+            None
+        } else {
+            Some(reason("reason", &req.reason)?)
+        };
+        let version = etag("etag", &req.etag)?;
+        let record = self
+            .store
+            .decide_nomination(&scope, &id, accept, reason.as_ref(), version)
+            .await?;
+        Ok(Response::new(nomination_to_pb(&record)))
+    }
+
+    async fn list_nominations(&self, request: Request<pb::ListNominationsRequest>) -> Result<Response<pb::ListNominationsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let campaign = if req.campaign.is_empty() {
+            None
+        } else {
+            Some(campaign_id("campaign", &req.campaign)?)
+        };
+        let status = optional_enum("status", req.status, nomination_status_from_pb)?;
+        let region = if req.region_code.is_empty() {
+            None
+        } else {
+            Some(self.store.divisions().resolve(&req.region_code).map_err(|err| {
+                RegistryError::invalid("region_code", err.rule(), err.to_string())
+            })?)
+        };
+        let page = self
+            .store
+            .list_nominations(&scope, campaign.as_deref(), status, region, after.as_deref(), size)
+            .await?;
+        Ok(Response::new(pb::ListNominationsResponse {
+            nominations: page.items.iter().map(nomination_to_pb).collect(),
+            next_page_token: next_token(&page),
+        }))
+    }
+
+    async fn award_title(&self, request: Request<pb::AwardTitleRequest>) -> Result<Response<pb::Title>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let t = req.title.unwrap_or_default();
+        let awarded_on = parse_date("title.awarded_on", &t.awarded_on)?;
+        let valid_until = parse_optional_date("title.valid_until", &t.valid_until)?;
+        if valid_until.is_some_and(|until| until <= awarded_on) {
+            return Err(RegistryError::invalid(
+                "title.valid_until",
+                "after_award",
+                "must be after awarded_on",
+            )
+            .into());
+        }
+        let title = NewTitle {
+            unit_id: unit_id("title.unit", &t.unit)?,
+            tier: required_enum("title.tier", t.tier, tier_from_pb)?,
+            awarded_on,
+            valid_until,
+            document_number: text_field("title.document_number", &t.document_number, 100)?,
+        };
+        let record = self
+            .store
+            .award_title(&scope, title, request_id(&req.request_id)?)
+            .await?;
+        Ok(Response::new(title_to_pb(&record)))
+    }
+
+    async fn revoke_title(&self, request: Request<pb::RevokeTitleRequest>) -> Result<Response<pb::Title>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = title_id("name", &req.name)?;
+        let reason = reason("reason", &req.reason)?;
+        let revoked_on = parse_optional_date("revoked_on", &req.revoked_on)?;
+        let record = self.store.revoke_title(&scope, &id, &reason, revoked_on).await?;
+        Ok(Response::new(title_to_pb(&record)))
+    }
+
+    async fn list_titles(&self, request: Request<pb::ListTitlesRequest>) -> Result<Response<pb::ListTitlesResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let unit = if req.unit.is_empty() {
+            None
+        } else {
+            Some(unit_id("unit", &req.unit)?)
+        };
+        let page = self
+            .store
+            .list_titles(&scope, unit.as_deref(), after.as_deref(), size)
+            .await?;
+        Ok(Response::new(pb::ListTitlesResponse {
+            titles: page.items.iter().map(title_to_pb).collect(),
+            next_page_token: next_token(&page),
+        }))
+    }
+
+    async fn verify_title(&self, request: Request<pb::VerifyTitleRequest>) -> Result<Response<pb::VerifyTitleResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.get_ref();
+        let code = CreditCode::parse(&req.credit_code)
+            .map_err(|err| RegistryError::invalid("credit_code", err.rule(), err.to_string()))?;
+        let day = parse_optional_date("as_of", &req.as_of)?
+            .unwrap_or_else(|| self.store.clock().today_in_china());
+        let verified = self.store.verify_title(&scope, &code, day).await?;
+        Ok(Response::new(pb::VerifyTitleResponse {
+            credit_code: verified.credit_code,
+            unit_display_name: verified.display_name,
+            unit_state: if verified.active {
+                pb::UnitState::Active
+            } else {
+                pb::UnitState::Deregistered
+            } as i32,
+            as_of: day.to_string(),
+            titles: verified
+                .titles
+                .iter()
+                .map(|t| pb::VerifiedTitle {
+                    tier: t.title_tier().map_or(pb::TitleTier::Unspecified, tier_to_pb) as i32,
+                    awarded_on: t.awarded_on.clone(),
+                    valid_until: t.valid_until.clone().unwrap_or_default(),
+                    document_number: t.document_number.clone(),
+                })
+                .collect(),
+        }))
+    }
+}
+
+fn violations_to_pb(violations: Vec<Violation>) -> Vec<pb::FieldError> {
+    violations
+        .into_iter()
+        .map(|v| pb::FieldError {
+            field: v.field,
+            rule: v.rule,
+            description: v.description,
+        })
+        .collect()
+}

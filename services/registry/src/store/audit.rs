@@ -1,0 +1,44 @@
+//! Audit records, written in the transaction of the change they describe.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+use wenming_domain::AuditId;
+
+/// One audited change.
+pub(crate) struct AuditEntry<'a> {
+    pub subject: &'a str,
+    pub action: &'static str,
+    pub resource: &'a str,
+    pub request_id: Option<&'a str>,
+    pub at_ms: i64,
+}
+
+/// Writes the record; `before`/`after` are snapshots of the resource.
+pub(crate) async fn record<B: Serialize, A: Serialize>(
+    conn: &mut AnyConnection,
+    entry: AuditEntry<'_>,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), sqlx::Error> {
+    let before = before.map(to_json).transpose()?;
+    let after = after.map(to_json).transpose()?;
+    sqlx::query(
+        "INSERT INTO audit_records (id, at, subject, action, resource, request_id, before_json, after_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(AuditId::new().to_string())
+    .bind(entry.at_ms)
+    .bind(entry.subject.to_owned())
+    .bind(entry.action)
+    .bind(entry.resource.to_owned())
+    .bind(entry.request_id.map(str::to_owned))
+    .bind(before)
+    .bind(after)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(value).map_err(|err| sqlx::Error::Encode(Box::new(err)))
+}

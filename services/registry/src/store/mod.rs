@@ -1,0 +1,106 @@
+//! The registry's storage: every rule that must hold under concurrency is enforced here,
+//! inside one transaction with its audit record.
+
+mod audit;
+mod campaigns;
+mod idempotency;
+mod import;
+mod nominations;
+mod titles;
+mod units;
+
+use std::sync::Arc;
+
+use wenming_authz::RowScope;
+use wenming_domain::{Clock, Divisions};
+use wenming_runtime::db::Database;
+use wenming_runtime::sql::Sql;
+
+pub use campaigns::{CampaignRecord, NewCampaign};
+pub use import::{ImportOutcome, ImportRowResult};
+pub use nominations::{NominationEventRecord, NominationRecord};
+pub use titles::{NewTitle, TitleRecord, VerifiedTitles};
+pub use units::{ListUnitsFilter, NewUnit, UnitFields, UnitRecord};
+
+/// The registry store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Database,
+    clock: Arc<dyn Clock>,
+    divisions: &'static Divisions,
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Cursor of the next page, if any.
+    pub next: Option<String>,
+}
+
+impl Store {
+    /// A store on `db`, judging deadlines and dates by `clock`.
+    pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            clock,
+            divisions: Divisions::henan(),
+        }
+    }
+
+    /// The division table.
+    pub fn divisions(&self) -> &'static Divisions {
+        self.divisions
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+}
+
+/// Appends ` AND (...)` restricting rows to `scope`, on tables that carry the unit id and
+/// its county-level and city-level regions.
+fn push_scope(sql: &mut Sql, scope: RowScope, unit_col: &str, region_col: &str, city_col: &str) {
+    match scope {
+        RowScope::Everything => {}
+        RowScope::City(city) => {
+            sql.push(&format!(" AND {city_col} = ")).bind(city.to_string());
+        }
+        RowScope::County(county) => {
+            sql.push(&format!(" AND {region_col} = ")).bind(county.to_string());
+        }
+        RowScope::Unit(unit) => {
+            sql.push(&format!(" AND {unit_col} = ")).bind(unit.to_string());
+        }
+        RowScope::Nothing => {
+            sql.push(" AND 1 = 0");
+        }
+    }
+}
+
+/// Appends keyset pagination on `id_col` and the limit (one extra row tells whether a
+/// next page exists).
+fn push_page(sql: &mut Sql, id_col: &str, after: Option<&str>, size: i64) {
+    if let Some(after) = after {
+        sql.push(&format!(" AND {id_col} > ")).bind(after.to_owned());
+    }
+    sql.push(&format!(" ORDER BY {id_col} LIMIT ")).bind(size + 1);
+}
+
+/// Cuts the extra row off and returns the page.
+fn into_page<T>(mut items: Vec<T>, size: i64, id: impl Fn(&T) -> String) -> Page<T> {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let next = if items.len() > size {
+        items.truncate(size);
+        items.last().map(id)
+    } else {
+        None
+    };
+    Page { items, next }
+}

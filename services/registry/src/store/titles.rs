@@ -1,0 +1,381 @@
+//! Titles (R4) and their verification by e-government platforms (R12).
+
+use jiff::civil::Date;
+use serde::Serialize;
+use wenming_authz::{PlatformAction, RowScope, Scope};
+use wenming_domain::{AdminLevel, CreditCode, Reason, TitleId, TitleTier, TitleValidity};
+use wenming_runtime::db::is_unique_violation;
+use wenming_runtime::sql::Sql;
+
+use super::audit::{self, AuditEntry};
+use super::{Page, Store, idempotency, into_page, push_page, push_scope};
+use crate::error::{RegistryError, Result};
+
+/// A title award to record. Validated.
+#[derive(Clone, Debug)]
+pub struct NewTitle {
+    /// Unit id.
+    pub unit_id: String,
+    /// Tier.
+    pub tier: TitleTier,
+    /// First day held.
+    pub awarded_on: Date,
+    /// First day no longer held.
+    pub valid_until: Option<Date>,
+    /// Awarding document.
+    pub document_number: String,
+}
+
+/// A title as stored.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct TitleRecord {
+    pub id: String,
+    pub unit_id: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub city_code: String,
+    pub tier: String,
+    pub awarded_on: String,
+    pub valid_until: Option<String>,
+    pub document_number: String,
+    pub state: String,
+    pub revoked_on: Option<String>,
+    pub revocation_reason: Option<String>,
+    pub awarded_by: String,
+    pub created_at: i64,
+}
+
+const TITLE_COLUMNS: &str = "id, unit_id, credit_code, region_code, city_code, tier, awarded_on, \
+    valid_until, document_number, state, revoked_on, revocation_reason, awarded_by, created_at";
+
+/// State names.
+pub(crate) const CURRENT: &str = "current";
+const REVOKED: &str = "revoked";
+
+impl TitleRecord {
+    /// Resource name.
+    pub fn name(&self) -> String {
+        format!("titles/{}", self.id)
+    }
+
+    /// The tier.
+    pub fn title_tier(&self) -> Option<TitleTier> {
+        self.tier.parse().ok()
+    }
+
+    /// The validity dates (the one rule for "held on a day").
+    pub fn validity(&self) -> Option<TitleValidity> {
+        Some(TitleValidity {
+            awarded_on: self.awarded_on.parse().ok()?,
+            valid_until: match &self.valid_until {
+                Some(d) => Some(d.parse().ok()?),
+                None => None,
+            },
+            revoked_on: match &self.revoked_on {
+                Some(d) => Some(d.parse().ok()?),
+                None => None,
+            },
+        })
+    }
+}
+
+/// The answer to VerifyTitle.
+#[derive(Clone, Debug)]
+pub struct VerifiedTitles {
+    /// The unit's credit code.
+    pub credit_code: String,
+    /// The unit's name.
+    pub display_name: String,
+    /// Whether the unit is registered.
+    pub active: bool,
+    /// Titles held on the day, highest tier first.
+    pub titles: Vec<TitleRecord>,
+}
+
+impl Store {
+    /// Checks that the caller's office awards (and revokes) titles of `tier` for a unit in
+    /// `unit_city`.
+    fn check_awarding_office(&self, scope: &Scope, tier: TitleTier, unit_city: &str) -> Result<()> {
+        let allowed = match (tier.awarding_level(), scope.office()) {
+            (AdminLevel::City, Some((AdminLevel::City, region))) => region.to_string() == unit_city,
+            (AdminLevel::Province, Some((AdminLevel::Province, _))) => true,
+            _ => false,
+        };
+        if allowed {
+            Ok(())
+        } else if tier.awarding_level() == AdminLevel::City {
+            Err(RegistryError::PermissionDenied(
+                "city titles are awarded by the unit's city office",
+            ))
+        } else {
+            Err(RegistryError::PermissionDenied(
+                "provincial, provincial-model and national titles are recorded by the provincial office",
+            ))
+        }
+    }
+
+    /// Records an award. A current title of the same tier that has expired by the award
+    /// date is superseded; one still held refuses the award.
+    pub async fn award_title(
+        &self,
+        scope: &Scope,
+        title: NewTitle,
+        request_id: Option<&str>,
+    ) -> Result<TitleRecord> {
+        let unit = self.get_unit(scope, &title.unit_id).await?;
+        self.check_awarding_office(scope, title.tier, &unit.city_code)?;
+        if !unit.is_active() {
+            return Err(RegistryError::precondition(
+                "unit.active",
+                unit.name(),
+                "a deregistered unit cannot be awarded a title",
+            ));
+        }
+        let now = self.now_ms();
+        let record = TitleRecord {
+            id: TitleId::new().to_string(),
+            unit_id: unit.id.clone(),
+            credit_code: unit.credit_code.clone(),
+            region_code: unit.region_code.clone(),
+            city_code: unit.city_code.clone(),
+            tier: title.tier.as_str().to_owned(),
+            awarded_on: title.awarded_on.to_string(),
+            valid_until: title.valid_until.map(|d| d.to_string()),
+            document_number: title.document_number,
+            state: CURRENT.to_owned(),
+            revoked_on: None,
+            revocation_reason: None,
+            awarded_by: scope.subject().to_owned(),
+            created_at: now,
+        };
+        let mut tx = self.db.begin_write().await?;
+        if let Some(request_id) = request_id
+            && let Some(earlier) =
+                idempotency::claim(&mut tx, scope.subject(), request_id, "AwardTitle", &record.name(), now)
+                    .await?
+        {
+            drop(tx);
+            return self.get_title(scope, earlier.trim_start_matches("titles/")).await;
+        }
+        let current: Option<TitleRecord> = sqlx::query_as(
+            "SELECT id, unit_id, credit_code, region_code, city_code, tier, awarded_on, valid_until, \
+             document_number, state, revoked_on, revocation_reason, awarded_by, created_at \
+             FROM titles WHERE unit_id = $1 AND tier = $2 AND state = 'current'",
+        )
+        .bind(unit.id.clone())
+        .bind(record.tier.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(current) = current {
+            let held = current
+                .validity()
+                .is_some_and(|v| v.is_valid_on(title.awarded_on) || v.awarded_on > title.awarded_on);
+            if held {
+                return Err(RegistryError::precondition(
+                    "title.already_held",
+                    current.name(),
+                    format!("the unit already holds a current {} title", record.tier),
+                ));
+            }
+            sqlx::query("UPDATE titles SET state = 'superseded' WHERE id = $1 AND state = 'current'")
+                .bind(current.id.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO titles (id, unit_id, credit_code, region_code, city_code, tier, awarded_on, \
+             valid_until, document_number, state, revoked_on, revocation_reason, awarded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(record.id.clone())
+        .bind(record.unit_id.clone())
+        .bind(record.credit_code.clone())
+        .bind(record.region_code.clone())
+        .bind(record.city_code.clone())
+        .bind(record.tier.clone())
+        .bind(record.awarded_on.clone())
+        .bind(record.valid_until.clone())
+        .bind(record.document_number.clone())
+        .bind(record.state.clone())
+        .bind(record.revoked_on.clone())
+        .bind(record.revocation_reason.clone())
+        .bind(record.awarded_by.clone())
+        .bind(record.created_at)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(err) if is_unique_violation(&err) => {
+                return Err(RegistryError::precondition(
+                    "title.already_held",
+                    unit.name(),
+                    format!("the unit already holds a current {} title", record.tier),
+                ));
+            }
+            other => other?,
+        };
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                subject: scope.subject(),
+                action: "AwardTitle",
+                resource: &record.name(),
+                request_id,
+                at_ms: now,
+            },
+            None::<&TitleRecord>,
+            Some(&record),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Revokes a current title from `revoked_on` (default: today).
+    pub async fn revoke_title(
+        &self,
+        scope: &Scope,
+        id: &str,
+        reason: &Reason,
+        revoked_on: Option<Date>,
+    ) -> Result<TitleRecord> {
+        let before = self.get_title(scope, id).await?;
+        let tier = before
+            .title_tier()
+            .ok_or_else(|| RegistryError::Internal(format!("stored tier {}", before.tier)))?;
+        self.check_awarding_office(scope, tier, &before.city_code)?;
+        if before.state != CURRENT {
+            return Err(RegistryError::precondition(
+                "title.current",
+                before.name(),
+                format!("the title is {}, not current", before.state),
+            ));
+        }
+        let day = revoked_on.unwrap_or_else(|| self.clock.today_in_china());
+        if before.awarded_on.parse::<Date>().is_ok_and(|awarded| day < awarded) {
+            return Err(RegistryError::invalid(
+                "revoked_on",
+                "after_award",
+                format!("the title was awarded on {}", before.awarded_on),
+            ));
+        }
+        let now = self.now_ms();
+        let mut after = before.clone();
+        after.state = REVOKED.to_owned();
+        after.revoked_on = Some(day.to_string());
+        after.revocation_reason = Some(reason.as_str().to_owned());
+        let mut tx = self.db.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE titles SET state = 'revoked', revoked_on = $1, revocation_reason = $2 \
+             WHERE id = $3 AND state = 'current'",
+        )
+        .bind(after.revoked_on.clone())
+        .bind(after.revocation_reason.clone())
+        .bind(id.to_owned())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(RegistryError::EtagMismatch(before.name()));
+        }
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                subject: scope.subject(),
+                action: "RevokeTitle",
+                resource: &after.name(),
+                request_id: None,
+                at_ms: now,
+            },
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Reads a title in the caller's scope.
+    pub async fn get_title(&self, scope: &Scope, id: &str) -> Result<TitleRecord> {
+        let mut sql = Sql::new(&format!("SELECT {TITLE_COLUMNS} FROM titles WHERE id = "));
+        sql.bind(id.to_owned());
+        push_scope(&mut sql, scope.rows(), "unit_id", "region_code", "city_code");
+        sql.query_as::<TitleRecord>()
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or_else(|| RegistryError::not_found("title", format!("titles/{id}")))
+    }
+
+    /// Lists titles (all states) in the caller's scope, optionally of one unit.
+    pub async fn list_titles(
+        &self,
+        scope: &Scope,
+        unit_id: Option<&str>,
+        after: Option<&str>,
+        size: i64,
+    ) -> Result<Page<TitleRecord>> {
+        if scope.rows() == RowScope::Nothing {
+            return Err(RegistryError::PermissionDenied(
+                "platforms verify titles with VerifyTitle",
+            ));
+        }
+        let mut sql = Sql::new(&format!("SELECT {TITLE_COLUMNS} FROM titles WHERE 1 = 1"));
+        push_scope(&mut sql, scope.rows(), "unit_id", "region_code", "city_code");
+        if let Some(unit_id) = unit_id {
+            sql.push(" AND unit_id = ").bind(unit_id.to_owned());
+        }
+        push_page(&mut sql, "id", after, size);
+        let rows = sql.query_as::<TitleRecord>().fetch_all(self.db.pool()).await?;
+        Ok(into_page(rows, size, |t| t.id.clone()))
+    }
+
+    /// Titles a unit holds on `day`, by credit code. Two indexed lookups: the unit by its
+    /// unique credit code, its titles by the credit-code index.
+    pub async fn verify_title(
+        &self,
+        scope: &Scope,
+        code: &CreditCode,
+        day: Date,
+    ) -> Result<VerifiedTitles> {
+        let rows = if scope.platform_may(PlatformAction::VerifyTitle) {
+            RowScope::Everything
+        } else {
+            match scope.rows() {
+                RowScope::Nothing => {
+                    return Err(RegistryError::PermissionDenied(
+                        "this platform is not granted title verification",
+                    ));
+                }
+                rows => rows,
+            }
+        };
+        let mut sql = Sql::new(
+            "SELECT id, display_name, state FROM units WHERE credit_code = ",
+        );
+        sql.bind(code.as_str().to_owned());
+        push_scope(&mut sql, rows, "id", "region_code", "city_code");
+        let unit: Option<(String, String, String)> =
+            sql.query_as().fetch_optional(self.db.pool()).await?;
+        let Some((_, display_name, state)) = unit else {
+            return Err(RegistryError::not_found("unit", code.as_str()));
+        };
+        let titles: Vec<TitleRecord> = sqlx::query_as(
+            "SELECT id, unit_id, credit_code, region_code, city_code, tier, awarded_on, valid_until, \
+             document_number, state, revoked_on, revocation_reason, awarded_by, created_at \
+             FROM titles WHERE credit_code = $1",
+        )
+        .bind(code.as_str().to_owned())
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut held: Vec<TitleRecord> = titles
+            .into_iter()
+            .filter(|t| t.validity().is_some_and(|v| v.is_valid_on(day)))
+            .collect();
+        held.sort_by_key(|t| std::cmp::Reverse(t.title_tier()));
+        Ok(VerifiedTitles {
+            credit_code: code.as_str().to_owned(),
+            display_name,
+            active: state == super::units::ACTIVE,
+            titles: held,
+        })
+    }
+}

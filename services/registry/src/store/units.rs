@@ -1,0 +1,605 @@
+//! Units: create, read, update, list, deregister, and reserve-pool membership.
+
+use serde::Serialize;
+use wenming_authz::Scope;
+use wenming_domain::{
+    CreditCode, PersonName, PhoneNumber, Reason, RegionCode, TitleTier, UnitId, UnitKind,
+    UnitName, UnitScale,
+};
+use wenming_runtime::sql::Sql;
+
+use super::audit::{self, AuditEntry};
+use super::{Page, Store, idempotency, into_page, push_page, push_scope};
+use crate::error::{RegistryError, Result};
+
+/// The fields of a unit that offices (and, for some, the unit) may change. Validated.
+#[derive(Clone, Debug)]
+pub struct UnitFields {
+    /// Registered name.
+    pub display_name: UnitName,
+    /// County-level region.
+    pub region: RegionCode,
+    /// Ownership kind.
+    pub kind: UnitKind,
+    /// Size.
+    pub scale: Option<UnitScale>,
+    /// Nature (industry), free text.
+    pub nature: String,
+    /// Employees.
+    pub employees: u32,
+    /// Main business.
+    pub main_business: String,
+    /// Annual revenue in 10,000 yuan.
+    pub annual_revenue_10k_yuan: u64,
+    /// Party organisation type (wire name), if any.
+    pub party_organisation_type: Option<String>,
+    /// Party members.
+    pub party_members: u32,
+    /// Party-building instructor.
+    pub party_instructor: String,
+    /// Party-mass service centre.
+    pub party_service_centre: String,
+    /// Civilisation officer.
+    pub officer_name: Option<PersonName>,
+    /// Officer's phone.
+    pub officer_phone: Option<PhoneNumber>,
+}
+
+/// A unit to register. Validated.
+#[derive(Clone, Debug)]
+pub struct NewUnit {
+    /// The credit code (immutable afterwards).
+    pub credit_code: CreditCode,
+    /// Everything else.
+    pub fields: UnitFields,
+}
+
+/// A unit as stored.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct UnitRecord {
+    pub id: String,
+    pub display_name: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub city_code: String,
+    pub kind: String,
+    pub scale: Option<String>,
+    pub nature: String,
+    pub employees: i64,
+    pub main_business: String,
+    pub annual_revenue_10k_yuan: i64,
+    pub party_organisation_type: Option<String>,
+    pub party_members: i64,
+    pub party_instructor: String,
+    pub party_service_centre: String,
+    pub officer_name: String,
+    pub officer_phone: String,
+    pub state: String,
+    pub deregistration_reason: Option<String>,
+    pub pool_reason: Option<String>,
+    pub pool_target_tier: Option<String>,
+    pub pool_added_by: Option<String>,
+    pub pool_added_at: Option<i64>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub(crate) const UNIT_COLUMNS: &str = "id, display_name, credit_code, region_code, city_code, kind, scale, nature, \
+    employees, main_business, annual_revenue_10k_yuan, party_organisation_type, party_members, \
+    party_instructor, party_service_centre, officer_name, officer_phone, state, \
+    deregistration_reason, pool_reason, pool_target_tier, pool_added_by, pool_added_at, \
+    version, created_at, updated_at";
+
+pub(crate) const ACTIVE: &str = "active";
+const DEREGISTERED: &str = "deregistered";
+
+impl UnitRecord {
+    /// Resource name.
+    pub fn name(&self) -> String {
+        format!("units/{}", self.id)
+    }
+
+    /// Whether the unit is registered (not deregistered).
+    pub fn is_active(&self) -> bool {
+        self.state == ACTIVE
+    }
+
+    /// The ownership kind.
+    pub fn unit_kind(&self) -> Option<UnitKind> {
+        self.kind.parse().ok()
+    }
+}
+
+/// Filters of ListUnits, already validated.
+#[derive(Clone, Debug, Default)]
+pub struct ListUnitsFilter {
+    /// Region subtree.
+    pub region: Option<RegionCode>,
+    /// Kind.
+    pub kind: Option<UnitKind>,
+    /// Reserve pool membership.
+    pub in_pool: Option<bool>,
+    /// Nomination status name, and optional campaign id.
+    pub nomination: Option<(String, Option<String>)>,
+    /// Tier held on a date.
+    pub title: Option<(TitleTier, jiff::civil::Date)>,
+    /// Name contains.
+    pub name_contains: Option<String>,
+    /// Include deregistered units.
+    pub include_deregistered: bool,
+}
+
+impl Store {
+    /// Registers a unit in the caller's scope. Idempotent on `request_id`.
+    pub async fn create_unit(
+        &self,
+        scope: &Scope,
+        unit: NewUnit,
+        request_id: Option<&str>,
+    ) -> Result<UnitRecord> {
+        if scope.office().is_none() {
+            return Err(RegistryError::PermissionDenied(
+                "only civilisation offices register units",
+            ));
+        }
+        self.check_region_in_scope(scope, "unit.region_code", unit.fields.region)?;
+        let id = UnitId::new().to_string();
+        let now = self.now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if let Some(request_id) = request_id {
+            let resource = format!("units/{id}");
+            if let Some(earlier) =
+                idempotency::claim(&mut tx, scope.subject(), request_id, "CreateUnit", &resource, now).await?
+            {
+                drop(tx);
+                let earlier_id = earlier.trim_start_matches("units/");
+                return self.get_unit(scope, earlier_id).await;
+            }
+        }
+        let record = self.unit_record(&id, &unit, now);
+        let inserted = super::import::insert_units(&mut tx, std::iter::once(&record)).await?;
+        if inserted.is_empty() {
+            {
+                return Err(RegistryError::AlreadyExists {
+                    kind: "unit",
+                    name: unit.credit_code.as_str().to_owned(),
+                    description: format!(
+                        "a unit with credit code {} is already registered",
+                        unit.credit_code.as_str()
+                    ),
+                });
+            }
+        }
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                subject: scope.subject(),
+                action: "CreateUnit",
+                resource: &record.name(),
+                request_id,
+                at_ms: now,
+            },
+            None::<&UnitRecord>,
+            Some(&record),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    pub(crate) fn unit_record(&self, id: &str, unit: &NewUnit, now: i64) -> UnitRecord {
+        let f = &unit.fields;
+        UnitRecord {
+            id: id.to_owned(),
+            display_name: f.display_name.as_str().to_owned(),
+            credit_code: unit.credit_code.as_str().to_owned(),
+            region_code: f.region.to_string(),
+            city_code: self.city_of(f.region).to_string(),
+            kind: f.kind.as_str().to_owned(),
+            scale: f.scale.map(|s| s.as_str().to_owned()),
+            nature: f.nature.clone(),
+            employees: i64::from(f.employees),
+            main_business: f.main_business.clone(),
+            annual_revenue_10k_yuan: i64::try_from(f.annual_revenue_10k_yuan).unwrap_or(i64::MAX),
+            party_organisation_type: f.party_organisation_type.clone(),
+            party_members: i64::from(f.party_members),
+            party_instructor: f.party_instructor.clone(),
+            party_service_centre: f.party_service_centre.clone(),
+            officer_name: f
+                .officer_name
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
+            officer_phone: f
+                .officer_phone
+                .as_ref()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            state: ACTIVE.to_owned(),
+            deregistration_reason: None,
+            pool_reason: None,
+            pool_target_tier: None,
+            pool_added_by: None,
+            pool_added_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn city_of(&self, region: RegionCode) -> RegionCode {
+        self.divisions.city_of(region).unwrap_or(region)
+    }
+
+    /// Refuses a region outside the caller's subtree, or one a unit cannot belong to.
+    pub(crate) fn check_region_in_scope(
+        &self,
+        scope: &Scope,
+        field: &str,
+        region: RegionCode,
+    ) -> Result<()> {
+        if !self.divisions.is_unit_region(region) {
+            return Err(RegistryError::invalid(
+                field,
+                "unit_region",
+                format!("{region} is not a county-level region a unit can belong to"),
+            ));
+        }
+        if !scope.office_contains(self.divisions, region) {
+            return Err(RegistryError::invalid(
+                field,
+                "out_of_scope",
+                format!("{region} is outside the region of your office"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads a unit the caller can see.
+    pub async fn get_unit(&self, scope: &Scope, id: &str) -> Result<UnitRecord> {
+        let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = "));
+        sql.bind(id.to_owned());
+        push_scope(&mut sql, scope.rows(), "id", "region_code", "city_code");
+        sql.query_as::<UnitRecord>()
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or_else(|| RegistryError::not_found("unit", format!("units/{id}")))
+    }
+
+    /// Replaces the fields of a unit if `etag` (its version) is current.
+    pub async fn update_unit(
+        &self,
+        scope: &Scope,
+        id: &str,
+        expected_version: Option<i64>,
+        apply: impl FnOnce(&UnitRecord) -> Result<UnitFields>,
+    ) -> Result<UnitRecord> {
+        let before = self.get_unit(scope, id).await?;
+        if !before.is_active() {
+            return Err(RegistryError::precondition(
+                "unit.active",
+                before.name(),
+                "a deregistered unit cannot be changed",
+            ));
+        }
+        let fields = apply(&before)?;
+        if fields.region.to_string() != before.region_code {
+            self.check_region_in_scope(scope, "unit.region_code", fields.region)?;
+        }
+        let version = expected_version.unwrap_or(before.version);
+        let now = self.now_ms();
+        let credit_code = CreditCode::parse(&before.credit_code)
+            .map_err(|err| RegistryError::Internal(format!("stored credit code: {err}")))?;
+        let mut after = self.unit_record(id, &NewUnit { credit_code, fields }, now);
+        after.state = before.state.clone();
+        after.pool_reason = before.pool_reason.clone();
+        after.pool_target_tier = before.pool_target_tier.clone();
+        after.pool_added_by = before.pool_added_by.clone();
+        after.pool_added_at = before.pool_added_at;
+        after.created_at = before.created_at;
+        after.version = version + 1;
+
+        let mut tx = self.db.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE units SET display_name = $1, region_code = $2, city_code = $3, kind = $4, \
+             scale = $5, nature = $6, employees = $7, main_business = $8, \
+             annual_revenue_10k_yuan = $9, party_organisation_type = $10, party_members = $11, \
+             party_instructor = $12, party_service_centre = $13, officer_name = $14, \
+             officer_phone = $15, version = version + 1, updated_at = $16 \
+             WHERE id = $17 AND version = $18 AND state = 'active'",
+        )
+        .bind(after.display_name.clone())
+        .bind(after.region_code.clone())
+        .bind(after.city_code.clone())
+        .bind(after.kind.clone())
+        .bind(after.scale.clone())
+        .bind(after.nature.clone())
+        .bind(after.employees)
+        .bind(after.main_business.clone())
+        .bind(after.annual_revenue_10k_yuan)
+        .bind(after.party_organisation_type.clone())
+        .bind(after.party_members)
+        .bind(after.party_instructor.clone())
+        .bind(after.party_service_centre.clone())
+        .bind(after.officer_name.clone())
+        .bind(after.officer_phone.clone())
+        .bind(now)
+        .bind(id.to_owned())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(RegistryError::EtagMismatch(before.name()));
+        }
+        self.sync_title_regions(&mut tx, &after).await?;
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                subject: scope.subject(),
+                action: "UpdateUnit",
+                resource: &after.name(),
+                request_id: None,
+                at_ms: now,
+            },
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Titles carry the unit's regions for scoped reads; keep them in step when a unit moves.
+    async fn sync_title_regions(&self, tx: &mut sqlx::AnyConnection, unit: &UnitRecord) -> Result<()> {
+        sqlx::query("UPDATE titles SET region_code = $1, city_code = $2 WHERE unit_id = $3")
+            .bind(unit.region_code.clone())
+            .bind(unit.city_code.clone())
+            .bind(unit.id.clone())
+            .execute(tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Lists units in the caller's scope.
+    pub async fn list_units(
+        &self,
+        scope: &Scope,
+        filter: &ListUnitsFilter,
+        after: Option<&str>,
+        size: i64,
+    ) -> Result<Page<UnitRecord>> {
+        let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} FROM units u WHERE 1 = 1"));
+        push_scope(&mut sql, scope.rows(), "u.id", "u.region_code", "u.city_code");
+        if let Some(region) = filter.region {
+            self.push_region_filter(&mut sql, region);
+        }
+        if let Some(kind) = filter.kind {
+            sql.push(" AND u.kind = ").bind(kind.as_str().to_owned());
+        }
+        match filter.in_pool {
+            Some(true) => {
+                sql.push(" AND u.pool_reason IS NOT NULL");
+            }
+            Some(false) => {
+                sql.push(" AND u.pool_reason IS NULL");
+            }
+            None => {}
+        }
+        if let Some((status, campaign)) = &filter.nomination {
+            sql.push(" AND EXISTS (SELECT 1 FROM nominations n WHERE n.unit_id = u.id AND n.status = ")
+                .bind(status.clone());
+            if let Some(campaign) = campaign {
+                sql.push(" AND n.campaign_id = ").bind(campaign.clone());
+            }
+            sql.push(")");
+        }
+        if let Some((tier, day)) = filter.title {
+            // Mirrors TitleValidity::is_valid_on (tested to agree in titles.rs).
+            let day = day.to_string();
+            sql.push(" AND EXISTS (SELECT 1 FROM titles t WHERE t.unit_id = u.id AND t.tier = ")
+                .bind(tier.as_str().to_owned())
+                .push(" AND t.awarded_on <= ")
+                .bind(day.clone())
+                .push(" AND (t.valid_until IS NULL OR t.valid_until > ")
+                .bind(day.clone())
+                .push(") AND (t.revoked_on IS NULL OR t.revoked_on > ")
+                .bind(day)
+                .push("))");
+        }
+        if let Some(text) = &filter.name_contains {
+            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            sql.push(" AND u.display_name LIKE ")
+                .bind(format!("%{escaped}%"))
+                .push(" ESCAPE '\\'");
+        }
+        if !filter.include_deregistered {
+            sql.push(" AND u.state = 'active'");
+        }
+        push_page(&mut sql, "u.id", after, size);
+        let rows = sql.query_as::<UnitRecord>().fetch_all(self.db.pool()).await?;
+        Ok(into_page(rows, size, |u| u.id.clone()))
+    }
+
+    /// Appends a region-subtree filter on units (`u`).
+    fn push_region_filter(&self, sql: &mut Sql, region: RegionCode) {
+        match self.divisions.get(region).map(|d| d.level) {
+            Some(wenming_domain::AdminLevel::Province) => {}
+            Some(wenming_domain::AdminLevel::City) => {
+                sql.push(" AND u.city_code = ").bind(region.to_string());
+            }
+            _ => {
+                sql.push(" AND u.region_code = ").bind(region.to_string());
+            }
+        }
+    }
+
+    /// Marks a unit deregistered; the record stays.
+    pub async fn deregister_unit(
+        &self,
+        scope: &Scope,
+        id: &str,
+        reason: &Reason,
+        expected_version: Option<i64>,
+    ) -> Result<UnitRecord> {
+        if scope.office().is_none() {
+            return Err(RegistryError::PermissionDenied(
+                "only civilisation offices deregister units",
+            ));
+        }
+        let before = self.get_unit(scope, id).await?;
+        if !before.is_active() {
+            return Err(RegistryError::precondition(
+                "unit.active",
+                before.name(),
+                "the unit is already deregistered",
+            ));
+        }
+        let version = expected_version.unwrap_or(before.version);
+        let now = self.now_ms();
+        let mut after = before.clone();
+        after.state = DEREGISTERED.to_owned();
+        after.deregistration_reason = Some(reason.as_str().to_owned());
+        after.pool_reason = None;
+        after.pool_target_tier = None;
+        after.pool_added_by = None;
+        after.pool_added_at = None;
+        after.version = version + 1;
+        after.updated_at = now;
+        let mut tx = self.db.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE units SET state = 'deregistered', deregistration_reason = $1, \
+             pool_reason = NULL, pool_target_tier = NULL, pool_added_by = NULL, pool_added_at = NULL, \
+             version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4 AND state = 'active'",
+        )
+        .bind(reason.as_str().to_owned())
+        .bind(now)
+        .bind(id.to_owned())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(RegistryError::EtagMismatch(before.name()));
+        }
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                subject: scope.subject(),
+                action: "DeregisterUnit",
+                resource: &after.name(),
+                request_id: None,
+                at_ms: now,
+            },
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Puts a non-public unit in the reserve pool, or (with `entry = None`) takes it out.
+    pub async fn set_reserve_pool(
+        &self,
+        scope: &Scope,
+        id: &str,
+        entry: Option<(TitleTier, &Reason)>,
+        removal_reason: Option<&Reason>,
+    ) -> Result<UnitRecord> {
+        if scope.office().is_none() {
+            return Err(RegistryError::PermissionDenied(
+                "only civilisation offices keep the reserve pool",
+            ));
+        }
+        let before = self.get_unit(scope, id).await?;
+        if !before.is_active() {
+            return Err(RegistryError::precondition(
+                "unit.active",
+                before.name(),
+                "a deregistered unit cannot be in the reserve pool",
+            ));
+        }
+        let now = self.now_ms();
+        let mut after = before.clone();
+        let action = match entry {
+            Some((tier, reason)) => {
+                if !before.unit_kind().is_some_and(UnitKind::is_non_public) {
+                    return Err(RegistryError::precondition(
+                        "unit.non_public",
+                        before.name(),
+                        "only non-public units enter the reserve pool",
+                    ));
+                }
+                if before.pool_reason.is_some() {
+                    return Err(RegistryError::precondition(
+                        "reserve_pool.absent",
+                        before.name(),
+                        "the unit is already in the reserve pool",
+                    ));
+                }
+                after.pool_reason = Some(reason.as_str().to_owned());
+                after.pool_target_tier = Some(tier.as_str().to_owned());
+                after.pool_added_by = Some(scope.subject().to_owned());
+                after.pool_added_at = Some(now);
+                "AddToReservePool"
+            }
+            None => {
+                if before.pool_reason.is_none() {
+                    return Err(RegistryError::precondition(
+                        "reserve_pool.present",
+                        before.name(),
+                        "the unit is not in the reserve pool",
+                    ));
+                }
+                after.pool_reason = None;
+                after.pool_target_tier = None;
+                after.pool_added_by = None;
+                after.pool_added_at = None;
+                "RemoveFromReservePool"
+            }
+        };
+        after.version += 1;
+        after.updated_at = now;
+        let mut tx = self.db.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE units SET pool_reason = $1, pool_target_tier = $2, pool_added_by = $3, \
+             pool_added_at = $4, version = version + 1, updated_at = $5 \
+             WHERE id = $6 AND version = $7",
+        )
+        .bind(after.pool_reason.clone())
+        .bind(after.pool_target_tier.clone())
+        .bind(after.pool_added_by.clone())
+        .bind(after.pool_added_at)
+        .bind(now)
+        .bind(id.to_owned())
+        .bind(before.version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(RegistryError::EtagMismatch(before.name()));
+        }
+        #[derive(Serialize)]
+        struct Removal<'a> {
+            reason: &'a str,
+        }
+        let removal = removal_reason.map(|r| Removal { reason: r.as_str() });
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                subject: scope.subject(),
+                action,
+                resource: &after.name(),
+                request_id: None,
+                at_ms: now,
+            },
+            Some(&before),
+            Some(&(&after, removal)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
