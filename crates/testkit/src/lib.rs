@@ -1,1 +1,182 @@
+//! Test helpers shared by every service's tests.
+//!
+//! Every database test runs on SQLite; when `WENMING_TEST_DATABASE_URL` holds a
+//! PostgreSQL URL (of a role that may create databases) it also runs there, each test
+//! on a database of its own. Under `CI=true` a missing URL fails the PostgreSQL half
+//! instead of skipping it, so CI cannot silently test one database only.
 #![forbid(unsafe_code)]
+
+use sqlx::{Connection as _, Executor as _};
+use tonic::service::Interceptor;
+use wenming_authz::{IDENTITY_HEADER, IdentityKey, IdentitySigner, Principal};
+use wenming_runtime::db::{Database, DatabaseSettings};
+
+/// Environment variable with the PostgreSQL admin URL for tests.
+pub const PG_URL_VAR: &str = "WENMING_TEST_DATABASE_URL";
+
+/// A fresh, empty database for one test.
+#[derive(Debug)]
+pub struct TestDb {
+    /// Settings that open it.
+    pub settings: DatabaseSettings,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A new SQLite file in a temporary directory.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        Self {
+            settings: settings(url),
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A new PostgreSQL database, or `None` when no server is configured (outside CI).
+    pub async fn postgres() -> Option<Self> {
+        let admin = match std::env::var(PG_URL_VAR) {
+            Ok(url) if !url.is_empty() => url,
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("{PG_URL_VAR} must be set in CI so the PostgreSQL tests run")
+            }
+            _ => {
+                eprintln!("{PG_URL_VAR} not set: skipping the PostgreSQL half of this test");
+                return None;
+            }
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("wenming_test_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = sqlx::AnyConnection::connect(&admin)
+            .await
+            .expect("connect to the PostgreSQL test server");
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
+        conn.close().await.ok();
+        let url = replace_database(&admin, &name);
+        Some(Self {
+            settings: settings(url),
+            _dir: None,
+            pg: Some((admin, name)),
+        })
+    }
+
+    /// Opens the database and runs `migrator`.
+    pub async fn open(&self, migrator: &sqlx::migrate::Migrator) -> Database {
+        let db = Database::connect(&self.settings).await.expect("open test database");
+        db.migrate(migrator).await.expect("migrate test database");
+        db
+    }
+
+    /// Drops a PostgreSQL test database (SQLite files go with their temp dir).
+    pub async fn cleanup(self) {
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await
+        {
+            let _ = conn
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await;
+        }
+    }
+}
+
+fn settings(url: String) -> DatabaseSettings {
+    DatabaseSettings {
+        url,
+        max_connections: 8,
+        migrate_on_start: true,
+    }
+}
+
+/// `postgres://host/db?x` with the database part replaced.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Runs a database test body once on SQLite and once on PostgreSQL.
+///
+/// `db_test!(creates_a_unit, scenario)` where `async fn scenario(db: TestDb)`.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::TestDb::sqlite().await;
+                super::$body(&db).await;
+                db.cleanup().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::TestDb::postgres().await {
+                    super::$body(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        }
+    };
+}
+
+/// Signs an internal identity onto every outgoing call, as the gateway does.
+#[derive(Clone, Debug)]
+pub struct AsPrincipal {
+    signer: IdentitySigner,
+    principal: Principal,
+}
+
+impl AsPrincipal {
+    /// Calls as `principal`, signed with `key`.
+    pub fn new(key: &IdentityKey, principal: Principal) -> Self {
+        Self {
+            signer: IdentitySigner::new(key),
+            principal,
+        }
+    }
+}
+
+impl Interceptor for AsPrincipal {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let token = self.signer.sign(&self.principal);
+        let value = token
+            .parse()
+            .map_err(|_| tonic::Status::internal("identity is not ASCII"))?;
+        request.metadata_mut().insert(IDENTITY_HEADER, value);
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
+}
