@@ -3,6 +3,7 @@
 //! errors to gRPC statuses with google.rpc details.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod config;
 pub mod db;
 mod identity_layer;

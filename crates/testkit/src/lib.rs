@@ -7,8 +7,7 @@
 #![forbid(unsafe_code)]
 
 use sqlx::{Connection as _, Executor as _};
-use tonic::service::Interceptor;
-use wenming_authz::{IDENTITY_HEADER, IdentityKey, IdentitySigner, Principal};
+pub use wenming_runtime::client::AsPrincipal;
 use wenming_runtime::db::{Database, DatabaseSettings};
 
 /// Environment variable with the PostgreSQL admin URL for tests.
@@ -130,34 +129,6 @@ macro_rules! db_test {
             }
         }
     };
-}
-
-/// Signs an internal identity onto every outgoing call, as the gateway does.
-#[derive(Clone, Debug)]
-pub struct AsPrincipal {
-    signer: IdentitySigner,
-    principal: Principal,
-}
-
-impl AsPrincipal {
-    /// Calls as `principal`, signed with `key`.
-    pub fn new(key: &IdentityKey, principal: Principal) -> Self {
-        Self {
-            signer: IdentitySigner::new(key),
-            principal,
-        }
-    }
-}
-
-impl Interceptor for AsPrincipal {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        let token = self.signer.sign(&self.principal);
-        let value = token
-            .parse()
-            .map_err(|_| tonic::Status::internal("identity is not ASCII"))?;
-        request.metadata_mut().insert(IDENTITY_HEADER, value);
-        Ok(request)
-    }
 }
 
 #[cfg(test)]

@@ -1,1 +1,29 @@
-fn main() {}
+//! `wenming`: the one binary of the suite.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod config;
+mod demo;
+mod import;
+mod up;
+
+use clap::Parser as _;
+
+fn main() -> std::process::ExitCode {
+    wenming_runtime::telemetry::init();
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("wenming: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("wenming: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -27,6 +27,26 @@ pub use store::Store;
 /// The registry's embedded migrations (portable SQL, same files for both databases).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Runs the migrations and seeds the division table (idempotent).
+pub async fn migrate(db: &Database) -> Result<(), wenming_runtime::db::DbError> {
+    db.migrate(&MIGRATOR).await?;
+    let mut tx = db.begin_write().await?;
+    for division in wenming_domain::Divisions::henan().iter() {
+        sqlx::query(
+            "INSERT INTO divisions (code, name, level, parent_code) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(division.code.to_string())
+        .bind(division.name.clone())
+        .bind(division.level.as_str())
+        .bind(division.parent.map(|p| p.to_string()))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Fully qualified gRPC service name, as health reports it.
 pub const GRPC_SERVICE: &str = SERVICE_NAME;
 

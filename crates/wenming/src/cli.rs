@@ -1,0 +1,176 @@
+//! Command-line interface.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use wenming_authz::IdentityVerifier;
+use wenming_domain::SystemClock;
+use wenming_runtime::db::Database;
+
+use crate::config::{self, SuiteConfig};
+
+/// Errors a command ends with; printed as one line.
+pub type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The wenming suite: civilised-unit creation for non-public units.
+#[derive(Debug, Parser)]
+#[command(name = "wenming", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole suite in one process on SQLite files under DIR.
+    Up {
+        /// Where the databases and keys live.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// The public entry point.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        listen: SocketAddr,
+        /// Load the 2021 Pingdingshan campaign of the seed notice as demo data.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run one service against its configured database.
+    Serve {
+        /// Which service.
+        service: Service,
+        /// TOML configuration file (environment variables WENMING_* override it).
+        #[arg(long, env = "WENMING_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Run the migrations of every service whose database is configured, then exit.
+    Migrate {
+        /// TOML configuration file.
+        #[arg(long, env = "WENMING_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Bulk-import records through the running suite.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Print a signed internal identity for calling a service directly in development
+    /// (grpcurl -H 'x-wenming-identity: …'). Needs the suite's key file.
+    DevIdentity {
+        /// Where `wenming up` keeps its key.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Office region code (GB/T 2260); its level is the office level.
+        #[arg(long)]
+        region: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportWhat {
+    /// Units from a CSV or XLSX file (first row: column names; see README).
+    Units {
+        /// The file (.csv or .xlsx).
+        file: PathBuf,
+        /// Address of the suite.
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        addr: String,
+        /// Where `wenming up` keeps its key (the identity is signed with it).
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Region code of the importing office.
+        #[arg(long)]
+        region: String,
+    },
+}
+
+/// The services `serve` can run.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Service {
+    /// Units, reserve pool, nominations, titles.
+    Registry,
+}
+
+/// Runs the command.
+pub async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Up {
+            data_dir,
+            listen,
+            demo,
+        } => crate::up::run(&data_dir, listen, demo).await,
+        Command::Serve { service, config } => serve(service, config).await,
+        Command::Migrate { config } => migrate(config).await,
+        Command::Import {
+            what:
+                ImportWhat::Units {
+                    file,
+                    addr,
+                    data_dir,
+                    region,
+                },
+        } => {
+            let identity = crate::up::office_identity(&data_dir, &region, 600)?;
+            crate::import::import_units(&file, &addr, &identity).await
+        }
+        Command::DevIdentity {
+            data_dir,
+            region,
+            ttl,
+        } => {
+            let token = crate::up::office_identity(&data_dir, &region, ttl)?;
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{token}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(service: Service, file: Option<PathBuf>) -> CliResult {
+    let config: SuiteConfig = wenming_runtime::config::load(file.as_deref())?;
+    let key = config.identity.key()?;
+    match service {
+        Service::Registry => {
+            let settings = &config.registry;
+            let db = Database::connect(&settings.database).await?;
+            if settings.database.migrate_on_start {
+                wenming_registry::migrate(&db).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+            tracing::info!(addr = %settings.listen, "registry serving");
+            wenming_registry::serve(
+                listener,
+                db.clone(),
+                Arc::new(SystemClock),
+                IdentityVerifier::new(&key),
+                &config.server,
+                wenming_runtime::shutdown::signal(),
+            )
+            .await?;
+            db.close().await;
+        }
+    }
+    Ok(())
+}
+
+async fn migrate(file: Option<PathBuf>) -> CliResult {
+    let config: SuiteConfig = wenming_runtime::config::load(file.as_deref())?;
+    let mut done = 0;
+    if !config.registry.database.url.is_empty() {
+        let db = Database::connect(&config.registry.database).await?;
+        wenming_registry::migrate(&db).await?;
+        db.close().await;
+        tracing::info!("registry migrated");
+        done += 1;
+    }
+    if done == 0 {
+        return Err(config::NO_DATABASE.into());
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! The suite's configuration file (see docs/OPERATIONS.md for every key).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use wenming_authz::IdentityKey;
+use wenming_runtime::ServerSettings;
+use wenming_runtime::db::DatabaseSettings;
+
+/// Message when `migrate` finds nothing to do.
+pub const NO_DATABASE: &str =
+    "no database configured: set registry.database.url (WENMING_REGISTRY__DATABASE__URL)";
+
+/// Everything `serve` and `migrate` read.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SuiteConfig {
+    /// The internal identity key.
+    pub identity: IdentitySettings,
+    /// Limits every server applies.
+    pub server: ServerSettings,
+    /// The registry service.
+    pub registry: ServiceSettings,
+}
+
+/// Where the internal identity key comes from: `key` (base64) wins over `key_file`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IdentitySettings {
+    /// Base64 of at least 32 random bytes.
+    pub key: Option<String>,
+    /// A file holding the base64 key.
+    pub key_file: Option<PathBuf>,
+}
+
+impl IdentitySettings {
+    /// Loads the key; a service without one refuses to start.
+    pub fn key(&self) -> Result<IdentityKey, Box<dyn std::error::Error + Send + Sync>> {
+        if let Some(key) = &self.key {
+            return Ok(IdentityKey::from_base64(key)?);
+        }
+        if let Some(file) = &self.key_file {
+            let text = std::fs::read_to_string(file)
+                .map_err(|err| format!("identity.key_file {}: {err}", file.display()))?;
+            return Ok(IdentityKey::from_base64(&text)?);
+        }
+        Err("no internal identity key: set identity.key (WENMING_IDENTITY__KEY) or identity.key_file".into())
+    }
+}
+
+/// One service's listener and database.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceSettings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Its database.
+    pub database: DatabaseSettings,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 50061)),
+            database: DatabaseSettings::default(),
+        }
+    }
+}

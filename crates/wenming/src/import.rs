@@ -1,0 +1,249 @@
+//! `wenming import units FILE`: reads CSV or XLSX and streams it through ImportUnits.
+//!
+//! Columns (first row, any order; only the first four are required):
+//! display_name, credit_code, region_code, kind, scale, nature, employees, main_business,
+//! annual_revenue_10k_yuan, party_organisation_type, party_members, party_instructor,
+//! party_service_centre, officer_name, officer_phone.
+//! `kind` takes private_enterprise, foreign_funded_enterprise, social_organisation,
+//! individual_business, administrative_agency, public_institution, state_owned_enterprise
+//! or community_street (or the Chinese labels); `scale` micro/small/medium/large;
+//! `party_organisation_type` none/branch/joint_branch/general_branch/committee.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use calamine::{Data, Reader as _};
+use tonic::metadata::MetadataValue;
+use wenming_authz::IDENTITY_HEADER;
+use wenming_domain::{UnitKind, UnitScale};
+use wenming_proto::registry::v1 as pb;
+use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+
+use crate::cli::CliResult;
+
+/// Rows per streamed message.
+const BATCH: usize = 500;
+
+/// One data row: its 1-based line in the file and its cells by column name.
+struct Row {
+    number: u64,
+    cells: HashMap<String, String>,
+}
+
+/// Imports the file and prints one line per refused row, then a summary.
+pub async fn import_units(file: &Path, addr: &str, identity: &str) -> CliResult {
+    let rows = read_rows(file)?;
+    let mut local_errors = Vec::new();
+    let mut batches = Vec::new();
+    let mut batch = Vec::new();
+    for row in rows {
+        match to_unit(&row.cells) {
+            Ok(unit) => batch.push(pb::ImportRow {
+                row_number: row.number,
+                unit: Some(unit),
+            }),
+            Err(message) => local_errors.push(format!("row {}: invalid: {message}", row.number)),
+        }
+        if batch.len() == BATCH {
+            batches.push(pb::ImportUnitsRequest {
+                rows: std::mem::take(&mut batch),
+            });
+        }
+    }
+    if !batch.is_empty() {
+        batches.push(pb::ImportUnitsRequest { rows: batch });
+    }
+    let channel = tonic::transport::Endpoint::from_shared(addr.to_owned())?
+        .connect()
+        .await?;
+    let identity: MetadataValue<_> = identity.parse()?;
+    let mut client = RegistryServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
+        req.metadata_mut().insert(IDENTITY_HEADER, identity.clone());
+        Ok(req)
+    })
+    .max_encoding_message_size(64 * 1024 * 1024)
+    .max_decoding_message_size(64 * 1024 * 1024);
+    let response = client
+        .import_units(tokio_stream::iter(batches))
+        .await?
+        .into_inner();
+    let mut lines = local_errors;
+    for result in &response.results {
+        if result.outcome == pb::ImportOutcome::Duplicate as i32 {
+            lines.push(format!("row {}: duplicate credit code", result.row_number));
+        } else if result.outcome == pb::ImportOutcome::Invalid as i32 {
+            let reasons: Vec<String> = result
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.description))
+                .collect();
+            lines.push(format!("row {}: invalid: {}", result.row_number, reasons.join("; ")));
+        }
+    }
+    let invalid = response.invalid + lines.len() as u64 - response.duplicates - response.invalid;
+    #[allow(clippy::print_stdout)]
+    {
+        for line in &lines {
+            println!("{line}");
+        }
+        println!(
+            "imported: {} created, {} duplicate, {} invalid",
+            response.created, response.duplicates, invalid
+        );
+    }
+    Ok(())
+}
+
+fn read_rows(file: &Path) -> CliResult<Vec<Row>> {
+    let extension = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("csv") => read_csv(file),
+        Some("xlsx" | "xls" | "ods") => read_sheet(file),
+        _ => Err(format!("{}: expected a .csv or .xlsx file", file.display()).into()),
+    }
+}
+
+fn read_csv(file: &Path) -> CliResult<Vec<Row>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
+    let headers: Vec<String> = reader.headers()?.iter().map(normalise_header).collect();
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record?;
+        let cells = headers
+            .iter()
+            .cloned()
+            .zip(record.iter().map(str::to_owned))
+            .collect();
+        rows.push(Row {
+            number: i as u64 + 2,
+            cells,
+        });
+    }
+    Ok(rows)
+}
+
+fn read_sheet(file: &Path) -> CliResult<Vec<Row>> {
+    let mut workbook = calamine::open_workbook_auto(file)?;
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or("the workbook has no sheet")?;
+    let range = workbook.worksheet_range(&sheet)?;
+    let mut lines = range.rows();
+    let headers: Vec<String> = lines
+        .next()
+        .ok_or("the sheet is empty")?
+        .iter()
+        .map(|cell| normalise_header(&cell_text(cell)))
+        .collect();
+    let first_line = range.start().map_or(0, |(row, _)| row);
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        if line.iter().all(|cell| matches!(cell, Data::Empty)) {
+            continue;
+        }
+        let cells = headers
+            .iter()
+            .cloned()
+            .zip(line.iter().map(cell_text))
+            .collect();
+        rows.push(Row {
+            number: u64::from(first_line) + i as u64 + 2,
+            cells,
+        });
+    }
+    Ok(rows)
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        // Spreadsheet numbers come as floats; whole numbers are written without ".0".
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string(),
+    }
+}
+
+fn normalise_header(text: &str) -> String {
+    text.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()
+}
+
+fn to_unit(cells: &HashMap<String, String>) -> Result<pb::Unit, String> {
+    let text = |name: &str| cells.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let number = |name: &str| -> Result<u64, String> {
+        let value = text(name);
+        if value.is_empty() {
+            return Ok(0);
+        }
+        value
+            .parse()
+            .map_err(|_| format!("{name}: '{value}' is not a whole number"))
+    };
+    let kind = text("kind");
+    let kind = UnitKind::ALL
+        .iter()
+        .find(|k| k.as_str() == kind || k.label_zh() == kind)
+        .ok_or_else(|| format!("kind: '{kind}' is not a unit kind"))?;
+    let scale = match text("scale").as_str() {
+        "" => pb::UnitScale::Unspecified,
+        s => match s.parse::<UnitScale>().map_err(|e| format!("scale: {e}"))? {
+            UnitScale::Micro => pb::UnitScale::Micro,
+            UnitScale::Small => pb::UnitScale::Small,
+            UnitScale::Medium => pb::UnitScale::Medium,
+            UnitScale::Large => pb::UnitScale::Large,
+        },
+    };
+    let party_type = match text("party_organisation_type").as_str() {
+        "" => pb::PartyOrganisationType::Unspecified,
+        s => pb::PartyOrganisationType::from_str_name(&format!(
+            "PARTY_ORGANISATION_TYPE_{}",
+            s.to_ascii_uppercase()
+        ))
+        .ok_or_else(|| format!("party_organisation_type: '{s}' is not known"))?,
+    };
+    let small = |name: &str| -> Result<u32, String> {
+        u32::try_from(number(name)?).map_err(|_| format!("{name}: too large"))
+    };
+    Ok(pb::Unit {
+        display_name: text("display_name"),
+        credit_code: text("credit_code"),
+        region_code: text("region_code"),
+        kind: kind_to_pb(*kind) as i32,
+        scale: scale as i32,
+        nature: text("nature"),
+        business: Some(pb::BusinessManagement {
+            employees: small("employees")?,
+            main_business: text("main_business"),
+            annual_revenue_10k_yuan: number("annual_revenue_10k_yuan")?,
+        }),
+        party_building: Some(pb::PartyBuilding {
+            organisation_type: party_type as i32,
+            party_members: small("party_members")?,
+            instructor_name: text("party_instructor"),
+            service_centre: text("party_service_centre"),
+        }),
+        civilisation_officer: Some(pb::CivilisationOfficer {
+            person_name: text("officer_name"),
+            phone: text("officer_phone"),
+        }),
+        ..Default::default()
+    })
+}
+
+fn kind_to_pb(kind: UnitKind) -> pb::UnitKind {
+    match kind {
+        UnitKind::PrivateEnterprise => pb::UnitKind::PrivateEnterprise,
+        UnitKind::ForeignFundedEnterprise => pb::UnitKind::ForeignFundedEnterprise,
+        UnitKind::SocialOrganisation => pb::UnitKind::SocialOrganisation,
+        UnitKind::IndividualBusiness => pb::UnitKind::IndividualBusiness,
+        UnitKind::AdministrativeAgency => pb::UnitKind::AdministrativeAgency,
+        UnitKind::PublicInstitution => pb::UnitKind::PublicInstitution,
+        UnitKind::StateOwnedEnterprise => pb::UnitKind::StateOwnedEnterprise,
+        UnitKind::CommunityStreet => pb::UnitKind::CommunityStreet,
+    }
+}
