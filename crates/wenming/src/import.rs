@@ -67,6 +67,7 @@ pub async fn import_units(file: &Path, addr: &str, identity: &str) -> CliResult 
         .import_units(tokio_stream::iter(batches))
         .await?
         .into_inner();
+    let local_invalid = local_errors.len() as u64;
     let mut lines = local_errors;
     for result in &response.results {
         if result.outcome == pb::ImportOutcome::Duplicate as i32 {
@@ -80,7 +81,7 @@ pub async fn import_units(file: &Path, addr: &str, identity: &str) -> CliResult 
             lines.push(format!("row {}: invalid: {}", result.row_number, reasons.join("; ")));
         }
     }
-    let invalid = response.invalid + lines.len() as u64 - response.duplicates - response.invalid;
+    let invalid = response.invalid + local_invalid;
     #[allow(clippy::print_stdout)]
     {
         for line in &lines {

@@ -64,7 +64,9 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
         println!("wenming ready: registry on {addr}, data in {}", data_dir.display());
     }
     registry.await??;
+    tracing::info!("services stopped; closing databases");
     db.close().await;
+    tracing::info!("stopped");
     Ok(())
 }
 

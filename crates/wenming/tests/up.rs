@@ -1,0 +1,189 @@
+//! `wenming up` as a newcomer runs it: a real process on a fresh data dir, answering
+//! health and reflection, importing CSV and XLSX through `wenming import`, and stopping
+//! cleanly on SIGTERM.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wenming");
+
+struct Suite {
+    child: Child,
+    addr: String,
+}
+
+impl Suite {
+    /// Starts `wenming up` on port 0 and waits for its `ready` line.
+    fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["up", "--data-dir"])
+            .arg(data_dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start wenming up");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        assert!(line.contains("ready"), "first line: {line:?}");
+        let addr = line
+            .split_whitespace()
+            .find(|w| w.starts_with("127.0.0.1:"))
+            .unwrap()
+            .trim_end_matches(',')
+            .to_owned();
+        Self { child, addr }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Sends SIGTERM and returns whether the process exited successfully.
+    fn terminate(mut self) -> bool {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        self.child.wait().unwrap().success()
+    }
+}
+
+fn wenming(args: &[&str], data_dir: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .expect("run wenming")
+}
+
+// Multi-threaded: terminate() blocks this thread while the client side of the
+// connection must still answer the server's GOAWAY for the drain to end promptly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_serves_health_reflection_and_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = Suite::start(dir.path());
+    let channel = tonic::transport::Channel::from_shared(suite.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+
+    let health = HealthClient::new(channel.clone())
+        .check(HealthCheckRequest {
+            service: "wenming.registry.v1.RegistryService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(health.status, 1, "SERVING");
+
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected a service list");
+    };
+    drop(responses);
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(names.contains(&"wenming.registry.v1.RegistryService".to_owned()), "{names:?}");
+    assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
+
+    // CSV: two good rows, one duplicate of the first, one with a bad check character.
+    let code = |n: u32| {
+        wenming_domain::CreditCode::complete(&format!("91410421{n:08}"))
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    let mut bad = code(3);
+    bad.pop();
+    bad.push(if code(3).ends_with('0') { '1' } else { '0' });
+    let csv_path = dir.path().join("units.csv");
+    std::fs::write(
+        &csv_path,
+        format!(
+            "display_name,credit_code,region_code,kind,scale,employees\n\
+             宝丰一号公司,{},410421,private_enterprise,small,12\n\
+             宝丰二号公司,{},410421,民营企业,medium,80\n\
+             重复公司,{},410421,private_enterprise,,\n\
+             坏码公司,{bad},410421,private_enterprise,,\n",
+            code(1),
+            code(2),
+            code(1)
+        ),
+    )
+    .unwrap();
+    let out = wenming(
+        &["import", "units", csv_path.to_str().unwrap(), "--addr", &suite.url(), "--region", "410421"],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("imported: 2 created, 1 duplicate, 1 invalid"), "{stdout}");
+    assert!(stdout.contains("row 4: duplicate"), "{stdout}");
+    assert!(stdout.contains("row 5: invalid: unit.credit_code"), "{stdout}");
+
+    // XLSX: numbers typed as numbers, headers in another order.
+    let xlsx_path = dir.path().join("units.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in ["kind", "credit_code", "display_name", "region_code", "employees"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, "social_organisation").unwrap();
+    sheet.write_string(1, 1, code(10)).unwrap();
+    sheet.write_string(1, 2, "宝丰县企业家协会").unwrap();
+    sheet.write_number(1, 3, 410421.0).unwrap();
+    sheet.write_number(1, 4, 35.0).unwrap();
+    book.save(&xlsx_path).unwrap();
+    let out = wenming(
+        &["import", "units", xlsx_path.to_str().unwrap(), "--addr", &suite.url(), "--region", "410421"],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("imported: 1 created, 0 duplicate, 0 invalid"), "{stdout}");
+
+    // An office outside the region gets every row refused, naming the rule.
+    let out = wenming(
+        &["import", "units", csv_path.to_str().unwrap(), "--addr", &suite.url(), "--region", "410422"],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("outside the region of your office"), "{stdout}");
+
+    assert!(suite.terminate(), "clean exit on SIGTERM");
+    // The data stays for the next start.
+    let again = Suite::start(dir.path());
+    assert!(again.terminate());
+}
+
+#[test]
+fn migrate_without_a_database_says_what_to_set() {
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .env_remove("WENMING_REGISTRY__DATABASE__URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WENMING_REGISTRY__DATABASE__URL"));
+}
