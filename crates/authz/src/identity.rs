@@ -117,8 +117,7 @@ impl IdentitySigner {
             role,
         };
         // Encoding our own plain struct with HS256 cannot fail.
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)
-            .unwrap_or_default()
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key).unwrap_or_default()
     }
 }
 

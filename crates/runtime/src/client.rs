@@ -21,7 +21,10 @@ impl AsPrincipal {
 }
 
 impl Interceptor for AsPrincipal {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         let token = self.signer.sign(&self.principal);
         let value = token
             .parse()
@@ -30,4 +33,3 @@ impl Interceptor for AsPrincipal {
         Ok(request)
     }
 }
-

@@ -76,7 +76,9 @@ where
             }
             Err(err) => {
                 tracing::warn!(path, error = %err, "call refused: no valid internal identity");
-                Either::Right(ready(Ok(Status::unauthenticated(err.to_string()).into_http())))
+                Either::Right(ready(Ok(
+                    Status::unauthenticated(err.to_string()).into_http()
+                )))
             }
         }
     }

@@ -84,7 +84,9 @@ pub async fn serve(
         let draining = draining.clone();
         async move {
             shutdown.await;
-            health.set_service_status("", ServingStatus::NotServing).await;
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
             for name in &names {
                 health
                     .set_service_status(name, ServingStatus::NotServing)
@@ -98,9 +100,7 @@ pub async fn serve(
     let server = Server::builder()
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.concurrency_per_connection)
-        .trace_fn(|request| {
-            tracing::info_span!("rpc", path = %request.uri().path())
-        })
+        .trace_fn(|request| tracing::info_span!("rpc", path = %request.uri().path()))
         .layer(ServiceBuilder::new().layer(IdentityLayer::new(verifier)))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal);

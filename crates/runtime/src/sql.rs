@@ -14,7 +14,9 @@ pub struct Sql {
 
 impl std::fmt::Debug for Sql {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sql").field("text", &self.text).finish_non_exhaustive()
+        f.debug_struct("Sql")
+            .field("text", &self.text)
+            .finish_non_exhaustive()
     }
 }
 

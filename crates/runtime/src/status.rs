@@ -132,7 +132,11 @@ mod tests {
         assert_eq!(violations.len(), 2);
         assert_eq!(violations[0].field, "unit.credit_code");
         assert_eq!(violations[0].reason, "CHECK_CHARACTER");
-        assert!(status.message().contains("unit.region_code: no such region"));
+        assert!(
+            status
+                .message()
+                .contains("unit.region_code: no such region")
+        );
     }
 
     #[test]

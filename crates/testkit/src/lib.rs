@@ -65,7 +65,9 @@ impl TestDb {
 
     /// Opens the database and runs `migrator`.
     pub async fn open(&self, migrator: &sqlx::migrate::Migrator) -> Database {
-        let db = Database::connect(&self.settings).await.expect("open test database");
+        let db = Database::connect(&self.settings)
+            .await
+            .expect("open test database");
         db.migrate(migrator).await.expect("migrate test database");
         db
     }
@@ -94,7 +96,9 @@ fn settings(url: String) -> DatabaseSettings {
 
 /// `postgres://host/db?x` with the database part replaced.
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],

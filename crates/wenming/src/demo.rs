@@ -7,19 +7,27 @@ use std::net::SocketAddr;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use wenming_authz::{IdentityKey, Principal};
-use wenming_runtime::client::AsPrincipal;
 use wenming_domain::{AdminLevel, CreditCode, RegionCode};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+use wenming_runtime::client::AsPrincipal;
 
 use crate::cli::CliResult;
 
 type Client = RegistryServiceClient<InterceptedService<Channel, AsPrincipal>>;
 
-fn client(channel: Channel, key: &IdentityKey, level: AdminLevel, region: &str) -> CliResult<Client> {
+fn client(
+    channel: Channel,
+    key: &IdentityKey,
+    level: AdminLevel,
+    region: &str,
+) -> CliResult<Client> {
     let region = RegionCode::parse(region)?;
     let principal = Principal::office(format!("demo-{region}"), level, region);
-    Ok(RegistryServiceClient::with_interceptor(channel, AsPrincipal::new(key, principal)))
+    Ok(RegistryServiceClient::with_interceptor(
+        channel,
+        AsPrincipal::new(key, principal),
+    ))
 }
 
 const DEMO_UNITS: [(&str, &str); 5] = [
@@ -32,7 +40,9 @@ const DEMO_UNITS: [(&str, &str); 5] = [
 
 /// Loads the demo data into the suite at `addr`.
 pub async fn load(addr: SocketAddr, key: &IdentityKey) -> CliResult {
-    let channel = Channel::from_shared(format!("http://{addr}"))?.connect().await?;
+    let channel = Channel::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?;
     let mut city = client(channel.clone(), key, AdminLevel::City, "410400")?;
     city.create_campaign(pb::CreateCampaignRequest {
         campaign: Some(pb::Campaign {
@@ -63,7 +73,9 @@ pub async fn load(addr: SocketAddr, key: &IdentityKey) -> CliResult {
             .create_unit(pb::CreateUnitRequest {
                 unit: Some(pb::Unit {
                     display_name: (*name).into(),
-                    credit_code: CreditCode::complete(&format!("91410421{body}"))?.as_str().into(),
+                    credit_code: CreditCode::complete(&format!("91410421{body}"))?
+                        .as_str()
+                        .into(),
                     region_code: "410421".into(),
                     kind: kind as i32,
                     ..Default::default()

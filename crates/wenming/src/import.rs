@@ -57,12 +57,13 @@ pub async fn import_units(file: &Path, addr: &str, identity: &str) -> CliResult 
         .connect()
         .await?;
     let identity: MetadataValue<_> = identity.parse()?;
-    let mut client = RegistryServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
-        req.metadata_mut().insert(IDENTITY_HEADER, identity.clone());
-        Ok(req)
-    })
-    .max_encoding_message_size(64 * 1024 * 1024)
-    .max_decoding_message_size(64 * 1024 * 1024);
+    let mut client =
+        RegistryServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
+            req.metadata_mut().insert(IDENTITY_HEADER, identity.clone());
+            Ok(req)
+        })
+        .max_encoding_message_size(64 * 1024 * 1024)
+        .max_decoding_message_size(64 * 1024 * 1024);
     let response = client
         .import_units(tokio_stream::iter(batches))
         .await?
@@ -78,7 +79,11 @@ pub async fn import_units(file: &Path, addr: &str, identity: &str) -> CliResult 
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.description))
                 .collect();
-            lines.push(format!("row {}: invalid: {}", result.row_number, reasons.join("; ")));
+            lines.push(format!(
+                "row {}: invalid: {}",
+                result.row_number,
+                reasons.join("; ")
+            ));
         }
     }
     let invalid = response.invalid + local_invalid;
@@ -171,11 +176,18 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn normalise_header(text: &str) -> String {
-    text.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()
+    text.trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_lowercase()
 }
 
 fn to_unit(cells: &HashMap<String, String>) -> Result<pb::Unit, String> {
-    let text = |name: &str| cells.get(name).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let text = |name: &str| {
+        cells
+            .get(name)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
     let number = |name: &str| -> Result<u64, String> {
         let value = text(name);
         if value.is_empty() {

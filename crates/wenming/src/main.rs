@@ -12,7 +12,10 @@ use clap::Parser as _;
 fn main() -> std::process::ExitCode {
     wenming_runtime::telemetry::init();
     let args = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("wenming: cannot start the async runtime: {err}");

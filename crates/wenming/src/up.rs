@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
 use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier, Principal};
 use wenming_domain::{Divisions, SystemClock};
 use wenming_runtime::ServerSettings;
@@ -20,7 +20,10 @@ const KEY_FILE: &str = "identity.key";
 
 /// SQLite URL of one service's database under `dir`.
 fn sqlite_url(dir: &Path, service: &str) -> String {
-    format!("sqlite://{}?mode=rwc", dir.join(format!("{service}.db")).display())
+    format!(
+        "sqlite://{}?mode=rwc",
+        dir.join(format!("{service}.db")).display()
+    )
 }
 
 /// Runs until SIGTERM or ctrl-c.
@@ -61,7 +64,10 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     tracing::info!(%addr, data_dir = %data_dir.display(), "wenming ready");
     #[allow(clippy::print_stdout)]
     {
-        println!("wenming ready: registry on {addr}, data in {}", data_dir.display());
+        println!(
+            "wenming ready: registry on {addr}, data in {}",
+            data_dir.display()
+        );
     }
     registry.await??;
     tracing::info!("services stopped; closing databases");
@@ -92,14 +98,26 @@ async fn wait_serving(addr: SocketAddr, service: &str) -> CliResult {
 }
 
 /// A signed internal identity of the office of `region`, from the key in `data_dir`.
-pub fn office_identity(data_dir: &Path, region: &str, ttl: u64) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+pub fn office_identity(
+    data_dir: &Path,
+    region: &str,
+    ttl: u64,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     let path = data_dir.join(KEY_FILE);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|err| format!("{}: {err} (start `wenming up --data-dir {}` first)", path.display(), data_dir.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|err| {
+        format!(
+            "{}: {err} (start `wenming up --data-dir {}` first)",
+            path.display(),
+            data_dir.display()
+        )
+    })?;
     let key = IdentityKey::from_base64(&text)?;
     let divisions = Divisions::henan();
     let code = divisions.resolve(region)?;
-    let level = divisions.get(code).map(|d| d.level).ok_or("unknown region")?;
+    let level = divisions
+        .get(code)
+        .map(|d| d.level)
+        .ok_or("unknown region")?;
     let principal = Principal::office(format!("cli-{code}"), level, code);
     Ok(IdentitySigner::new(&key)
         .with_ttl(Duration::from_secs(ttl))

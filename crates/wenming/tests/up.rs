@@ -8,10 +8,10 @@ use std::process::{Child, Command, Stdio};
 
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 
 const BIN: &str = env!("CARGO_BIN_EXE_wenming");
 
@@ -105,8 +105,14 @@ async fn up_serves_health_reflection_and_imports() {
     };
     drop(responses);
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    assert!(names.contains(&"wenming.registry.v1.RegistryService".to_owned()), "{names:?}");
-    assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"wenming.registry.v1.RegistryService".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"grpc.health.v1.Health".to_owned()),
+        "{names:?}"
+    );
 
     // CSV: two good rows, one duplicate of the first, one with a bad check character.
     let code = |n: u32| {
@@ -134,20 +140,47 @@ async fn up_serves_health_reflection_and_imports() {
     )
     .unwrap();
     let out = wenming(
-        &["import", "units", csv_path.to_str().unwrap(), "--addr", &suite.url(), "--region", "410421"],
+        &[
+            "import",
+            "units",
+            csv_path.to_str().unwrap(),
+            "--addr",
+            &suite.url(),
+            "--region",
+            "410421",
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("imported: 2 created, 1 duplicate, 1 invalid"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("imported: 2 created, 1 duplicate, 1 invalid"),
+        "{stdout}"
+    );
     assert!(stdout.contains("row 4: duplicate"), "{stdout}");
-    assert!(stdout.contains("row 5: invalid: unit.credit_code"), "{stdout}");
+    assert!(
+        stdout.contains("row 5: invalid: unit.credit_code"),
+        "{stdout}"
+    );
 
     // XLSX: numbers typed as numbers, headers in another order.
     let xlsx_path = dir.path().join("units.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    for (col, header) in ["kind", "credit_code", "display_name", "region_code", "employees"].iter().enumerate() {
+    for (col, header) in [
+        "kind",
+        "credit_code",
+        "display_name",
+        "region_code",
+        "employees",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string(0, col as u16, *header).unwrap();
     }
     sheet.write_string(1, 0, "social_organisation").unwrap();
@@ -157,19 +190,41 @@ async fn up_serves_health_reflection_and_imports() {
     sheet.write_number(1, 4, 35.0).unwrap();
     book.save(&xlsx_path).unwrap();
     let out = wenming(
-        &["import", "units", xlsx_path.to_str().unwrap(), "--addr", &suite.url(), "--region", "410421"],
+        &[
+            "import",
+            "units",
+            xlsx_path.to_str().unwrap(),
+            "--addr",
+            &suite.url(),
+            "--region",
+            "410421",
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("imported: 1 created, 0 duplicate, 0 invalid"), "{stdout}");
+    assert!(
+        stdout.contains("imported: 1 created, 0 duplicate, 0 invalid"),
+        "{stdout}"
+    );
 
     // An office outside the region gets every row refused, naming the rule.
     let out = wenming(
-        &["import", "units", csv_path.to_str().unwrap(), "--addr", &suite.url(), "--region", "410422"],
+        &[
+            "import",
+            "units",
+            csv_path.to_str().unwrap(),
+            "--addr",
+            &suite.url(),
+            "--region",
+            "410422",
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("outside the region of your office"), "{stdout}");
+    assert!(
+        stdout.contains("outside the region of your office"),
+        "{stdout}"
+    );
 
     assert!(suite.terminate(), "clean exit on SIGTERM");
     // The data stays for the next start.

@@ -97,7 +97,11 @@ pub(crate) fn required_enum<T>(
     parse: impl Fn(i32) -> Option<T>,
 ) -> Result<T> {
     parse(value).ok_or_else(|| {
-        RegistryError::invalid(field, "required", format!("{field} must be set to a known value"))
+        RegistryError::invalid(
+            field,
+            "required",
+            format!("{field} must be set to a known value"),
+        )
     })
 }
 
@@ -110,9 +114,13 @@ pub(crate) fn optional_enum<T>(
     if value == 0 {
         return Ok(None);
     }
-    parse(value)
-        .map(Some)
-        .ok_or_else(|| RegistryError::invalid(field, "unknown_value", format!("{value} is not a known value")))
+    parse(value).map(Some).ok_or_else(|| {
+        RegistryError::invalid(
+            field,
+            "unknown_value",
+            format!("{value} is not a known value"),
+        )
+    })
 }
 
 /// Parses an ISO 8601 calendar date ("2021-04-20").

@@ -55,7 +55,11 @@ pub(crate) type Result<T, E = RegistryError> = std::result::Result<T, E>;
 
 impl RegistryError {
     /// Shorthand for a single-field violation.
-    pub(crate) fn invalid(field: impl Into<String>, rule: &str, description: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        field: impl Into<String>,
+        rule: &str,
+        description: impl Into<String>,
+    ) -> Self {
         Self::Invalid(vec![Violation::new(field, rule, description)])
     }
 

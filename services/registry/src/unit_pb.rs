@@ -5,9 +5,7 @@ use wenming_domain::{CreditCode, Divisions, PersonName, PhoneNumber, RegionCode,
 use wenming_proto::registry::v1 as pb;
 use wenming_runtime::status::Violation;
 
-use crate::convert::{
-    kind_from_pb, kind_to_pb, scale_from_pb, scale_to_pb, tier_to_pb, timestamp,
-};
+use crate::convert::{kind_from_pb, kind_to_pb, scale_from_pb, scale_to_pb, tier_to_pb, timestamp};
 use crate::store::{NewUnit, UnitFields, UnitRecord};
 
 /// Longest free-text field we keep (nature, main business, centre names).
@@ -29,7 +27,9 @@ pub(crate) fn parse_new_unit(
             ));
         })
         .ok();
-    let fields = parse_fields(unit, prefix, divisions).map_err(|v| violations.extend(v)).ok();
+    let fields = parse_fields(unit, prefix, divisions)
+        .map_err(|v| violations.extend(v))
+        .ok();
     match (credit_code, fields) {
         (Some(credit_code), Some(fields)) if violations.is_empty() => Ok(NewUnit {
             credit_code,
@@ -48,19 +48,39 @@ pub(crate) fn parse_fields(
     let mut v = Vec::new();
     let field = |name: &str| format!("{prefix}.{name}");
     let display_name = UnitName::parse(&unit.display_name)
-        .map_err(|err| v.push(Violation::new(field("display_name"), err.rule(), err.to_string())))
+        .map_err(|err| {
+            v.push(Violation::new(
+                field("display_name"),
+                err.rule(),
+                err.to_string(),
+            ))
+        })
         .ok();
     let region = divisions
         .resolve(unit.region_code.trim())
-        .map_err(|err| v.push(Violation::new(field("region_code"), err.rule(), err.to_string())))
+        .map_err(|err| {
+            v.push(Violation::new(
+                field("region_code"),
+                err.rule(),
+                err.to_string(),
+            ))
+        })
         .ok();
     let kind = kind_from_pb(unit.kind);
     if kind.is_none() {
-        v.push(Violation::new(field("kind"), "required", "the ownership kind must be set"));
+        v.push(Violation::new(
+            field("kind"),
+            "required",
+            "the ownership kind must be set",
+        ));
     }
     let scale = scale_from_pb(unit.scale);
     if scale.is_none() && unit.scale != 0 {
-        v.push(Violation::new(field("scale"), "unknown_value", "unknown scale"));
+        v.push(Violation::new(
+            field("scale"),
+            "unknown_value",
+            "unknown scale",
+        ));
     }
     let business = unit.business.clone().unwrap_or_default();
     let party = unit.party_building.clone().unwrap_or_default();
@@ -153,7 +173,10 @@ pub(crate) fn unit_to_pb(u: &UnitRecord, divisions: &Divisions) -> pb::Unit {
     let code_region = u.credit_code.get(2..8).unwrap_or_default().to_owned();
     // The code's region is where the unit first registered; it differs when it does not
     // contain the unit's current region (units move; the office checks).
-    let differs = match (RegionCode::parse(&code_region), RegionCode::parse(&u.region_code)) {
+    let differs = match (
+        RegionCode::parse(&code_region),
+        RegionCode::parse(&u.region_code),
+    ) {
         (Ok(code), Ok(region)) => !divisions.contains(code, region),
         _ => true,
     };
@@ -175,7 +198,8 @@ pub(crate) fn unit_to_pb(u: &UnitRecord, divisions: &Divisions) -> pb::Unit {
                 .party_organisation_type
                 .as_deref()
                 .and_then(pb::PartyOrganisationType::from_str_name)
-                .unwrap_or(pb::PartyOrganisationType::Unspecified) as i32,
+                .unwrap_or(pb::PartyOrganisationType::Unspecified)
+                as i32,
             party_members: u32::try_from(u.party_members).unwrap_or(0),
             instructor_name: u.party_instructor.clone(),
             service_centre: u.party_service_centre.clone(),
@@ -231,7 +255,11 @@ pub(crate) fn apply_mask(
 ) -> Result<(), Vec<Violation>> {
     let mut v = Vec::new();
     if paths.is_empty() {
-        v.push(Violation::new("update_mask", "required", "name the fields to update"));
+        v.push(Violation::new(
+            "update_mask",
+            "required",
+            "name the fields to update",
+        ));
     }
     for path in paths {
         let top = path.split('.').next().unwrap_or_default();
@@ -269,16 +297,21 @@ fn copy_path(base: &mut pb::Unit, patch: &pb::Unit, path: &str) -> Result<(), St
         "business" => base.business = patch.business.clone(),
         "party_building" => base.party_building = patch.party_building.clone(),
         "civilisation_officer" => base.civilisation_officer = patch.civilisation_officer.clone(),
-        "business.employees" => base.business.get_or_insert_default().employees = business().employees,
+        "business.employees" => {
+            base.business.get_or_insert_default().employees = business().employees
+        }
         "business.main_business" => {
             base.business.get_or_insert_default().main_business = business().main_business;
         }
         "business.annual_revenue_10k_yuan" => {
-            base.business.get_or_insert_default().annual_revenue_10k_yuan =
-                business().annual_revenue_10k_yuan;
+            base.business
+                .get_or_insert_default()
+                .annual_revenue_10k_yuan = business().annual_revenue_10k_yuan;
         }
         "party_building.organisation_type" => {
-            base.party_building.get_or_insert_default().organisation_type = party().organisation_type;
+            base.party_building
+                .get_or_insert_default()
+                .organisation_type = party().organisation_type;
         }
         "party_building.party_members" => {
             base.party_building.get_or_insert_default().party_members = party().party_members;
@@ -290,7 +323,9 @@ fn copy_path(base: &mut pb::Unit, patch: &pb::Unit, path: &str) -> Result<(), St
             base.party_building.get_or_insert_default().service_centre = party().service_centre;
         }
         "civilisation_officer.person_name" => {
-            base.civilisation_officer.get_or_insert_default().person_name = officer().person_name;
+            base.civilisation_officer
+                .get_or_insert_default()
+                .person_name = officer().person_name;
         }
         "civilisation_officer.phone" => {
             base.civilisation_officer.get_or_insert_default().phone = officer().phone;

@@ -11,7 +11,13 @@ async fn baofeng_units(app: &App, count: u32, base: u32) -> Vec<pb::Unit> {
     let mut county = app.county("410421");
     let mut units = Vec::new();
     for n in 0..count {
-        units.push(create(&mut county, company(&format!("宝丰企业{}", base + n), "410421", base + n)).await);
+        units.push(
+            create(
+                &mut county,
+                company(&format!("宝丰企业{}", base + n), "410421", base + n),
+            )
+            .await,
+        );
     }
     units
 }
@@ -33,20 +39,47 @@ async fn nomination_batch_body(db: &TestDb) {
     let mut county = app.county("410421");
 
     // Two are too few.
-    let err = county.submit_nominations(submit(&campaign, &units[..2])).await.unwrap_err();
+    let err = county
+        .submit_nominations(submit(&campaign, &units[..2]))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
-    assert_eq!(precondition_types(&err), vec!["nomination.batch_min".to_owned()]);
+    assert_eq!(
+        precondition_types(&err),
+        vec!["nomination.batch_min".to_owned()]
+    );
     // Three are fine.
-    let first = county.submit_nominations(submit(&campaign, &units[..3])).await.unwrap().into_inner();
+    let first = county
+        .submit_nominations(submit(&campaign, &units[..3]))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(first.nominations.len(), 3);
-    assert!(first.nominations.iter().all(|n| n.status == pb::NominationStatus::Submitted as i32));
+    assert!(
+        first
+            .nominations
+            .iter()
+            .all(|n| n.status == pb::NominationStatus::Submitted as i32)
+    );
     // Three more would make six.
-    let err = county.submit_nominations(submit(&campaign, &units[3..6])).await.unwrap_err();
-    assert_eq!(precondition_types(&err), vec!["nomination.batch_max".to_owned()]);
+    let err = county
+        .submit_nominations(submit(&campaign, &units[3..6]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        precondition_types(&err),
+        vec!["nomination.batch_max".to_owned()]
+    );
     // Two more make five.
-    county.submit_nominations(submit(&campaign, &units[3..5])).await.unwrap();
+    county
+        .submit_nominations(submit(&campaign, &units[3..5]))
+        .await
+        .unwrap();
     // The same unit twice is refused.
-    let err = county.submit_nominations(submit(&campaign, &units[..1])).await.unwrap_err();
+    let err = county
+        .submit_nominations(submit(&campaign, &units[..1]))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
 
     // The city returns one with a reason; the county may then nominate another.
@@ -76,7 +109,10 @@ async fn nomination_batch_body(db: &TestDb) {
     assert_eq!(returned.history.len(), 2);
     assert_eq!(returned.history[1].reason, "党组织尚未建立");
     assert_eq!(returned.history[1].actor, "office-410400");
-    county.submit_nominations(submit(&campaign, &units[5..6])).await.unwrap();
+    county
+        .submit_nominations(submit(&campaign, &units[5..6]))
+        .await
+        .unwrap();
 
     // A decided nomination cannot be decided again; a county cannot decide.
     let err = city
@@ -88,7 +124,10 @@ async fn nomination_batch_body(db: &TestDb) {
         })
         .await
         .unwrap_err();
-    assert_eq!(precondition_types(&err), vec!["nomination.status".to_owned()]);
+    assert_eq!(
+        precondition_types(&err),
+        vec!["nomination.status".to_owned()]
+    );
     let err = county
         .decide_nomination(pb::DecideNominationRequest {
             name: first.nominations[1].name.clone(),
@@ -103,13 +142,19 @@ async fn nomination_batch_body(db: &TestDb) {
     // Another county sees none of these nominations.
     let theirs = app
         .county("410422")
-        .list_nominations(pb::ListNominationsRequest { campaign: campaign.name.clone(), ..Default::default() })
+        .list_nominations(pb::ListNominationsRequest {
+            campaign: campaign.name.clone(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
     assert!(theirs.nominations.is_empty());
     let all = city
-        .list_nominations(pb::ListNominationsRequest { campaign: campaign.name.clone(), ..Default::default() })
+        .list_nominations(pb::ListNominationsRequest {
+            campaign: campaign.name.clone(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -124,14 +169,26 @@ async fn nomination_deadline_body(db: &TestDb) {
     // 20 April 23:59:59 in Shanghai is still open; 21 April 00:00 is closed.
     app.clock.set("2021-04-20T15:59:59Z".parse().unwrap());
     let mut county = app.county("410421");
-    county.submit_nominations(submit(&campaign, &units)).await.unwrap();
+    county
+        .submit_nominations(submit(&campaign, &units))
+        .await
+        .unwrap();
     let more = baofeng_units(&app, 3, 2100).await;
     app.clock.set("2021-04-20T16:00:00Z".parse().unwrap());
-    let err = county.submit_nominations(submit(&campaign, &more)).await.unwrap_err();
-    assert_eq!(precondition_types(&err), vec!["nomination.deadline".to_owned()]);
+    let err = county
+        .submit_nominations(submit(&campaign, &more))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        precondition_types(&err),
+        vec!["nomination.deadline".to_owned()]
+    );
 }
 
-db_test!(concurrent_submissions_respect_the_batch_limit, concurrent_batch_body);
+db_test!(
+    concurrent_submissions_respect_the_batch_limit,
+    concurrent_batch_body
+);
 async fn concurrent_batch_body(db: &TestDb) {
     let app = spawn_registry(db).await;
     let campaign = pingdingshan_campaign(&app).await;
@@ -141,7 +198,9 @@ async fn concurrent_batch_body(db: &TestDb) {
     for chunk in units.chunks(3) {
         let mut county = app.county("410421");
         let request = submit(&campaign, chunk);
-        tasks.push(tokio::spawn(async move { county.submit_nominations(request).await }));
+        tasks.push(tokio::spawn(async move {
+            county.submit_nominations(request).await
+        }));
     }
     let mut ok = 0;
     for task in tasks {
@@ -150,10 +209,11 @@ async fn concurrent_batch_body(db: &TestDb) {
         }
     }
     assert_eq!(ok, 1);
-    let active: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM nominations WHERE status <> 'returned'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let active: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM nominations WHERE status <> 'returned'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
     assert_eq!(active.0, 3);
 }
 
@@ -174,8 +234,14 @@ async fn titles_body(db: &TestDb) {
     };
     // City titles come from the unit's city office only.
     for mut wrong in [app.province(), app.county("410421"), app.city("410100")] {
-        let err = wrong.award_title(award(pb::TitleTier::City, "2022-01-10", "2025-01-10")).await.unwrap_err();
-        assert!(matches!(err.code(), Code::PermissionDenied | Code::NotFound), "{err:?}");
+        let err = wrong
+            .award_title(award(pb::TitleTier::City, "2022-01-10", "2025-01-10"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.code(), Code::PermissionDenied | Code::NotFound),
+            "{err:?}"
+        );
     }
     let city_title = app
         .city("410400")
@@ -203,17 +269,38 @@ async fn titles_body(db: &TestDb) {
         .award_title(award(pb::TitleTier::Provincial, "2023-06-01", ""))
         .await
         .unwrap_err();
-    assert_eq!(precondition_types(&err), vec!["title.already_held".to_owned()]);
+    assert_eq!(
+        precondition_types(&err),
+        vec!["title.already_held".to_owned()]
+    );
 
-    let verify = |as_of: &str| pb::VerifyTitleRequest { credit_code: unit.credit_code.clone(), as_of: as_of.into() };
+    let verify = |as_of: &str| pb::VerifyTitleRequest {
+        credit_code: unit.credit_code.clone(),
+        as_of: as_of.into(),
+    };
     let mut platform = app.platform();
     let tiers = |r: pb::VerifyTitleResponse| r.titles.iter().map(|t| t.tier).collect::<Vec<_>>();
-    let before = platform.verify_title(verify("2021-12-31")).await.unwrap().into_inner();
+    let before = platform
+        .verify_title(verify("2021-12-31"))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(before.titles.is_empty());
     assert_eq!(before.unit_display_name, unit.display_name);
-    let both = platform.verify_title(verify("2024-03-01")).await.unwrap().into_inner();
-    assert_eq!(tiers(both), vec![pb::TitleTier::Provincial as i32, pb::TitleTier::City as i32]);
-    let expired = platform.verify_title(verify("2025-01-10")).await.unwrap().into_inner();
+    let both = platform
+        .verify_title(verify("2024-03-01"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        tiers(both),
+        vec![pb::TitleTier::Provincial as i32, pb::TitleTier::City as i32]
+    );
+    let expired = platform
+        .verify_title(verify("2025-01-10"))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(tiers(expired), vec![pb::TitleTier::Provincial as i32]);
 
     // Revocation ends the title from its date on; history is kept.
@@ -228,13 +315,27 @@ async fn titles_body(db: &TestDb) {
         .unwrap()
         .into_inner();
     assert_eq!(revoked.state, pb::TitleState::Revoked as i32);
-    let still = platform.verify_title(verify("2024-05-31")).await.unwrap().into_inner();
-    assert_eq!(tiers(still), vec![pb::TitleTier::Provincial as i32, pb::TitleTier::City as i32]);
-    let after = platform.verify_title(verify("2024-06-01")).await.unwrap().into_inner();
+    let still = platform
+        .verify_title(verify("2024-05-31"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        tiers(still),
+        vec![pb::TitleTier::Provincial as i32, pb::TitleTier::City as i32]
+    );
+    let after = platform
+        .verify_title(verify("2024-06-01"))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(tiers(after), vec![pb::TitleTier::City as i32]);
     let history = app
         .city("410400")
-        .list_titles(pb::ListTitlesRequest { unit: unit.name.clone(), ..Default::default() })
+        .list_titles(pb::ListTitlesRequest {
+            unit: unit.name.clone(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -266,16 +367,29 @@ async fn titles_body(db: &TestDb) {
 
     // Bad and unknown codes; offices outside the unit's region see nothing.
     let err = platform
-        .verify_title(pb::VerifyTitleRequest { credit_code: "91410421".into(), as_of: String::new() })
+        .verify_title(pb::VerifyTitleRequest {
+            credit_code: "91410421".into(),
+            as_of: String::new(),
+        })
         .await
         .unwrap_err();
-    assert_eq!(field_violations(&err), vec![("credit_code".into(), "LENGTH".into())]);
+    assert_eq!(
+        field_violations(&err),
+        vec![("credit_code".into(), "LENGTH".into())]
+    );
     let err = platform
-        .verify_title(pb::VerifyTitleRequest { credit_code: credit_code("410421", 99_999), as_of: String::new() })
+        .verify_title(pb::VerifyTitleRequest {
+            credit_code: credit_code("410421", 99_999),
+            as_of: String::new(),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
-    let err = app.county("410422").verify_title(verify("2024-03-01")).await.unwrap_err();
+    let err = app
+        .county("410422")
+        .verify_title(verify("2024-03-01"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 }
 
@@ -295,17 +409,24 @@ async fn verify_index_body(db: &TestDb) {
         wenming_runtime::db::Backend::Postgres => {
             // An empty table would be scanned anyway; forbid that to show the index is usable.
             let mut conn = app.db.pool().acquire().await.unwrap();
-            sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await.unwrap();
-            let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
-                .fetch_all(&mut *conn)
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
                 .await
                 .unwrap();
+            let rows: Vec<(String,)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap();
             rows.into_iter().map(|r| r.0).collect()
         }
     };
     let plan = plan.join("\n");
     assert!(plan.contains("titles_credit_code"), "{plan}");
-    assert!(!plan.contains("SCAN titles") && !plan.contains("Seq Scan"), "{plan}");
+    assert!(
+        !plan.contains("SCAN titles") && !plan.contains("Seq Scan"),
+        "{plan}"
+    );
 }
 
 db_test!(import_reports_every_row, import_body);
@@ -315,17 +436,32 @@ async fn import_body(db: &TestDb) {
     let existing = create(&mut county, company("已登记公司", "410421", 5000)).await;
     let mut rows = Vec::new();
     for n in 0..450u32 {
-        rows.push(pb::ImportRow { row_number: u64::from(n) + 2, unit: Some(company(&format!("导入企业{n}"), "410421", 6000 + n)) });
+        rows.push(pb::ImportRow {
+            row_number: u64::from(n) + 2,
+            unit: Some(company(&format!("导入企业{n}"), "410421", 6000 + n)),
+        });
     }
     // Row 452 repeats row 2's code; row 453 is registered already; 454 is broken; 455 is elsewhere.
-    rows.push(pb::ImportRow { row_number: 452, unit: Some(company("重复行", "410421", 6000)) });
+    rows.push(pb::ImportRow {
+        row_number: 452,
+        unit: Some(company("重复行", "410421", 6000)),
+    });
     let mut dup = company("已有", "410421", 0);
     dup.credit_code = existing.credit_code.clone();
-    rows.push(pb::ImportRow { row_number: 453, unit: Some(dup) });
+    rows.push(pb::ImportRow {
+        row_number: 453,
+        unit: Some(dup),
+    });
     let mut broken = company("坏行", "410421", 7000);
     broken.credit_code.push('0');
-    rows.push(pb::ImportRow { row_number: 454, unit: Some(broken) });
-    rows.push(pb::ImportRow { row_number: 455, unit: Some(company("外县", "410422", 7001)) });
+    rows.push(pb::ImportRow {
+        row_number: 454,
+        unit: Some(broken),
+    });
+    rows.push(pb::ImportRow {
+        row_number: 455,
+        unit: Some(company("外县", "410422", 7001)),
+    });
     let batches: Vec<pb::ImportUnitsRequest> = rows
         .chunks(100)
         .map(|c| pb::ImportUnitsRequest { rows: c.to_vec() })
@@ -336,8 +472,17 @@ async fn import_body(db: &TestDb) {
         .unwrap()
         .into_inner();
     assert_eq!(response.results.len(), 454);
-    assert_eq!((response.created, response.duplicates, response.invalid), (450, 2, 2));
-    let outcome = |row: u64| response.results.iter().find(|r| r.row_number == row).unwrap();
+    assert_eq!(
+        (response.created, response.duplicates, response.invalid),
+        (450, 2, 2)
+    );
+    let outcome = |row: u64| {
+        response
+            .results
+            .iter()
+            .find(|r| r.row_number == row)
+            .unwrap()
+    };
     assert_eq!(outcome(2).outcome, pb::ImportOutcome::Created as i32);
     assert_eq!(outcome(452).outcome, pb::ImportOutcome::Duplicate as i32);
     assert_eq!(outcome(453).outcome, pb::ImportOutcome::Duplicate as i32);
@@ -345,6 +490,9 @@ async fn import_body(db: &TestDb) {
     assert_eq!(outcome(454).errors[0].field, "unit.credit_code");
     assert_eq!(outcome(454).errors[0].rule, "length");
     assert_eq!(outcome(455).errors[0].rule, "out_of_scope");
-    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units").fetch_one(app.db.pool()).await.unwrap();
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     assert_eq!(count.0, 451);
 }

@@ -7,7 +7,10 @@ use tonic::Code;
 use wenming_proto::registry::v1 as pb;
 use wenming_testkit::{TestDb, db_test};
 
-db_test!(create_get_update_deregister, create_get_update_deregister_body);
+db_test!(
+    create_get_update_deregister,
+    create_get_update_deregister_body
+);
 async fn create_get_update_deregister_body(db: &TestDb) {
     let app = spawn_registry(db).await;
     let mut county = app.county("410421");
@@ -18,7 +21,9 @@ async fn create_get_update_deregister_body(db: &TestDb) {
     assert!(!created.credit_code_region_differs);
 
     let got = county
-        .get_unit(pb::GetUnitRequest { name: created.name.clone() })
+        .get_unit(pb::GetUnitRequest {
+            name: created.name.clone(),
+        })
         .await
         .unwrap()
         .into_inner();
@@ -31,7 +36,9 @@ async fn create_get_update_deregister_body(db: &TestDb) {
     let updated = county
         .update_unit(pb::UpdateUnitRequest {
             unit: Some(patch.clone()),
-            update_mask: Some(prost_types::FieldMask { paths: vec!["display_name".into()] }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
         })
         .await
         .unwrap()
@@ -44,7 +51,9 @@ async fn create_get_update_deregister_body(db: &TestDb) {
     let stale = county
         .update_unit(pb::UpdateUnitRequest {
             unit: Some(patch),
-            update_mask: Some(prost_types::FieldMask { paths: vec!["display_name".into()] }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
         })
         .await
         .unwrap_err();
@@ -56,7 +65,9 @@ async fn create_get_update_deregister_body(db: &TestDb) {
     let updated = county
         .update_unit(pb::UpdateUnitRequest {
             unit: Some(patch),
-            update_mask: Some(prost_types::FieldMask { paths: vec!["business.employees".into()] }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["business.employees".into()],
+            }),
         })
         .await
         .unwrap()
@@ -83,20 +94,22 @@ async fn create_get_update_deregister_body(db: &TestDb) {
         .into_inner();
     assert!(listed.units.is_empty());
     let listed = county
-        .list_units(pb::ListUnitsRequest { include_deregistered: true, ..Default::default() })
+        .list_units(pb::ListUnitsRequest {
+            include_deregistered: true,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(listed.units.len(), 1);
 
     // Every change left an audit record, in order.
-    let actions: Vec<(String,)> = sqlx::query_as(
-        "SELECT action FROM audit_records WHERE resource = $1 ORDER BY at, action",
-    )
-    .bind(created.name.clone())
-    .fetch_all(app.db.pool())
-    .await
-    .unwrap();
+    let actions: Vec<(String,)> =
+        sqlx::query_as("SELECT action FROM audit_records WHERE resource = $1 ORDER BY at, action")
+            .bind(created.name.clone())
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
     let actions: Vec<&str> = actions.iter().map(|a| a.0.as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "UpdateUnit").count(), 2);
     assert!(actions.contains(&"CreateUnit") && actions.contains(&"DeregisterUnit"));
@@ -115,24 +128,42 @@ async fn bad_input_body(db: &TestDb) {
     unit.region_code = "410499".to_owned();
     unit.kind = 0;
     let err = county
-        .create_unit(pb::CreateUnitRequest { unit: Some(unit), request_id: String::new() })
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(unit),
+            request_id: String::new(),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     let violations = field_violations(&err);
-    assert!(violations.contains(&("unit.credit_code".into(), "CHECK_CHARACTER".into())), "{violations:?}");
-    assert!(violations.contains(&("unit.region_code".into(), "UNKNOWN".into())), "{violations:?}");
-    assert!(violations.contains(&("unit.kind".into(), "REQUIRED".into())), "{violations:?}");
+    assert!(
+        violations.contains(&("unit.credit_code".into(), "CHECK_CHARACTER".into())),
+        "{violations:?}"
+    );
+    assert!(
+        violations.contains(&("unit.region_code".into(), "UNKNOWN".into())),
+        "{violations:?}"
+    );
+    assert!(
+        violations.contains(&("unit.kind".into(), "REQUIRED".into())),
+        "{violations:?}"
+    );
     assert!(err.message().contains("character 18"), "{}", err.message());
 
     // A character outside the 31-character set is named with its position.
     let mut unit = company("某公司", "410421", 3);
     unit.credit_code.replace_range(9..10, "I");
     let err = county
-        .create_unit(pb::CreateUnitRequest { unit: Some(unit), request_id: String::new() })
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(unit),
+            request_id: String::new(),
+        })
         .await
         .unwrap_err();
-    assert_eq!(field_violations(&err), vec![("unit.credit_code".into(), "CHARSET".into())]);
+    assert_eq!(
+        field_violations(&err),
+        vec![("unit.credit_code".into(), "CHARSET".into())]
+    );
     assert!(err.message().contains("10"), "{}", err.message());
 
     // A code registered elsewhere is accepted and flagged (units move).
@@ -143,7 +174,10 @@ async fn bad_input_body(db: &TestDb) {
     assert_eq!(created.credit_code_region, "410102");
 
     // Nothing was half-written by the refused calls.
-    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units").fetch_one(app.db.pool()).await.unwrap();
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     assert_eq!(count.0, 1);
 }
 
@@ -155,22 +189,42 @@ async fn scope_body(db: &TestDb) {
     // Another county, another city: NOT_FOUND, not PERMISSION_DENIED.
     for mut outsider in [app.county("410422"), app.city("410100")] {
         let err = outsider
-            .get_unit(pb::GetUnitRequest { name: baofeng.name.clone() })
+            .get_unit(pb::GetUnitRequest {
+                name: baofeng.name.clone(),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
-        let listed = outsider.list_units(pb::ListUnitsRequest::default()).await.unwrap().into_inner();
+        let listed = outsider
+            .list_units(pb::ListUnitsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
         assert!(listed.units.is_empty());
     }
     // The city and the province above see it.
     for mut above in [app.city("410400"), app.province()] {
-        above.get_unit(pb::GetUnitRequest { name: baofeng.name.clone() }).await.unwrap();
+        above
+            .get_unit(pb::GetUnitRequest {
+                name: baofeng.name.clone(),
+            })
+            .await
+            .unwrap();
     }
     // The unit's own user sees itself only.
     let mut own = app.unit_user(&baofeng.name);
-    own.get_unit(pb::GetUnitRequest { name: baofeng.name.clone() }).await.unwrap();
+    own.get_unit(pb::GetUnitRequest {
+        name: baofeng.name.clone(),
+    })
+    .await
+    .unwrap();
     let other = create(&mut app.county("410421"), company("另一家", "410421", 6)).await;
-    let err = own.get_unit(pb::GetUnitRequest { name: other.name.clone() }).await.unwrap_err();
+    let err = own
+        .get_unit(pb::GetUnitRequest {
+            name: other.name.clone(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     // A unit user may edit its party building, not its region.
     let mut patch = baofeng.clone();
@@ -178,7 +232,9 @@ async fn scope_body(db: &TestDb) {
     let err = own
         .update_unit(pb::UpdateUnitRequest {
             unit: Some(patch),
-            update_mask: Some(prost_types::FieldMask { paths: vec!["region_code".into()] }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["region_code".into()],
+            }),
         })
         .await
         .unwrap_err();
@@ -187,23 +243,44 @@ async fn scope_body(db: &TestDb) {
     // Registering into another county is refused, naming the field.
     let err = app
         .county("410422")
-        .create_unit(pb::CreateUnitRequest { unit: Some(company("越界", "410421", 7)), request_id: String::new() })
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(company("越界", "410421", 7)),
+            request_id: String::new(),
+        })
         .await
         .unwrap_err();
-    assert_eq!(field_violations(&err), vec![("unit.region_code".into(), "OUT_OF_SCOPE".into())]);
+    assert_eq!(
+        field_violations(&err),
+        vec![("unit.region_code".into(), "OUT_OF_SCOPE".into())]
+    );
 
     // Platforms only verify titles; units do not register units.
-    let err = app.platform().list_units(pb::ListUnitsRequest::default()).await.unwrap_err();
+    let err = app
+        .platform()
+        .list_units(pb::ListUnitsRequest::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     let err = own
-        .create_unit(pb::CreateUnitRequest { unit: Some(company("自建", "410421", 8)), request_id: String::new() })
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(company("自建", "410421", 8)),
+            request_id: String::new(),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 
     // Without an identity: UNAUTHENTICATED.
-    let mut anonymous = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::new(app.channel());
-    let err = anonymous.get_unit(pb::GetUnitRequest { name: baofeng.name.clone() }).await.unwrap_err();
+    let mut anonymous =
+        wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::new(
+            app.channel(),
+        );
+    let err = anonymous
+        .get_unit(pb::GetUnitRequest {
+            name: baofeng.name.clone(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
 }
 
@@ -224,7 +301,11 @@ async fn list_body(db: &TestDb) {
     let mut token = String::new();
     loop {
         let page = city
-            .list_units(pb::ListUnitsRequest { page_size: 3, page_token: token, ..Default::default() })
+            .list_units(pb::ListUnitsRequest {
+                page_size: 3,
+                page_token: token,
+                ..Default::default()
+            })
             .await
             .unwrap()
             .into_inner();
@@ -240,32 +321,50 @@ async fn list_body(db: &TestDb) {
     assert_eq!(seen.len(), 8);
 
     let in_baofeng = city
-        .list_units(pb::ListUnitsRequest { region_code: "410421".into(), ..Default::default() })
+        .list_units(pb::ListUnitsRequest {
+            region_code: "410421".into(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(in_baofeng.units.len(), 5);
     let agencies = city
-        .list_units(pb::ListUnitsRequest { kind: pb::UnitKind::AdministrativeAgency as i32, ..Default::default() })
+        .list_units(pb::ListUnitsRequest {
+            kind: pb::UnitKind::AdministrativeAgency as i32,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(agencies.units.len(), 1);
     let named = city
-        .list_units(pb::ListUnitsRequest { name_contains: "3号".into(), ..Default::default() })
+        .list_units(pb::ListUnitsRequest {
+            name_contains: "3号".into(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(named.units.len(), 1);
     assert_eq!(named.units[0].display_name, "公司3号");
     let err = city
-        .list_units(pb::ListUnitsRequest { page_token: "garbage!".into(), ..Default::default() })
+        .list_units(pb::ListUnitsRequest {
+            page_token: "garbage!".into(),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
-    assert_eq!(field_violations(&err), vec![("page_token".into(), "PAGE_TOKEN".into())]);
+    assert_eq!(
+        field_violations(&err),
+        vec![("page_token".into(), "PAGE_TOKEN".into())]
+    );
 }
 
-db_test!(one_credit_code_one_unit_under_concurrency, concurrent_codes_body);
+db_test!(
+    one_credit_code_one_unit_under_concurrency,
+    concurrent_codes_body
+);
 async fn concurrent_codes_body(db: &TestDb) {
     let app = spawn_registry(db).await;
     let unit = company("并发公司", "410421", 300);
@@ -275,7 +374,10 @@ async fn concurrent_codes_body(db: &TestDb) {
         let unit = unit.clone();
         tasks.push(tokio::spawn(async move {
             client
-                .create_unit(pb::CreateUnitRequest { unit: Some(unit), request_id: format!("req-{i}") })
+                .create_unit(pb::CreateUnitRequest {
+                    unit: Some(unit),
+                    request_id: format!("req-{i}"),
+                })
                 .await
         }));
     }
@@ -287,11 +389,17 @@ async fn concurrent_codes_body(db: &TestDb) {
         }
     }
     assert_eq!(ok, 1);
-    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units").fetch_one(app.db.pool()).await.unwrap();
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     assert_eq!(count.0, 1);
 }
 
-db_test!(one_request_id_one_unit_under_concurrency, concurrent_request_id_body);
+db_test!(
+    one_request_id_one_unit_under_concurrency,
+    concurrent_request_id_body
+);
 async fn concurrent_request_id_body(db: &TestDb) {
     let app = spawn_registry(db).await;
     let mut tasks = Vec::new();
@@ -301,7 +409,10 @@ async fn concurrent_request_id_body(db: &TestDb) {
         let unit = company("重试公司", "410421", 400 + i);
         tasks.push(tokio::spawn(async move {
             client
-                .create_unit(pb::CreateUnitRequest { unit: Some(unit), request_id: "same-request".into() })
+                .create_unit(pb::CreateUnitRequest {
+                    unit: Some(unit),
+                    request_id: "same-request".into(),
+                })
                 .await
                 .map(|r| r.into_inner())
         }));
@@ -312,7 +423,10 @@ async fn concurrent_request_id_body(db: &TestDb) {
     }
     names.dedup();
     assert_eq!(names.len(), 1, "every retry got the same unit");
-    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units").fetch_one(app.db.pool()).await.unwrap();
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     assert_eq!(count.0, 1);
 }
 
@@ -334,7 +448,10 @@ async fn reserve_pool_body(db: &TestDb) {
     assert_eq!(entry.target_tier, pb::TitleTier::City as i32);
     assert_eq!(entry.added_by, "office-410421");
     let in_pool = county
-        .list_units(pb::ListUnitsRequest { reserve_pool: pb::ReservePoolFilter::InPool as i32, ..Default::default() })
+        .list_units(pb::ListUnitsRequest {
+            reserve_pool: pb::ReservePoolFilter::InPool as i32,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -349,16 +466,25 @@ async fn reserve_pool_body(db: &TestDb) {
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
-    assert_eq!(precondition_types(&again), vec!["reserve_pool.absent".to_owned()]);
+    assert_eq!(
+        precondition_types(&again),
+        vec!["reserve_pool.absent".to_owned()]
+    );
 
     // A reason is required.
     let err = county
-        .remove_from_reserve_pool(pb::RemoveFromReservePoolRequest { unit: unit.name.clone(), reason: String::new() })
+        .remove_from_reserve_pool(pb::RemoveFromReservePoolRequest {
+            unit: unit.name.clone(),
+            reason: String::new(),
+        })
         .await
         .unwrap_err();
     assert_eq!(field_violations(&err)[0].0, "reason");
     let out = county
-        .remove_from_reserve_pool(pb::RemoveFromReservePoolRequest { unit: unit.name.clone(), reason: "停产整顿".into() })
+        .remove_from_reserve_pool(pb::RemoveFromReservePoolRequest {
+            unit: unit.name.clone(),
+            reason: "停产整顿".into(),
+        })
         .await
         .unwrap()
         .into_inner();

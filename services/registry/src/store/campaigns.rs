@@ -192,7 +192,9 @@ impl Store {
     /// Reads a campaign visible to the caller.
     pub async fn get_campaign(&self, scope: &Scope, id: &str) -> Result<CampaignRecord> {
         let visible = self.visible_organisers(scope)?;
-        let mut sql = Sql::new(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = "));
+        let mut sql = Sql::new(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = "
+        ));
         sql.bind(id.to_owned());
         push_organisers(&mut sql, visible.as_deref());
         sql.query_as::<CampaignRecord>()
@@ -209,7 +211,9 @@ impl Store {
         size: i64,
     ) -> Result<Page<CampaignRecord>> {
         let visible = self.visible_organisers(scope)?;
-        let mut sql = Sql::new(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE 1 = 1"));
+        let mut sql = Sql::new(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE 1 = 1"
+        ));
         push_organisers(&mut sql, visible.as_deref());
         push_page(&mut sql, "id", after, size);
         let rows = sql

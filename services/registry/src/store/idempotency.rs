@@ -29,12 +29,11 @@ pub(crate) async fn claim(
     if inserted == 1 {
         return Ok(None);
     }
-    let earlier: (String,) = sqlx::query_as(
-        "SELECT resource FROM request_ids WHERE subject = $1 AND request_id = $2",
-    )
-    .bind(subject.to_owned())
-    .bind(request_id.to_owned())
-    .fetch_one(&mut *conn)
-    .await?;
+    let earlier: (String,) =
+        sqlx::query_as("SELECT resource FROM request_ids WHERE subject = $1 AND request_id = $2")
+            .bind(subject.to_owned())
+            .bind(request_id.to_owned())
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(Some(earlier.0))
 }

@@ -57,20 +57,28 @@ impl Store {
         for (row_number, parsed) in rows {
             let outcome = match parsed {
                 Err(violations) => ImportOutcome::Invalid(violations),
-                Ok(unit) => match self.check_region_in_scope(scope, "unit.region_code", unit.fields.region) {
-                    Err(RegistryError::Invalid(violations)) => ImportOutcome::Invalid(violations),
-                    Err(other) => return Err(other),
-                    Ok(()) if !seen.insert(unit.credit_code.as_str().to_owned()) => {
-                        ImportOutcome::Duplicate
+                Ok(unit) => {
+                    match self.check_region_in_scope(scope, "unit.region_code", unit.fields.region)
+                    {
+                        Err(RegistryError::Invalid(violations)) => {
+                            ImportOutcome::Invalid(violations)
+                        }
+                        Err(other) => return Err(other),
+                        Ok(()) if !seen.insert(unit.credit_code.as_str().to_owned()) => {
+                            ImportOutcome::Duplicate
+                        }
+                        Ok(()) => {
+                            let id = UnitId::new().to_string();
+                            pending.push((results.len(), self.unit_record(&id, &unit, now)));
+                            ImportOutcome::Created(id)
+                        }
                     }
-                    Ok(()) => {
-                        let id = UnitId::new().to_string();
-                        pending.push((results.len(), self.unit_record(&id, &unit, now)));
-                        ImportOutcome::Created(id)
-                    }
-                },
+                }
             };
-            results.push(ImportRowResult { row_number, outcome });
+            results.push(ImportRowResult {
+                row_number,
+                outcome,
+            });
         }
         if pending.is_empty() {
             return Ok(results);
@@ -140,7 +148,8 @@ pub(crate) async fn insert_units<'a>(
         sql.bind(u.party_service_centre.clone()).push(", ");
         sql.bind(u.officer_name.clone()).push(", ");
         sql.bind(u.officer_phone.clone()).push(", ");
-        sql.bind(u.state.clone()).push(", NULL, NULL, NULL, NULL, NULL, ");
+        sql.bind(u.state.clone())
+            .push(", NULL, NULL, NULL, NULL, NULL, ");
         sql.bind(u.version).push(", ");
         sql.bind(u.created_at).push(", ");
         sql.bind(u.updated_at).push(")");

@@ -11,7 +11,7 @@ mod units;
 
 use std::sync::Arc;
 
-use wenming_authz::RowScope;
+use wenming_authz::{RowScope, Scope};
 use wenming_domain::{Clock, Divisions};
 use wenming_runtime::db::Database;
 use wenming_runtime::sql::Sql;
@@ -59,6 +59,16 @@ impl Store {
         self.clock.as_ref()
     }
 
+    /// The rows the caller reads; platforms read nothing but title verifications.
+    fn readable_rows(scope: &Scope) -> crate::error::Result<RowScope> {
+        match scope.rows() {
+            RowScope::Nothing => Err(crate::RegistryError::PermissionDenied(
+                "platforms may only verify titles",
+            )),
+            rows => Ok(rows),
+        }
+    }
+
     fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
     }
@@ -70,13 +80,16 @@ fn push_scope(sql: &mut Sql, scope: RowScope, unit_col: &str, region_col: &str, 
     match scope {
         RowScope::Everything => {}
         RowScope::City(city) => {
-            sql.push(&format!(" AND {city_col} = ")).bind(city.to_string());
+            sql.push(&format!(" AND {city_col} = "))
+                .bind(city.to_string());
         }
         RowScope::County(county) => {
-            sql.push(&format!(" AND {region_col} = ")).bind(county.to_string());
+            sql.push(&format!(" AND {region_col} = "))
+                .bind(county.to_string());
         }
         RowScope::Unit(unit) => {
-            sql.push(&format!(" AND {unit_col} = ")).bind(unit.to_string());
+            sql.push(&format!(" AND {unit_col} = "))
+                .bind(unit.to_string());
         }
         RowScope::Nothing => {
             sql.push(" AND 1 = 0");
@@ -88,9 +101,11 @@ fn push_scope(sql: &mut Sql, scope: RowScope, unit_col: &str, region_col: &str, 
 /// next page exists).
 fn push_page(sql: &mut Sql, id_col: &str, after: Option<&str>, size: i64) {
     if let Some(after) = after {
-        sql.push(&format!(" AND {id_col} > ")).bind(after.to_owned());
+        sql.push(&format!(" AND {id_col} > "))
+            .bind(after.to_owned());
     }
-    sql.push(&format!(" ORDER BY {id_col} LIMIT ")).bind(size + 1);
+    sql.push(&format!(" ORDER BY {id_col} LIMIT "))
+        .bind(size + 1);
 }
 
 /// Cuts the extra row off and returns the page.

@@ -136,7 +136,11 @@ impl Store {
                 history: vec![],
             })
             .collect();
-        let resource = records.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(",");
+        let resource = records
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
 
         let mut tx = self.db.begin_write().await?;
         if let Some(request_id) = request_id
@@ -184,7 +188,11 @@ impl Store {
         .bind(county.to_string())
         .fetch_one(&mut *tx)
         .await?;
-        let after = if raised == 1 { active.0 } else { active.0 + count };
+        let after = if raised == 1 {
+            active.0
+        } else {
+            active.0 + count
+        };
         if let Err(err) = rule.check(u32::try_from(after).unwrap_or(u32::MAX)) {
             return Err(RegistryError::precondition(
                 match err {
@@ -224,8 +232,16 @@ impl Store {
                 }
                 other => other?,
             };
-            insert_event(&mut tx, &record.id, 1, NominationStatus::Submitted, scope.subject(), "", now)
-                .await?;
+            insert_event(
+                &mut tx,
+                &record.id,
+                1,
+                NominationStatus::Submitted,
+                scope.subject(),
+                "",
+                now,
+            )
+            .await?;
             audit::record(
                 &mut tx,
                 AuditEntry {
@@ -265,7 +281,10 @@ impl Store {
                 "only the organising office decides nominations",
             ));
         }
-        if !before.nomination_status().is_some_and(NominationStatus::can_decide) {
+        if !before
+            .nomination_status()
+            .is_some_and(NominationStatus::can_decide)
+        {
             return Err(RegistryError::precondition(
                 "nomination.status",
                 before.name(),
@@ -313,7 +332,11 @@ impl Store {
             &mut tx,
             AuditEntry {
                 subject: scope.subject(),
-                action: if accept { "AcceptNomination" } else { "ReturnNomination" },
+                action: if accept {
+                    "AcceptNomination"
+                } else {
+                    "ReturnNomination"
+                },
                 resource: &after.name(),
                 request_id: None,
                 at_ms: now,
@@ -328,15 +351,24 @@ impl Store {
 
     /// Reads a nomination in the caller's scope, with its history.
     pub async fn get_nomination(&self, scope: &Scope, id: &str) -> Result<NominationRecord> {
-        let mut sql = Sql::new(&format!("SELECT {NOMINATION_COLUMNS} FROM nominations WHERE id = "));
+        let mut sql = Sql::new(&format!(
+            "SELECT {NOMINATION_COLUMNS} FROM nominations WHERE id = "
+        ));
         sql.bind(id.to_owned());
-        push_scope(&mut sql, scope.rows(), "unit_id", "county_code", "city_code");
+        push_scope(
+            &mut sql,
+            Self::readable_rows(scope)?,
+            "unit_id",
+            "county_code",
+            "city_code",
+        );
         let mut record = sql
             .query_as::<NominationRecord>()
             .fetch_optional(self.db.pool())
             .await?
             .ok_or_else(|| RegistryError::not_found("nomination", format!("nominations/{id}")))?;
-        self.attach_history(std::slice::from_mut(&mut record)).await?;
+        self.attach_history(std::slice::from_mut(&mut record))
+            .await?;
         Ok(record)
     }
 
@@ -350,13 +382,16 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<NominationRecord>> {
-        if matches!(scope.rows(), wenming_authz::RowScope::Nothing) {
-            return Err(RegistryError::PermissionDenied(
-                "platforms may only verify titles",
-            ));
-        }
-        let mut sql = Sql::new(&format!("SELECT {NOMINATION_COLUMNS} FROM nominations WHERE 1 = 1"));
-        push_scope(&mut sql, scope.rows(), "unit_id", "county_code", "city_code");
+        let mut sql = Sql::new(&format!(
+            "SELECT {NOMINATION_COLUMNS} FROM nominations WHERE 1 = 1"
+        ));
+        push_scope(
+            &mut sql,
+            Self::readable_rows(scope)?,
+            "unit_id",
+            "county_code",
+            "city_code",
+        );
         if let Some(campaign) = campaign {
             sql.push(" AND campaign_id = ").bind(campaign.to_owned());
         }
@@ -405,7 +440,10 @@ impl Store {
             .await?;
         let mut by_id: HashMap<String, Vec<NominationEventRecord>> = HashMap::new();
         for event in events {
-            by_id.entry(event.nomination_id.clone()).or_default().push(event);
+            by_id
+                .entry(event.nomination_id.clone())
+                .or_default()
+                .push(event);
         }
         for record in records {
             record.history = by_id.remove(&record.id).unwrap_or_default();

@@ -150,12 +150,20 @@ impl Store {
         };
         let mut tx = self.db.begin_write().await?;
         if let Some(request_id) = request_id
-            && let Some(earlier) =
-                idempotency::claim(&mut tx, scope.subject(), request_id, "AwardTitle", &record.name(), now)
-                    .await?
+            && let Some(earlier) = idempotency::claim(
+                &mut tx,
+                scope.subject(),
+                request_id,
+                "AwardTitle",
+                &record.name(),
+                now,
+            )
+            .await?
         {
             drop(tx);
-            return self.get_title(scope, earlier.trim_start_matches("titles/")).await;
+            return self
+                .get_title(scope, earlier.trim_start_matches("titles/"))
+                .await;
         }
         let current: Option<TitleRecord> = sqlx::query_as(
             "SELECT id, unit_id, credit_code, region_code, city_code, tier, awarded_on, valid_until, \
@@ -167,9 +175,9 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(current) = current {
-            let held = current
-                .validity()
-                .is_some_and(|v| v.is_valid_on(title.awarded_on) || v.awarded_on > title.awarded_on);
+            let held = current.validity().is_some_and(|v| {
+                v.is_valid_on(title.awarded_on) || v.awarded_on > title.awarded_on
+            });
             if held {
                 return Err(RegistryError::precondition(
                     "title.already_held",
@@ -177,10 +185,12 @@ impl Store {
                     format!("the unit already holds a current {} title", record.tier),
                 ));
             }
-            sqlx::query("UPDATE titles SET state = 'superseded' WHERE id = $1 AND state = 'current'")
-                .bind(current.id.clone())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE titles SET state = 'superseded' WHERE id = $1 AND state = 'current'",
+            )
+            .bind(current.id.clone())
+            .execute(&mut *tx)
+            .await?;
         }
         let inserted = sqlx::query(
             "INSERT INTO titles (id, unit_id, credit_code, region_code, city_code, tier, awarded_on, \
@@ -251,7 +261,11 @@ impl Store {
             ));
         }
         let day = revoked_on.unwrap_or_else(|| self.clock.today_in_china());
-        if before.awarded_on.parse::<Date>().is_ok_and(|awarded| day < awarded) {
+        if before
+            .awarded_on
+            .parse::<Date>()
+            .is_ok_and(|awarded| day < awarded)
+        {
             return Err(RegistryError::invalid(
                 "revoked_on",
                 "after_award",
@@ -298,7 +312,13 @@ impl Store {
     pub async fn get_title(&self, scope: &Scope, id: &str) -> Result<TitleRecord> {
         let mut sql = Sql::new(&format!("SELECT {TITLE_COLUMNS} FROM titles WHERE id = "));
         sql.bind(id.to_owned());
-        push_scope(&mut sql, scope.rows(), "unit_id", "region_code", "city_code");
+        push_scope(
+            &mut sql,
+            Self::readable_rows(scope)?,
+            "unit_id",
+            "region_code",
+            "city_code",
+        );
         sql.query_as::<TitleRecord>()
             .fetch_optional(self.db.pool())
             .await?
@@ -313,18 +333,22 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<TitleRecord>> {
-        if scope.rows() == RowScope::Nothing {
-            return Err(RegistryError::PermissionDenied(
-                "platforms verify titles with VerifyTitle",
-            ));
-        }
         let mut sql = Sql::new(&format!("SELECT {TITLE_COLUMNS} FROM titles WHERE 1 = 1"));
-        push_scope(&mut sql, scope.rows(), "unit_id", "region_code", "city_code");
+        push_scope(
+            &mut sql,
+            Self::readable_rows(scope)?,
+            "unit_id",
+            "region_code",
+            "city_code",
+        );
         if let Some(unit_id) = unit_id {
             sql.push(" AND unit_id = ").bind(unit_id.to_owned());
         }
         push_page(&mut sql, "id", after, size);
-        let rows = sql.query_as::<TitleRecord>().fetch_all(self.db.pool()).await?;
+        let rows = sql
+            .query_as::<TitleRecord>()
+            .fetch_all(self.db.pool())
+            .await?;
         Ok(into_page(rows, size, |t| t.id.clone()))
     }
 
@@ -348,9 +372,7 @@ impl Store {
                 rows => rows,
             }
         };
-        let mut sql = Sql::new(
-            "SELECT id, display_name, state FROM units WHERE credit_code = ",
-        );
+        let mut sql = Sql::new("SELECT id, display_name, state FROM units WHERE credit_code = ");
         sql.bind(code.as_str().to_owned());
         push_scope(&mut sql, rows, "id", "region_code", "city_code");
         let unit: Option<(String, String, String)> =

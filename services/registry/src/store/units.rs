@@ -3,8 +3,8 @@
 use serde::Serialize;
 use wenming_authz::Scope;
 use wenming_domain::{
-    CreditCode, PersonName, PhoneNumber, Reason, RegionCode, TitleTier, UnitId, UnitKind,
-    UnitName, UnitScale,
+    CreditCode, PersonName, PhoneNumber, Reason, RegionCode, TitleTier, UnitId, UnitKind, UnitName,
+    UnitScale,
 };
 use wenming_runtime::sql::Sql;
 
@@ -149,8 +149,15 @@ impl Store {
         let mut tx = self.db.begin_write().await?;
         if let Some(request_id) = request_id {
             let resource = format!("units/{id}");
-            if let Some(earlier) =
-                idempotency::claim(&mut tx, scope.subject(), request_id, "CreateUnit", &resource, now).await?
+            if let Some(earlier) = idempotency::claim(
+                &mut tx,
+                scope.subject(),
+                request_id,
+                "CreateUnit",
+                &resource,
+                now,
+            )
+            .await?
             {
                 drop(tx);
                 let earlier_id = earlier.trim_start_matches("units/");
@@ -160,16 +167,14 @@ impl Store {
         let record = self.unit_record(&id, &unit, now);
         let inserted = super::import::insert_units(&mut tx, std::iter::once(&record)).await?;
         if inserted.is_empty() {
-            {
-                return Err(RegistryError::AlreadyExists {
-                    kind: "unit",
-                    name: unit.credit_code.as_str().to_owned(),
-                    description: format!(
-                        "a unit with credit code {} is already registered",
-                        unit.credit_code.as_str()
-                    ),
-                });
-            }
+            return Err(RegistryError::AlreadyExists {
+                kind: "unit",
+                name: unit.credit_code.as_str().to_owned(),
+                description: format!(
+                    "a unit with credit code {} is already registered",
+                    unit.credit_code.as_str()
+                ),
+            });
         }
         audit::record(
             &mut tx,
@@ -260,7 +265,13 @@ impl Store {
     pub async fn get_unit(&self, scope: &Scope, id: &str) -> Result<UnitRecord> {
         let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = "));
         sql.bind(id.to_owned());
-        push_scope(&mut sql, scope.rows(), "id", "region_code", "city_code");
+        push_scope(
+            &mut sql,
+            Self::readable_rows(scope)?,
+            "id",
+            "region_code",
+            "city_code",
+        );
         sql.query_as::<UnitRecord>()
             .fetch_optional(self.db.pool())
             .await?
@@ -291,7 +302,14 @@ impl Store {
         let now = self.now_ms();
         let credit_code = CreditCode::parse(&before.credit_code)
             .map_err(|err| RegistryError::Internal(format!("stored credit code: {err}")))?;
-        let mut after = self.unit_record(id, &NewUnit { credit_code, fields }, now);
+        let mut after = self.unit_record(
+            id,
+            &NewUnit {
+                credit_code,
+                fields,
+            },
+            now,
+        );
         after.state = before.state.clone();
         after.pool_reason = before.pool_reason.clone();
         after.pool_target_tier = before.pool_target_tier.clone();
@@ -352,7 +370,11 @@ impl Store {
     }
 
     /// Titles carry the unit's regions for scoped reads; keep them in step when a unit moves.
-    async fn sync_title_regions(&self, tx: &mut sqlx::AnyConnection, unit: &UnitRecord) -> Result<()> {
+    async fn sync_title_regions(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        unit: &UnitRecord,
+    ) -> Result<()> {
         sqlx::query("UPDATE titles SET region_code = $1, city_code = $2 WHERE unit_id = $3")
             .bind(unit.region_code.clone())
             .bind(unit.city_code.clone())
@@ -371,7 +393,13 @@ impl Store {
         size: i64,
     ) -> Result<Page<UnitRecord>> {
         let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} FROM units u WHERE 1 = 1"));
-        push_scope(&mut sql, scope.rows(), "u.id", "u.region_code", "u.city_code");
+        push_scope(
+            &mut sql,
+            Self::readable_rows(scope)?,
+            "u.id",
+            "u.region_code",
+            "u.city_code",
+        );
         if let Some(region) = filter.region {
             self.push_region_filter(&mut sql, region);
         }
@@ -388,8 +416,10 @@ impl Store {
             None => {}
         }
         if let Some((status, campaign)) = &filter.nomination {
-            sql.push(" AND EXISTS (SELECT 1 FROM nominations n WHERE n.unit_id = u.id AND n.status = ")
-                .bind(status.clone());
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM nominations n WHERE n.unit_id = u.id AND n.status = ",
+            )
+            .bind(status.clone());
             if let Some(campaign) = campaign {
                 sql.push(" AND n.campaign_id = ").bind(campaign.clone());
             }
@@ -409,7 +439,10 @@ impl Store {
                 .push("))");
         }
         if let Some(text) = &filter.name_contains {
-            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             sql.push(" AND u.display_name LIKE ")
                 .bind(format!("%{escaped}%"))
                 .push(" ESCAPE '\\'");
@@ -418,7 +451,10 @@ impl Store {
             sql.push(" AND u.state = 'active'");
         }
         push_page(&mut sql, "u.id", after, size);
-        let rows = sql.query_as::<UnitRecord>().fetch_all(self.db.pool()).await?;
+        let rows = sql
+            .query_as::<UnitRecord>()
+            .fetch_all(self.db.pool())
+            .await?;
         Ok(into_page(rows, size, |u| u.id.clone()))
     }
 
