@@ -1,5 +1,5 @@
 //! Configuration: the defaults that run, then a TOML file, then `WENMING_*` environment
-//! variables (`__` separates nesting: `WENMING_REGISTRY__DATABASE_URL`).
+//! variables (`__` separates nesting: `WENMING_REGISTRY__DATABASE__URL`).
 
 use std::path::Path;
 
