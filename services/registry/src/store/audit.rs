@@ -13,6 +13,10 @@ pub(crate) struct AuditEntry<'a> {
     pub at_ms: i64,
 }
 
+const INSERT: &str = "INSERT INTO audit_records \
+    (id, at, subject, action, resource, request_id, before_json, after_json) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
 /// Writes the record; `before`/`after` are snapshots of the resource.
 pub(crate) async fn record<B: Serialize, A: Serialize>(
     conn: &mut AnyConnection,
@@ -22,10 +26,7 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
 ) -> Result<(), sqlx::Error> {
     let before = before.map(to_json).transpose()?;
     let after = after.map(to_json).transpose()?;
-    sqlx::query(
-        "INSERT INTO audit_records (id, at, subject, action, resource, request_id, before_json, after_json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
+    sqlx::query(INSERT)
     .bind(AuditId::new().to_string())
     .bind(entry.at_ms)
     .bind(entry.subject.to_owned())
@@ -41,4 +42,24 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|err| sqlx::Error::Encode(Box::new(err)))
+}
+
+/// The same record written on a PostgreSQL connection (the bulk-import fast path).
+pub(crate) async fn record_pg<A: Serialize>(
+    conn: &mut sqlx::PgConnection,
+    entry: AuditEntry<'_>,
+    after: &A,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(INSERT)
+        .bind(AuditId::new().to_string())
+        .bind(entry.at_ms)
+        .bind(entry.subject.to_owned())
+        .bind(entry.action)
+        .bind(entry.resource.to_owned())
+        .bind(entry.request_id.map(str::to_owned))
+        .bind(None::<String>)
+        .bind(Some(to_json(after)?))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -83,37 +83,174 @@ impl Store {
         if pending.is_empty() {
             return Ok(results);
         }
-        let mut tx = self.db.begin_write().await?;
-        let mut created = Vec::with_capacity(pending.len());
-        for chunk in pending.chunks(ROWS_PER_STATEMENT) {
-            let inserted = insert_units(&mut tx, chunk.iter().map(|(_, u)| u)).await?;
-            for (index, unit) in chunk {
-                if inserted.contains(&unit.id) {
-                    created.push(unit.id.clone());
-                } else {
-                    results[*index].outcome = ImportOutcome::Duplicate;
-                }
+        let records: Vec<&UnitRecord> = pending.iter().map(|(_, u)| u).collect();
+        let inserted = match &self.pg_bulk {
+            Some(pg) => copy_units(pg, scope, &records, now).await?,
+            None => self.insert_batch(scope, &records, now).await?,
+        };
+        for (index, unit) in &pending {
+            if !inserted.contains(&unit.id) {
+                results[*index].outcome = ImportOutcome::Duplicate;
             }
         }
-        #[derive(Serialize)]
-        struct Imported<'a> {
-            created: &'a [String],
+        Ok(results)
+    }
+
+    /// The portable path: multi-row INSERTs in one transaction.
+    async fn insert_batch(
+        &self,
+        scope: &Scope,
+        units: &[&UnitRecord],
+        now: i64,
+    ) -> Result<HashSet<String>> {
+        let mut tx = self.db.begin_write().await?;
+        let mut inserted = HashSet::with_capacity(units.len());
+        for chunk in units.chunks(ROWS_PER_STATEMENT) {
+            inserted.extend(insert_units(&mut tx, chunk.iter().copied()).await?);
         }
+        let created = created_in_order(units, &inserted);
         audit::record(
             &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "ImportUnits",
-                resource: "units",
-                request_id: None,
-                at_ms: now,
-            },
+            import_audit(scope, now),
             None::<&()>,
             Some(&Imported { created: &created }),
         )
         .await?;
         tx.commit().await?;
-        Ok(results)
+        Ok(inserted)
+    }
+}
+
+#[derive(Serialize)]
+struct Imported<'a> {
+    created: &'a [String],
+}
+
+fn import_audit(scope: &Scope, now: i64) -> AuditEntry<'_> {
+    AuditEntry {
+        subject: scope.subject(),
+        action: "ImportUnits",
+        resource: "units",
+        request_id: None,
+        at_ms: now,
+    }
+}
+
+fn created_in_order(units: &[&UnitRecord], inserted: &HashSet<String>) -> Vec<String> {
+    units
+        .iter()
+        .filter(|u| inserted.contains(&u.id))
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+/// The PostgreSQL fast path: `COPY` the batch into a temporary table, then move the
+/// rows whose credit code is free into `units`, all in one transaction.
+async fn copy_units(
+    pg: &sqlx::PgPool,
+    scope: &Scope,
+    units: &[&UnitRecord],
+    now: i64,
+) -> Result<HashSet<String>> {
+    let mut tx = pg.begin().await?;
+    sqlx::query(
+        "CREATE TEMPORARY TABLE import_units (LIKE units INCLUDING DEFAULTS) ON COMMIT DROP",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let mut data = Vec::with_capacity(units.len() * 256);
+    for unit in units {
+        copy_row(&mut data, unit);
+    }
+    let mut copy = tx
+        .copy_in_raw(&format!("COPY import_units ({COPY_COLUMNS}) FROM STDIN"))
+        .await?;
+    copy.send(data).await?;
+    copy.finish().await?;
+    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO units ({COPY_COLUMNS}) SELECT {COPY_COLUMNS} FROM import_units \
+         ON CONFLICT (credit_code) DO NOTHING RETURNING id"
+    )))
+    .fetch_all(&mut *tx)
+    .await?;
+    let inserted: HashSet<String> = rows.into_iter().map(|(id,)| id).collect();
+    let created = created_in_order(units, &inserted);
+    audit::record_pg(&mut *tx, import_audit(scope, now), &Imported { created: &created })
+        .await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+const COPY_COLUMNS: &str = "id, display_name, credit_code, region_code, city_code, kind, scale, \
+    nature, employees, main_business, annual_revenue_10k_yuan, party_organisation_type, \
+    party_members, party_instructor, party_service_centre, officer_name, officer_phone, state, \
+    version, created_at, updated_at";
+
+/// One row in COPY's text format: tab-separated, `\N` for NULL.
+fn copy_row(out: &mut Vec<u8>, u: &UnitRecord) {
+    let texts: [Option<&str>; 18] = [
+        Some(&u.id),
+        Some(&u.display_name),
+        Some(&u.credit_code),
+        Some(&u.region_code),
+        Some(&u.city_code),
+        Some(&u.kind),
+        u.scale.as_deref(),
+        Some(&u.nature),
+        None,
+        Some(&u.main_business),
+        None,
+        u.party_organisation_type.as_deref(),
+        None,
+        Some(&u.party_instructor),
+        Some(&u.party_service_centre),
+        Some(&u.officer_name),
+        Some(&u.officer_phone),
+        Some(&u.state),
+    ];
+    let numbers = [(8, u.employees), (10, u.annual_revenue_10k_yuan), (12, u.party_members)];
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        if let Some((_, n)) = numbers.iter().find(|(at, _)| *at == i) {
+            out.extend_from_slice(n.to_string().as_bytes());
+        } else {
+            match text {
+                Some(text) => escape_copy_text(out, text),
+                None => out.extend_from_slice(b"\\N"),
+            }
+        }
+    }
+    for n in [u.version, u.created_at, u.updated_at] {
+        out.push(b'\t');
+        out.extend_from_slice(n.to_string().as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// Escapes a value for COPY's text format (backslash, tab, newline, carriage return).
+fn escape_copy_text(out: &mut Vec<u8>, text: &str) {
+    for byte in text.bytes() {
+        match byte {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            other => out.push(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_copy_text;
+
+    #[test]
+    fn copy_text_escapes_separators() {
+        let mut out = Vec::new();
+        escape_copy_text(&mut out, "a\tb\nc\\d\re");
+        assert_eq!(out, b"a\\tb\\nc\\\\d\\re");
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use wenming_authz::{RowScope, Scope};
 use wenming_domain::{Clock, Divisions};
-use wenming_runtime::db::Database;
+use wenming_runtime::db::{Backend, Database};
 use wenming_runtime::sql::Sql;
 
 pub use campaigns::{CampaignRecord, NewCampaign};
@@ -28,6 +28,8 @@ pub struct Store {
     db: Database,
     clock: Arc<dyn Clock>,
     divisions: &'static Divisions,
+    /// A native PostgreSQL pool for `COPY`, which `Any` cannot do; `None` on SQLite.
+    pg_bulk: Option<sqlx::PgPool>,
 }
 
 /// One page of a list.
@@ -42,10 +44,18 @@ pub struct Page<T> {
 impl Store {
     /// A store on `db`, judging deadlines and dates by `clock`.
     pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
+        let pg_bulk = match db.backend() {
+            Backend::Postgres => sqlx::postgres::PgPoolOptions::new()
+                .max_connections(2)
+                .connect_lazy(db.url())
+                .ok(),
+            Backend::Sqlite => None,
+        };
         Self {
             db,
             clock,
             divisions: Divisions::henan(),
+            pg_bulk,
         }
     }
 
