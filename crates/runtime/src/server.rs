@@ -21,8 +21,11 @@ use crate::IdentityLayer;
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct ServerSettings {
-    /// Largest request or response message, in bytes.
+    /// Largest request message, in bytes.
     pub max_message_bytes: usize,
+    /// Largest response message, in bytes: larger, since ImportUnits answers one result
+    /// per row it was sent.
+    pub max_response_bytes: usize,
     /// Longest a call may run; a shorter client deadline wins.
     pub request_timeout_secs: u64,
     /// How long in-flight calls get to finish after SIGTERM.
@@ -35,6 +38,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             max_message_bytes: 4 * 1024 * 1024,
+            max_response_bytes: 64 * 1024 * 1024,
             request_timeout_secs: 30,
             drain_timeout_secs: 10,
             concurrency_per_connection: 256,

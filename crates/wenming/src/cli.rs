@@ -143,7 +143,12 @@ async fn serve(service: Service, file: Option<PathBuf>) -> CliResult {
                 wenming_registry::migrate(&db).await?;
             }
             let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-            tracing::info!(addr = %settings.listen, "registry serving");
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "registry serving");
+            #[allow(clippy::print_stdout)]
+            {
+                println!("wenming ready: registry on {addr}");
+            }
             wenming_registry::serve(
                 listener,
                 db.clone(),

@@ -242,3 +242,65 @@ fn migrate_without_a_database_says_what_to_set() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("WENMING_REGISTRY__DATABASE__URL"));
 }
+
+/// `wenming migrate` then `wenming serve registry`, configured only by environment
+/// variables, on SQLite and (when configured) PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_registry_from_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("registry.db").display()
+    )];
+    let pg = wenming_testkit::TestDb::postgres().await;
+    if let Some(pg) = &pg {
+        urls.push(pg.settings.url.clone());
+    }
+    let key = wenming_authz::IdentityKey::generate().to_base64();
+    for url in urls {
+        let env = [
+            ("WENMING_REGISTRY__DATABASE__URL", url.as_str()),
+            ("WENMING_REGISTRY__DATABASE__MIGRATE_ON_START", "false"),
+            ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
+            ("WENMING_IDENTITY__KEY", key.as_str()),
+        ];
+        let migrated = Command::new(BIN).arg("migrate").envs(env).output().unwrap();
+        assert!(
+            migrated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&migrated.stderr)
+        );
+        let mut child = Command::new(BIN)
+            .args(["serve", "registry"])
+            .envs(env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("ready"), "{line}");
+        let addr = line.split_whitespace().last().unwrap().to_owned();
+        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let status = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        assert_eq!(status, 1);
+        let suite = Suite { child, addr };
+        assert!(suite.terminate());
+    }
+    if let Some(pg) = pg {
+        pg.cleanup().await;
+    }
+}

@@ -62,7 +62,7 @@ pub async fn serve(
     let api = RegistryApi::new(Store::new(db, clock));
     let service = RegistryServiceServer::new(api)
         .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_message_bytes);
+        .max_encoding_message_size(settings.max_response_bytes);
     wenming_runtime::serve(
         listener,
         settings,

@@ -27,16 +27,16 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
     let before = before.map(to_json).transpose()?;
     let after = after.map(to_json).transpose()?;
     sqlx::query(INSERT)
-    .bind(AuditId::new().to_string())
-    .bind(entry.at_ms)
-    .bind(entry.subject.to_owned())
-    .bind(entry.action)
-    .bind(entry.resource.to_owned())
-    .bind(entry.request_id.map(str::to_owned))
-    .bind(before)
-    .bind(after)
-    .execute(conn)
-    .await?;
+        .bind(AuditId::new().to_string())
+        .bind(entry.at_ms)
+        .bind(entry.subject.to_owned())
+        .bind(entry.action)
+        .bind(entry.resource.to_owned())
+        .bind(entry.request_id.map(str::to_owned))
+        .bind(before)
+        .bind(after)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -175,8 +175,12 @@ async fn copy_units(
     .await?;
     let inserted: HashSet<String> = rows.into_iter().map(|(id,)| id).collect();
     let created = created_in_order(units, &inserted);
-    audit::record_pg(&mut *tx, import_audit(scope, now), &Imported { created: &created })
-        .await?;
+    audit::record_pg(
+        &mut tx,
+        import_audit(scope, now),
+        &Imported { created: &created },
+    )
+    .await?;
     tx.commit().await?;
     Ok(inserted)
 }
@@ -208,7 +212,11 @@ fn copy_row(out: &mut Vec<u8>, u: &UnitRecord) {
         Some(&u.officer_phone),
         Some(&u.state),
     ];
-    let numbers = [(8, u.employees), (10, u.annual_revenue_10k_yuan), (12, u.party_members)];
+    let numbers = [
+        (8, u.employees),
+        (10, u.annual_revenue_10k_yuan),
+        (12, u.party_members),
+    ];
     for (i, text) in texts.iter().enumerate() {
         if i > 0 {
             out.push(b'\t');
@@ -239,18 +247,6 @@ fn escape_copy_text(out: &mut Vec<u8>, text: &str) {
             b'\r' => out.extend_from_slice(b"\\r"),
             other => out.push(other),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_copy_text;
-
-    #[test]
-    fn copy_text_escapes_separators() {
-        let mut out = Vec::new();
-        escape_copy_text(&mut out, "a\tb\nc\\d\re");
-        assert_eq!(out, b"a\\tb\\nc\\\\d\\re");
     }
 }
 
@@ -294,4 +290,16 @@ pub(crate) async fn insert_units<'a>(
     sql.push(" ON CONFLICT (credit_code) DO NOTHING RETURNING id");
     let rows: Vec<(String,)> = sql.query_as().fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_copy_text;
+
+    #[test]
+    fn copy_text_escapes_separators() {
+        let mut out = Vec::new();
+        escape_copy_text(&mut out, "a\tb\nc\\d\re");
+        assert_eq!(out, b"a\\tb\\nc\\\\d\\re");
+    }
 }

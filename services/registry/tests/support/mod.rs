@@ -23,7 +23,8 @@ pub struct App {
     pub clock: Arc<FixedClock>,
     pub db: Database,
     channel: Channel,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<Result<(), wenming_runtime::ServeError>>,
 }
 
 /// 2021-04-15 10:00 in Shanghai: before Pingdingshan's 20 April nomination deadline.
@@ -32,6 +33,10 @@ pub fn april_15_2021() -> jiff::Timestamp {
 }
 
 pub async fn spawn_registry(test_db: &TestDb) -> App {
+    spawn_registry_with(test_db, ServerSettings::default()).await
+}
+
+pub async fn spawn_registry_with(test_db: &TestDb, settings: ServerSettings) -> App {
     let db = test_db.open(&wenming_registry::MIGRATOR).await;
     let key = IdentityKey::generate();
     let clock = Arc::new(FixedClock::new(april_15_2021()));
@@ -41,19 +46,18 @@ pub async fn spawn_registry(test_db: &TestDb) -> App {
     let server_db = db.clone();
     let verifier = IdentityVerifier::new(&key);
     let server_clock = clock.clone();
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         wenming_registry::serve(
             listener,
             server_db,
             server_clock,
             verifier,
-            &ServerSettings::default(),
+            &settings,
             async move {
                 let _ = stopped.await;
             },
         )
         .await
-        .unwrap();
     });
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
@@ -66,11 +70,24 @@ pub async fn spawn_registry(test_db: &TestDb) -> App {
         clock,
         db,
         channel,
-        _stop: stop,
+        stop: Some(stop),
+        server,
     }
 }
 
 impl App {
+    /// Starts the drain, as SIGTERM does.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Waits for the server to stop and returns how it ended.
+    pub async fn stopped(self) -> Result<(), wenming_runtime::ServeError> {
+        self.server.await.expect("server task")
+    }
+
     pub fn client(&self, principal: Principal) -> Client {
         RegistryServiceClient::with_interceptor(
             self.channel.clone(),

@@ -1,0 +1,209 @@
+//! Load: N requests in flight over a few connections for a fixed time; throughput and
+//! latency percentiles from an HDR histogram. The baseline is a bare tonic server (only
+//! the health service, no layers) answering Health/Check, run in the same process.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+use wenming_authz::Principal;
+use wenming_proto::registry::v1 as pb;
+use wenming_testkit::TestDb;
+
+use crate::BenchResult;
+use crate::fixtures::{Registry, credit_code, unit};
+
+/// Connections the load is spread over.
+const CONNECTIONS: usize = 4;
+/// Units registered before the run; half hold a title.
+const UNITS: u32 = 2_000;
+
+/// One measurement.
+pub struct Measured {
+    pub requests_per_second: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+}
+
+/// Runs `call` from `in_flight` tasks for `duration`, round-robin over `channels`.
+pub async fn measure<F, Fut>(
+    channels: &[Channel],
+    in_flight: usize,
+    duration: Duration,
+    call: F,
+) -> Result<Measured, Box<dyn std::error::Error + Send + Sync>>
+where
+    F: Fn(Channel, u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), tonic::Status>> + Send,
+{
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for task in 0..in_flight {
+        let channel = channels[task % channels.len()].clone();
+        let call = call.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut histogram = Histogram::<u64>::new(3).expect("3 significant figures");
+            let mut n = task as u64;
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                call(channel.clone(), n).await?;
+                let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                histogram.record(micros.max(1)).ok();
+                n += in_flight as u64;
+            }
+            Ok::<_, tonic::Status>(histogram)
+        }));
+    }
+    let mut total = Histogram::<u64>::new(3)?;
+    for task in tasks {
+        total.add(task.await??)?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(Measured {
+        requests_per_second: total.len() as f64 / elapsed,
+        p50_us: total.value_at_quantile(0.5),
+        p99_us: total.value_at_quantile(0.99),
+    })
+}
+
+/// Channels to `addr`.
+pub async fn connect(
+    addr: SocketAddr,
+) -> Result<Vec<Channel>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut channels = Vec::new();
+    for _ in 0..CONNECTIONS {
+        channels.push(
+            Channel::from_shared(format!("http://{addr}"))?
+                .connect()
+                .await?,
+        );
+    }
+    Ok(channels)
+}
+
+/// A bare tonic server with only the health service.
+pub async fn start_baseline() -> Result<SocketAddr, Box<dyn std::error::Error + Send + Sync>> {
+    let (_reporter, health) = tonic_health::server::health_reporter();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    tokio::spawn(async move {
+        let _ = tonic::transport::Server::builder()
+            .add_service(health)
+            .serve_with_incoming(incoming)
+            .await;
+    });
+    Ok(addr)
+}
+
+/// Calls Health/Check on the baseline server.
+pub async fn baseline_call(channel: Channel, _n: u64) -> Result<(), tonic::Status> {
+    HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .map(|_| ())
+}
+
+pub async fn run(seconds: u64, in_flight: &[usize]) -> BenchResult {
+    let duration = Duration::from_secs(seconds);
+    let db = TestDb::sqlite().await;
+    let database = wenming_runtime::db::Database::connect(&db.settings).await?;
+    let registry = Registry::start(database).await?;
+    seed_titles(&registry).await?;
+    let key = registry.key.clone();
+    let platform = Principal::platform("bench-platform", "bench");
+    let registry_channels = connect(registry.addr).await?;
+    let baseline_channels = connect(start_baseline().await?).await?;
+
+    println!(
+        "{seconds} s per row, {CONNECTIONS} connections, SQLite, {UNITS} units (half with a title)"
+    );
+    println!(
+        "{:<34} {:>9} {:>10} {:>9} {:>9} {:>9}",
+        "target", "in flight", "req/s", "p50 µs", "p99 µs", "vs echo"
+    );
+    for &n in in_flight {
+        let echo = measure(&baseline_channels, n, duration, baseline_call).await?;
+        let verify = {
+            let key = key.clone();
+            let platform = platform.clone();
+            measure(&registry_channels, n, duration, move |channel, i| {
+                let key = key.clone();
+                let platform = platform.clone();
+                async move {
+                    let mut client = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+                        channel,
+                        wenming_runtime::client::AsPrincipal::new(&key, platform),
+                    );
+                    client
+                        .verify_title(pb::VerifyTitleRequest {
+                            credit_code: credit_code(u32::try_from(i % u64::from(UNITS)).unwrap_or(0)),
+                            as_of: "2024-06-01".into(),
+                        })
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await?
+        };
+        for (name, m) in [
+            ("echo (bare tonic, Health/Check)", &echo),
+            ("VerifyTitle, direct to registry", &verify),
+        ] {
+            println!(
+                "{name:<34} {n:>9} {:>10.0} {:>9} {:>9} {:>8.2}x",
+                m.requests_per_second,
+                m.p50_us,
+                m.p99_us,
+                m.requests_per_second / echo.requests_per_second
+            );
+        }
+    }
+    db.cleanup().await;
+    Ok(())
+}
+
+/// Registers the units and gives every other one a provincial title.
+async fn seed_titles(registry: &Registry) -> BenchResult {
+    let mut county = registry.client(crate::fixtures::county_office()).await?;
+    let rows: Vec<pb::ImportRow> = (0..UNITS)
+        .map(|n| pb::ImportRow {
+            row_number: u64::from(n),
+            unit: Some(unit(n)),
+        })
+        .collect();
+    let response = county
+        .import_units(tokio_stream::iter([pb::ImportUnitsRequest { rows }]))
+        .await?
+        .into_inner();
+    let mut province = registry
+        .client(Principal::office(
+            "bench-province",
+            wenming_domain::AdminLevel::Province,
+            wenming_domain::RegionCode::parse("410000")?,
+        ))
+        .await?;
+    for result in response.results.iter().step_by(2) {
+        province
+            .award_title(pb::AwardTitleRequest {
+                title: Some(pb::Title {
+                    unit: result.unit.clone(),
+                    tier: pb::TitleTier::Provincial as i32,
+                    awarded_on: "2023-01-18".into(),
+                    valid_until: "2026-01-18".into(),
+                    document_number: "豫文明〔2023〕2号".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! `wenming-bench`: every number is a ratio against a baseline measured in the same run,
+//! because these machines are noisy. Method and results: BENCHMARKS.md.
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stdout)]
+
+mod fixtures;
+mod import;
+mod load;
+mod memory;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Benchmarks with in-run baselines.
+#[derive(Debug, Parser)]
+#[command(name = "wenming-bench")]
+enum Bench {
+    /// Bulk import through ImportUnits vs `sqlite3 .import` and `psql \copy` of the same
+    /// rows into the same table. PostgreSQL runs when WENMING_TEST_DATABASE_URL is set.
+    Import {
+        /// Rows per run.
+        #[arg(long, default_value_t = 100_000)]
+        rows: u32,
+        /// Runs per side; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
+    /// VerifyTitle straight to the registry vs a bare tonic server's health check.
+    Verify {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Requests in flight, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10,32")]
+        in_flight: Vec<usize>,
+    },
+    /// Resident memory of `wenming up`, idle and after a burst of calls.
+    Memory {
+        /// The wenming binary (build it with --release first).
+        #[arg(long, default_value = "target/release/wenming")]
+        wenming: PathBuf,
+    },
+}
+
+type BenchResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+#[tokio::main]
+async fn main() -> BenchResult {
+    match Bench::parse() {
+        Bench::Import { rows, rounds } => import::run(rows, rounds).await,
+        Bench::Verify { seconds, in_flight } => load::run(seconds, &in_flight).await,
+        Bench::Memory { wenming } => memory::run(&wenming).await,
+    }
+}

@@ -1,0 +1,88 @@
+//! Resident memory of `wenming up` (all services, one process): right after `ready`,
+//! and after a burst of imports and verifications.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use wenming_authz::{IdentityKey, Principal};
+use wenming_proto::registry::v1 as pb;
+use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+use wenming_runtime::client::AsPrincipal;
+
+use crate::BenchResult;
+use crate::fixtures::{county_office, credit_code, unit};
+
+fn resident_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmRSS".into())
+}
+
+pub async fn run(wenming: &Path) -> BenchResult {
+    let dir = std::env::temp_dir().join(format!("wenming-bench-up-{}", std::process::id()));
+    let mut child = Command::new(wenming)
+        .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .ok_or("no address in the ready line")?
+        .trim_end_matches(',')
+        .to_owned();
+    let idle = resident_kib(child.id())?;
+
+    let key = IdentityKey::from_base64(&std::fs::read_to_string(dir.join("identity.key"))?)?;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?;
+    let mut county = RegistryServiceClient::with_interceptor(
+        channel.clone(),
+        AsPrincipal::new(&key, county_office()),
+    );
+    let rows: Vec<pb::ImportRow> = (0..5_000)
+        .map(|n| pb::ImportRow {
+            row_number: u64::from(n),
+            unit: Some(unit(n)),
+        })
+        .collect();
+    county
+        .import_units(tokio_stream::iter(
+            rows.chunks(500)
+                .map(|c| pb::ImportUnitsRequest { rows: c.to_vec() })
+                .collect::<Vec<_>>(),
+        ))
+        .await?;
+    let mut platform = RegistryServiceClient::with_interceptor(
+        channel,
+        AsPrincipal::new(&key, Principal::platform("bench", "bench")),
+    );
+    for n in 0..5_000 {
+        platform
+            .verify_title(pb::VerifyTitleRequest {
+                credit_code: credit_code(n),
+                as_of: String::new(),
+            })
+            .await?;
+    }
+    let busy = resident_kib(child.id())?;
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
+    child.wait()?;
+    std::fs::remove_dir_all(&dir).ok();
+    println!(
+        "wenming up resident memory: idle after ready {:.1} MiB; after 5,000 imports and 5,000 VerifyTitle calls {:.1} MiB (bound: 60 MiB idle)",
+        idle as f64 / 1024.0,
+        busy as f64 / 1024.0
+    );
+    Ok(())
+}
