@@ -79,7 +79,8 @@ fn report(database: &str, tool: &str, baseline: Vec<Duration>, ours: Vec<Duratio
 }
 
 /// The rows as the `units` table holds them, every column in table order, for the
-/// database tools (empty = NULL for psql; sqlite3 stores empty text).
+/// database tools (`""` is empty text; a bare empty field is NULL for psql and empty
+/// text for sqlite3).
 fn write_table_csv(path: &Path, rows: u32) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(
@@ -94,7 +95,7 @@ fn write_table_csv(path: &Path, rows: u32) -> std::io::Result<()> {
         writeln!(
             out,
             "{},基准测试企业{n}号有限公司,{},410421,410400,private_enterprise,small,制造业,50,\
-             机械加工,3000,,0,,,,,active,,,,,,1,1700000000000,1700000000000",
+             机械加工,3000,,0,\"\",\"\",\"\",\"\",active,,,,,,1,1700000000000,1700000000000",
             uuid::Uuid::now_v7(),
             credit_code(n)
         )?;

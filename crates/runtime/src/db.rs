@@ -88,8 +88,11 @@ impl Database {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        // 16 MiB page cache per connection: bulk imports update three
+                        // indexes, and the 2 MiB default made them spill.
                         conn.execute(
                             "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                             PRAGMA cache_size = -16384; \
                              PRAGMA foreign_keys = ON",
                         )
                         .await?;

@@ -1,8 +1,13 @@
 //! A query with numbered `$N` placeholders for dynamic filters. sqlx's `QueryBuilder`
 //! emits `?` under `Any`, which PostgreSQL refuses; this emits `$N`, which both accept.
+//! Statements with hundreds of parameters on SQLite use `?` instead ([`Sql::for_backend`]):
+//! binding a `$N` parameter looks its name up in a list as long as the parameter count,
+//! which made large multi-row INSERTs quadratic.
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments as _, Encode, Type};
+
+use crate::db::Backend;
 
 /// SQL text plus its bound arguments.
 #[derive(Default)]
@@ -10,6 +15,7 @@ pub struct Sql {
     text: String,
     args: AnyArguments,
     count: usize,
+    question_marks: bool,
 }
 
 impl std::fmt::Debug for Sql {
@@ -29,6 +35,14 @@ impl Sql {
         }
     }
 
+    /// Starts with `text`, with the placeholder style that is fastest on `backend`.
+    pub fn for_backend(backend: Backend, text: &str) -> Self {
+        Self {
+            question_marks: backend == Backend::Sqlite,
+            ..Self::new(text)
+        }
+    }
+
     /// Appends literal SQL (never user input).
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
@@ -41,8 +55,12 @@ impl Sql {
         T: for<'q> Encode<'q, Any> + Type<Any> + Send + 'static,
     {
         self.count += 1;
-        self.text.push('$');
-        self.text.push_str(&self.count.to_string());
+        if self.question_marks {
+            self.text.push('?');
+        } else {
+            self.text.push('$');
+            self.text.push_str(&self.count.to_string());
+        }
         // Encoding into AnyArguments only fails for types Any cannot carry, which the
         // bound above rules out.
         let _ = self.args.add(value);
@@ -77,5 +95,8 @@ mod tests {
         let mut sql = Sql::new("SELECT 1 WHERE a = ");
         sql.bind(1_i64).push(" AND b = ").bind("x".to_owned());
         assert_eq!(sql.text(), "SELECT 1 WHERE a = $1 AND b = $2");
+        let mut sql = Sql::for_backend(Backend::Sqlite, "VALUES (");
+        sql.bind(1_i64).push(", ").bind(2_i64).push(")");
+        assert_eq!(sql.text(), "VALUES (?, ?)");
     }
 }

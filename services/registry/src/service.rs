@@ -18,10 +18,14 @@ use crate::convert::{
 };
 use crate::error::{RegistryError, Result};
 use crate::store::{
-    CampaignRecord, ImportOutcome, ListUnitsFilter, NewCampaign, NewTitle, NominationRecord, Page,
-    Store, TitleRecord,
+    CampaignRecord, ImportOutcome, ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle,
+    NominationRecord, Page, Store, TitleRecord,
 };
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
+
+/// Rows written per transaction in ImportUnits, whatever batches the client streams:
+/// fewer, larger transactions cost less per row on both databases.
+const IMPORT_ROWS_PER_TRANSACTION: usize = 5_000;
 
 /// The registry's gRPC service.
 #[derive(Clone, Debug)]
@@ -326,45 +330,39 @@ impl RegistryService for RegistryApi {
         let scope = scope_of(&request)?;
         let divisions = self.store.divisions();
         let mut stream = request.into_inner();
-        let mut seen = HashSet::new();
-        let mut response = pb::ImportUnitsResponse::default();
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            let rows = batch
-                .rows
-                .iter()
-                .map(|row| {
-                    let unit = row.unit.clone().unwrap_or_default();
+        // Decoding and validating the next batch overlaps with writing this one: the
+        // database works on its own thread while this task parses.
+        let (parsed, mut to_write) = tokio::sync::mpsc::channel(2);
+        let parse = async move {
+            let mut rows = Vec::new();
+            while let Some(batch) = stream.next().await {
+                rows.extend(batch?.rows.into_iter().map(|row| {
+                    let unit = row.unit.unwrap_or_default();
                     (row.row_number, parse_new_unit(&unit, "unit", divisions))
-                })
-                .collect();
-            for result in self.store.import_batch(&scope, rows, &mut seen).await? {
-                let (outcome, unit, errors) = match result.outcome {
-                    ImportOutcome::Created(id) => {
-                        response.created += 1;
-                        (pb::ImportOutcome::Created, format!("units/{id}"), vec![])
-                    }
-                    ImportOutcome::Duplicate => {
-                        response.duplicates += 1;
-                        (pb::ImportOutcome::Duplicate, String::new(), vec![])
-                    }
-                    ImportOutcome::Invalid(violations) => {
-                        response.invalid += 1;
-                        (
-                            pb::ImportOutcome::Invalid,
-                            String::new(),
-                            violations_to_pb(violations),
-                        )
-                    }
-                };
-                response.results.push(pb::ImportRowResult {
-                    row_number: result.row_number,
-                    outcome: outcome as i32,
-                    unit,
-                    errors,
-                });
+                }));
+                if rows.len() >= IMPORT_ROWS_PER_TRANSACTION
+                    && parsed.send(std::mem::take(&mut rows)).await.is_err()
+                {
+                    return Ok(());
+                }
             }
-        }
+            if !rows.is_empty() {
+                let _ = parsed.send(rows).await;
+            }
+            Ok::<_, Status>(())
+        };
+        let write = async {
+            let mut seen = HashSet::new();
+            let mut response = pb::ImportUnitsResponse::default();
+            while let Some(rows) = to_write.recv().await {
+                for result in self.store.import_batch(&scope, rows, &mut seen).await? {
+                    let row = row_result(result, &mut response);
+                    response.results.push(row);
+                }
+            }
+            Ok::<_, Status>(response)
+        };
+        let ((), response) = tokio::try_join!(parse, write)?;
         Ok(Response::new(response))
     }
 
@@ -684,6 +682,37 @@ impl RegistryService for RegistryApi {
                 })
                 .collect(),
         }))
+    }
+}
+
+/// Renders one row's result and counts it.
+fn row_result(
+    result: ImportRowResult,
+    totals: &mut pb::ImportUnitsResponse,
+) -> pb::ImportRowResult {
+    let (outcome, unit, errors) = match result.outcome {
+        ImportOutcome::Created(id) => {
+            totals.created += 1;
+            (pb::ImportOutcome::Created, format!("units/{id}"), vec![])
+        }
+        ImportOutcome::Duplicate => {
+            totals.duplicates += 1;
+            (pb::ImportOutcome::Duplicate, String::new(), vec![])
+        }
+        ImportOutcome::Invalid(violations) => {
+            totals.invalid += 1;
+            (
+                pb::ImportOutcome::Invalid,
+                String::new(),
+                violations_to_pb(violations),
+            )
+        }
+    };
+    pb::ImportRowResult {
+        row_number: result.row_number,
+        outcome: outcome as i32,
+        unit,
+        errors,
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use wenming_authz::Scope;
 use wenming_domain::UnitId;
+use wenming_runtime::db::{Backend, is_unique_violation};
 use wenming_runtime::sql::Sql;
 use wenming_runtime::status::Violation;
 
@@ -69,7 +70,7 @@ impl Store {
                         }
                         Ok(()) => {
                             let id = UnitId::new().to_string();
-                            pending.push((results.len(), self.unit_record(&id, &unit, now)));
+                            pending.push((results.len(), self.unit_record(&id, unit, now)));
                             ImportOutcome::Created(id)
                         }
                     }
@@ -83,13 +84,14 @@ impl Store {
         if pending.is_empty() {
             return Ok(results);
         }
-        let records: Vec<&UnitRecord> = pending.iter().map(|(_, u)| u).collect();
+        let ids: Vec<(usize, String)> = pending.iter().map(|(i, u)| (*i, u.id.clone())).collect();
+        let records: Vec<UnitRecord> = pending.into_iter().map(|(_, u)| u).collect();
         let inserted = match &self.pg_bulk {
             Some(pg) => copy_units(pg, scope, &records, now).await?,
-            None => self.insert_batch(scope, &records, now).await?,
+            None => self.insert_batch(scope, records, now).await?,
         };
-        for (index, unit) in &pending {
-            if !inserted.contains(&unit.id) {
+        for (index, id) in &ids {
+            if !inserted.contains(id) {
                 results[*index].outcome = ImportOutcome::Duplicate;
             }
         }
@@ -100,15 +102,18 @@ impl Store {
     async fn insert_batch(
         &self,
         scope: &Scope,
-        units: &[&UnitRecord],
+        units: Vec<UnitRecord>,
         now: i64,
     ) -> Result<HashSet<String>> {
+        let ids: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
         let mut tx = self.db.begin_write().await?;
         let mut inserted = HashSet::with_capacity(units.len());
-        for chunk in units.chunks(ROWS_PER_STATEMENT) {
-            inserted.extend(insert_units(&mut tx, chunk.iter().copied()).await?);
+        let mut units = units.into_iter().peekable();
+        while units.peek().is_some() {
+            let chunk = units.by_ref().take(ROWS_PER_STATEMENT);
+            inserted.extend(insert_units(&mut tx, self.db.backend(), chunk).await?);
         }
-        let created = created_in_order(units, &inserted);
+        let created: Vec<String> = ids.into_iter().filter(|id| inserted.contains(id)).collect();
         audit::record(
             &mut tx,
             import_audit(scope, now),
@@ -136,7 +141,7 @@ fn import_audit(scope: &Scope, now: i64) -> AuditEntry<'_> {
     }
 }
 
-fn created_in_order(units: &[&UnitRecord], inserted: &HashSet<String>) -> Vec<String> {
+fn created_in_order(units: &[UnitRecord], inserted: &HashSet<String>) -> Vec<String> {
     units
         .iter()
         .filter(|u| inserted.contains(&u.id))
@@ -144,12 +149,52 @@ fn created_in_order(units: &[&UnitRecord], inserted: &HashSet<String>) -> Vec<St
         .collect()
 }
 
-/// The PostgreSQL fast path: `COPY` the batch into a temporary table, then move the
-/// rows whose credit code is free into `units`, all in one transaction.
+/// The PostgreSQL fast path: `COPY` straight into `units` the rows whose credit code is
+/// not registered yet. Should another call register one of them in between, the COPY
+/// fails on the unique index and the batch goes again through a staging table whose
+/// INSERT skips taken codes.
 async fn copy_units(
     pg: &sqlx::PgPool,
     scope: &Scope,
-    units: &[&UnitRecord],
+    units: &[UnitRecord],
+    now: i64,
+) -> Result<HashSet<String>> {
+    match copy_new_units(pg, scope, units, now).await {
+        Err(RegistryError::Database(err)) if is_unique_violation(&err) => {
+            copy_through_staging(pg, scope, units, now).await
+        }
+        other => other,
+    }
+}
+
+async fn copy_new_units(
+    pg: &sqlx::PgPool,
+    scope: &Scope,
+    units: &[UnitRecord],
+    now: i64,
+) -> Result<HashSet<String>> {
+    let mut tx = pg.begin().await?;
+    let codes: Vec<String> = units.iter().map(|u| u.credit_code.clone()).collect();
+    let taken: Vec<(String,)> =
+        sqlx::query_as("SELECT credit_code FROM units WHERE credit_code = ANY($1)")
+            .bind(codes)
+            .fetch_all(&mut *tx)
+            .await?;
+    let taken: HashSet<String> = taken.into_iter().map(|(code,)| code).collect();
+    let fresh: Vec<&UnitRecord> = units
+        .iter()
+        .filter(|u| !taken.contains(&u.credit_code))
+        .collect();
+    copy_in(&mut tx, "units", &fresh).await?;
+    let inserted: HashSet<String> = fresh.iter().map(|u| u.id.clone()).collect();
+    finish(tx, scope, units, &inserted, now).await?;
+    Ok(inserted)
+}
+
+async fn copy_through_staging(
+    pg: &sqlx::PgPool,
+    scope: &Scope,
+    units: &[UnitRecord],
     now: i64,
 ) -> Result<HashSet<String>> {
     let mut tx = pg.begin().await?;
@@ -158,15 +203,7 @@ async fn copy_units(
     )
     .execute(&mut *tx)
     .await?;
-    let mut data = Vec::with_capacity(units.len() * 256);
-    for unit in units {
-        copy_row(&mut data, unit);
-    }
-    let mut copy = tx
-        .copy_in_raw(&format!("COPY import_units ({COPY_COLUMNS}) FROM STDIN"))
-        .await?;
-    copy.send(data).await?;
-    copy.finish().await?;
+    copy_in(&mut tx, "import_units", &units.iter().collect::<Vec<_>>()).await?;
     let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO units ({COPY_COLUMNS}) SELECT {COPY_COLUMNS} FROM import_units \
          ON CONFLICT (credit_code) DO NOTHING RETURNING id"
@@ -174,7 +211,36 @@ async fn copy_units(
     .fetch_all(&mut *tx)
     .await?;
     let inserted: HashSet<String> = rows.into_iter().map(|(id,)| id).collect();
-    let created = created_in_order(units, &inserted);
+    finish(tx, scope, units, &inserted, now).await?;
+    Ok(inserted)
+}
+
+async fn copy_in(
+    tx: &mut sqlx::PgConnection,
+    table: &str,
+    units: &[&UnitRecord],
+) -> Result<(), sqlx::Error> {
+    let mut data = Vec::with_capacity(units.len() * 256);
+    for unit in units {
+        copy_row(&mut data, unit);
+    }
+    let mut copy = tx
+        .copy_in_raw(&format!("COPY {table} ({COPY_COLUMNS}) FROM STDIN"))
+        .await?;
+    copy.send(data).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Writes the audit record and commits.
+async fn finish(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    scope: &Scope,
+    units: &[UnitRecord],
+    inserted: &HashSet<String>,
+    now: i64,
+) -> Result<()> {
+    let created = created_in_order(units, inserted);
     audit::record_pg(
         &mut tx,
         import_audit(scope, now),
@@ -182,7 +248,7 @@ async fn copy_units(
     )
     .await?;
     tx.commit().await?;
-    Ok(inserted)
+    Ok(())
 }
 
 const COPY_COLUMNS: &str = "id, display_name, credit_code, region_code, city_code, kind, scale, \
@@ -251,11 +317,13 @@ fn escape_copy_text(out: &mut Vec<u8>, text: &str) {
 }
 
 /// One multi-row INSERT that skips taken credit codes; returns the ids inserted.
-pub(crate) async fn insert_units<'a>(
+pub(crate) async fn insert_units(
     conn: &mut sqlx::AnyConnection,
-    units: impl Iterator<Item = &'a UnitRecord>,
+    backend: Backend,
+    units: impl Iterator<Item = UnitRecord>,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let mut sql = Sql::new(
+    let mut sql = Sql::for_backend(
+        backend,
         "INSERT INTO units (id, display_name, credit_code, region_code, city_code, kind, scale, nature, \
          employees, main_business, annual_revenue_10k_yuan, party_organisation_type, party_members, \
          party_instructor, party_service_centre, officer_name, officer_phone, state, \
@@ -264,25 +332,24 @@ pub(crate) async fn insert_units<'a>(
     );
     for (i, u) in units.enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(u.id.clone()).push(", ");
-        sql.bind(u.display_name.clone()).push(", ");
-        sql.bind(u.credit_code.clone()).push(", ");
-        sql.bind(u.region_code.clone()).push(", ");
-        sql.bind(u.city_code.clone()).push(", ");
-        sql.bind(u.kind.clone()).push(", ");
-        sql.bind(u.scale.clone()).push(", ");
-        sql.bind(u.nature.clone()).push(", ");
+        sql.bind(u.id).push(", ");
+        sql.bind(u.display_name).push(", ");
+        sql.bind(u.credit_code).push(", ");
+        sql.bind(u.region_code).push(", ");
+        sql.bind(u.city_code).push(", ");
+        sql.bind(u.kind).push(", ");
+        sql.bind(u.scale).push(", ");
+        sql.bind(u.nature).push(", ");
         sql.bind(u.employees).push(", ");
-        sql.bind(u.main_business.clone()).push(", ");
+        sql.bind(u.main_business).push(", ");
         sql.bind(u.annual_revenue_10k_yuan).push(", ");
-        sql.bind(u.party_organisation_type.clone()).push(", ");
+        sql.bind(u.party_organisation_type).push(", ");
         sql.bind(u.party_members).push(", ");
-        sql.bind(u.party_instructor.clone()).push(", ");
-        sql.bind(u.party_service_centre.clone()).push(", ");
-        sql.bind(u.officer_name.clone()).push(", ");
-        sql.bind(u.officer_phone.clone()).push(", ");
-        sql.bind(u.state.clone())
-            .push(", NULL, NULL, NULL, NULL, NULL, ");
+        sql.bind(u.party_instructor).push(", ");
+        sql.bind(u.party_service_centre).push(", ");
+        sql.bind(u.officer_name).push(", ");
+        sql.bind(u.officer_phone).push(", ");
+        sql.bind(u.state).push(", NULL, NULL, NULL, NULL, NULL, ");
         sql.bind(u.version).push(", ");
         sql.bind(u.created_at).push(", ");
         sql.bind(u.updated_at).push(")");
@@ -294,7 +361,70 @@ pub(crate) async fn insert_units<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::escape_copy_text;
+    use std::sync::Arc;
+
+    use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier, Principal};
+    use wenming_domain::{AdminLevel, CreditCode, RegionCode, SystemClock};
+
+    use super::*;
+    use crate::store::{NewUnit, UnitFields};
+
+    /// The fallback the COPY path takes when it loses a race: taken codes are skipped.
+    #[tokio::test]
+    async fn staging_path_skips_taken_codes() {
+        let Some(test_db) = wenming_testkit::TestDb::postgres().await else {
+            return;
+        };
+        let db = test_db.open(&crate::MIGRATOR).await;
+        let store = Store::new(db.clone(), Arc::new(SystemClock));
+        let key = IdentityKey::generate();
+        let region = RegionCode::parse("410421").unwrap();
+        let token =
+            IdentitySigner::new(&key).sign(&Principal::office("t", AdminLevel::County, region));
+        let scope = IdentityVerifier::new(&key).verify(&token).unwrap();
+        let record = |n: u32| {
+            let unit = NewUnit {
+                credit_code: CreditCode::complete(&format!("91410421{n:08}")).unwrap(),
+                fields: UnitFields {
+                    display_name: wenming_domain::UnitName::parse("某某公司").unwrap(),
+                    region,
+                    kind: wenming_domain::UnitKind::PrivateEnterprise,
+                    scale: None,
+                    nature: String::new(),
+                    employees: 0,
+                    main_business: String::new(),
+                    annual_revenue_10k_yuan: 0,
+                    party_organisation_type: None,
+                    party_members: 0,
+                    party_instructor: String::new(),
+                    party_service_centre: String::new(),
+                    officer_name: None,
+                    officer_phone: None,
+                },
+            };
+            store.unit_record(&wenming_domain::UnitId::new().to_string(), unit, 0)
+        };
+        let first = record(1);
+        let pg = store.pg_bulk.clone().unwrap();
+        let inserted = copy_through_staging(&pg, &scope, std::slice::from_ref(&first), 0)
+            .await
+            .unwrap();
+        assert!(inserted.contains(&first.id));
+        let mut again = record(1);
+        again.id = wenming_domain::UnitId::new().to_string();
+        let second = record(2);
+        let both = [again.clone(), second.clone()];
+        // The direct COPY fails on the taken code...
+        assert!(matches!(
+            copy_in(&mut pg.begin().await.unwrap(), "units", &both.iter().collect::<Vec<_>>()).await,
+            Err(err) if is_unique_violation(&err)
+        ));
+        // ...and the staging path keeps the new row only.
+        let inserted = copy_through_staging(&pg, &scope, &both, 0).await.unwrap();
+        assert_eq!(inserted, HashSet::from([second.id.clone()]));
+        db.close().await;
+        test_db.cleanup().await;
+    }
 
     #[test]
     fn copy_text_escapes_separators() {

@@ -164,16 +164,21 @@ impl Store {
                 return self.get_unit(scope, earlier_id).await;
             }
         }
-        let record = self.unit_record(&id, &unit, now);
-        let inserted = super::import::insert_units(&mut tx, std::iter::once(&record)).await?;
+        let record = self.unit_record(&id, unit, now);
+        let inserted = super::import::insert_units(
+            &mut tx,
+            self.db.backend(),
+            std::iter::once(record.clone()),
+        )
+        .await?;
         if inserted.is_empty() {
             return Err(RegistryError::AlreadyExists {
                 kind: "unit",
-                name: unit.credit_code.as_str().to_owned(),
                 description: format!(
                     "a unit with credit code {} is already registered",
-                    unit.credit_code.as_str()
+                    record.credit_code
                 ),
+                name: record.credit_code,
             });
         }
         audit::record(
@@ -193,8 +198,8 @@ impl Store {
         Ok(record)
     }
 
-    pub(crate) fn unit_record(&self, id: &str, unit: &NewUnit, now: i64) -> UnitRecord {
-        let f = &unit.fields;
+    pub(crate) fn unit_record(&self, id: &str, unit: NewUnit, now: i64) -> UnitRecord {
+        let f = unit.fields;
         UnitRecord {
             id: id.to_owned(),
             display_name: f.display_name.as_str().to_owned(),
@@ -203,14 +208,14 @@ impl Store {
             city_code: self.city_of(f.region).to_string(),
             kind: f.kind.as_str().to_owned(),
             scale: f.scale.map(|s| s.as_str().to_owned()),
-            nature: f.nature.clone(),
+            nature: f.nature,
             employees: i64::from(f.employees),
-            main_business: f.main_business.clone(),
+            main_business: f.main_business,
             annual_revenue_10k_yuan: i64::try_from(f.annual_revenue_10k_yuan).unwrap_or(i64::MAX),
-            party_organisation_type: f.party_organisation_type.clone(),
+            party_organisation_type: f.party_organisation_type,
             party_members: i64::from(f.party_members),
-            party_instructor: f.party_instructor.clone(),
-            party_service_centre: f.party_service_centre.clone(),
+            party_instructor: f.party_instructor,
+            party_service_centre: f.party_service_centre,
             officer_name: f
                 .officer_name
                 .as_ref()
@@ -304,7 +309,7 @@ impl Store {
             .map_err(|err| RegistryError::Internal(format!("stored credit code: {err}")))?;
         let mut after = self.unit_record(
             id,
-            &NewUnit {
+            NewUnit {
                 credit_code,
                 fields,
             },
