@@ -672,12 +672,13 @@ impl RegistryService for RegistryApi {
                 .titles
                 .iter()
                 .map(|t| pb::VerifiedTitle {
-                    tier: t
-                        .title_tier()
-                        .map_or(pb::TitleTier::Unspecified, tier_to_pb)
-                        as i32,
-                    awarded_on: t.awarded_on.clone(),
-                    valid_until: t.valid_until.clone().unwrap_or_default(),
+                    tier: tier_to_pb(t.tier) as i32,
+                    awarded_on: t.validity.awarded_on.to_string(),
+                    valid_until: t
+                        .validity
+                        .valid_until
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                     document_number: t.document_number.clone(),
                 })
                 .collect(),

@@ -396,18 +396,20 @@ async fn titles_body(db: &TestDb) {
 db_test!(verify_title_reads_by_index, verify_index_body);
 async fn verify_index_body(db: &TestDb) {
     let app = spawn_registry(db).await;
-    let sql = "SELECT id FROM titles WHERE credit_code = '914104210000000000'";
+    let sql = wenming_registry::store::VERIFY_SQL;
+    let code = credit_code("410421", 1);
     let plan: Vec<String> = match app.db.backend() {
         wenming_runtime::db::Backend::Sqlite => {
             let rows: Vec<(i64, i64, i64, String)> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .bind(code)
                     .fetch_all(app.db.pool())
                     .await
                     .unwrap();
             rows.into_iter().map(|r| r.3).collect()
         }
         wenming_runtime::db::Backend::Postgres => {
-            // An empty table would be scanned anyway; forbid that to show the index is usable.
+            // Empty tables would be scanned anyway; forbid that to show the indexes serve.
             let mut conn = app.db.pool().acquire().await.unwrap();
             sqlx::query("SET enable_seqscan = off")
                 .execute(&mut *conn)
@@ -415,6 +417,7 @@ async fn verify_index_body(db: &TestDb) {
                 .unwrap();
             let rows: Vec<(String,)> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                    .bind(code)
                     .fetch_all(&mut *conn)
                     .await
                     .unwrap();
@@ -422,11 +425,86 @@ async fn verify_index_body(db: &TestDb) {
         }
     };
     let plan = plan.join("\n");
+    assert!(plan.contains("units_credit_code"), "{plan}");
     assert!(plan.contains("titles_credit_code"), "{plan}");
     assert!(
-        !plan.contains("SCAN titles") && !plan.contains("Seq Scan"),
+        !plan.contains("SCAN") && !plan.contains("Seq Scan"),
         "{plan}"
     );
+}
+
+db_test!(verification_sees_changes_at_once, verify_cache_body);
+async fn verify_cache_body(db: &TestDb) {
+    let app = spawn_registry(db).await;
+    let unit = baofeng_units(&app, 1, 8000).await.remove(0);
+    let verify = pb::VerifyTitleRequest {
+        credit_code: unit.credit_code.clone(),
+        as_of: "2024-03-01".into(),
+    };
+    let mut platform = app.platform();
+    // Read once so the answer is cached, then award: the next read must see the title.
+    assert!(
+        platform
+            .verify_title(verify.clone())
+            .await
+            .unwrap()
+            .into_inner()
+            .titles
+            .is_empty()
+    );
+    let title = app
+        .province()
+        .award_title(pb::AwardTitleRequest {
+            title: Some(pb::Title {
+                unit: unit.name.clone(),
+                tier: pb::TitleTier::ProvincialModel as i32,
+                awarded_on: "2024-01-01".into(),
+                document_number: "豫文明〔2024〕1号".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        platform
+            .verify_title(verify.clone())
+            .await
+            .unwrap()
+            .into_inner()
+            .titles
+            .len(),
+        1
+    );
+    app.province()
+        .revoke_title(pb::RevokeTitleRequest {
+            name: title.name,
+            reason: "复查不合格".into(),
+            revoked_on: "2024-02-01".into(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        platform
+            .verify_title(verify.clone())
+            .await
+            .unwrap()
+            .into_inner()
+            .titles
+            .is_empty()
+    );
+    // Deregistration shows at once too.
+    app.county("410421")
+        .deregister_unit(pb::DeregisterUnitRequest {
+            name: unit.name.clone(),
+            reason: "企业注销".into(),
+            etag: String::new(),
+        })
+        .await
+        .unwrap();
+    let answer = platform.verify_title(verify).await.unwrap().into_inner();
+    assert_eq!(answer.unit_state, pb::UnitState::Deregistered as i32);
 }
 
 db_test!(import_reports_every_row, import_body);

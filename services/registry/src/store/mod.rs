@@ -8,6 +8,7 @@ mod import;
 mod nominations;
 mod titles;
 mod units;
+mod verify_cache;
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use wenming_runtime::sql::Sql;
 pub use campaigns::{CampaignRecord, NewCampaign};
 pub use import::{ImportOutcome, ImportRowResult};
 pub use nominations::{NominationEventRecord, NominationRecord};
-pub use titles::{NewTitle, TitleRecord, VerifiedTitles};
+pub use titles::{HeldTitle, NewTitle, TitleRecord, VERIFY_SQL, VerifiedTitles};
 pub use units::{ListUnitsFilter, NewUnit, UnitFields, UnitRecord};
 
 /// The registry store.
@@ -30,6 +31,8 @@ pub struct Store {
     divisions: &'static Divisions,
     /// A native PostgreSQL pool for `COPY`, which `Any` cannot do; `None` on SQLite.
     pg_bulk: Option<sqlx::PgPool>,
+    /// VerifyTitle answers by credit code.
+    verify_cache: verify_cache::VerifyCache,
 }
 
 /// One page of a list.
@@ -56,6 +59,7 @@ impl Store {
             clock,
             divisions: Divisions::henan(),
             pg_bulk,
+            verify_cache: verify_cache::VerifyCache::default(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! Titles (R4) and their verification by e-government platforms (R12).
 
+use std::sync::Arc;
+
 use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::{PlatformAction, RowScope, Scope};
@@ -8,6 +10,7 @@ use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::Sql;
 
 use super::audit::{self, AuditEntry};
+use super::verify_cache::UnitTitles;
 use super::{Page, Store, idempotency, into_page, push_page, push_scope};
 use crate::error::{RegistryError, Result};
 
@@ -65,16 +68,26 @@ impl TitleRecord {
 
     /// The validity dates (the one rule for "held on a day").
     pub fn validity(&self) -> Option<TitleValidity> {
+        Self::validity_of(
+            &self.awarded_on,
+            self.valid_until.as_deref(),
+            self.revoked_on.as_deref(),
+        )
+    }
+
+    fn validity_of(
+        awarded_on: &str,
+        valid_until: Option<&str>,
+        revoked_on: Option<&str>,
+    ) -> Option<TitleValidity> {
+        let date = |text: Option<&str>| match text {
+            Some(d) => d.parse().ok().map(Some),
+            None => Some(None),
+        };
         Some(TitleValidity {
-            awarded_on: self.awarded_on.parse().ok()?,
-            valid_until: match &self.valid_until {
-                Some(d) => Some(d.parse().ok()?),
-                None => None,
-            },
-            revoked_on: match &self.revoked_on {
-                Some(d) => Some(d.parse().ok()?),
-                None => None,
-            },
+            awarded_on: awarded_on.parse().ok()?,
+            valid_until: date(valid_until)?,
+            revoked_on: date(revoked_on)?,
         })
     }
 }
@@ -89,7 +102,18 @@ pub struct VerifiedTitles {
     /// Whether the unit is registered.
     pub active: bool,
     /// Titles held on the day, highest tier first.
-    pub titles: Vec<TitleRecord>,
+    pub titles: Vec<HeldTitle>,
+}
+
+/// A title as verification sees it.
+#[derive(Clone, Debug)]
+pub struct HeldTitle {
+    /// Tier.
+    pub tier: TitleTier,
+    /// When it is held.
+    pub validity: TitleValidity,
+    /// Awarding document.
+    pub document_number: String,
 }
 
 impl Store {
@@ -237,6 +261,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.verify_cache.forget(&record.credit_code);
         Ok(record)
     }
 
@@ -305,6 +330,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.verify_cache.forget(&after.credit_code);
         Ok(after)
     }
 
@@ -352,8 +378,8 @@ impl Store {
         Ok(into_page(rows, size, |t| t.id.clone()))
     }
 
-    /// Titles a unit holds on `day`, by credit code. Two indexed lookups: the unit by its
-    /// unique credit code, its titles by the credit-code index.
+    /// Titles a unit holds on `day`, by credit code: from the cache, or from one indexed
+    /// read (the unit by its unique credit code, its titles by `titles_credit_code`).
     pub async fn verify_title(
         &self,
         scope: &Scope,
@@ -372,32 +398,84 @@ impl Store {
                 rows => rows,
             }
         };
-        let mut sql = Sql::new("SELECT id, display_name, state FROM units WHERE credit_code = ");
-        sql.bind(code.as_str().to_owned());
-        push_scope(&mut sql, rows, "id", "region_code", "city_code");
-        let unit: Option<(String, String, String)> =
-            sql.query_as().fetch_optional(self.db.pool()).await?;
-        let Some((_, display_name, state)) = unit else {
-            return Err(RegistryError::not_found("unit", code.as_str()));
+        let unit = match self.verify_cache.get(code.as_str()) {
+            Some(unit) => unit,
+            None => {
+                let unit = Arc::new(self.load_unit_titles(code).await?);
+                self.verify_cache
+                    .put(code.as_str().to_owned(), unit.clone());
+                unit
+            }
         };
-        let titles: Vec<TitleRecord> = sqlx::query_as(
-            "SELECT id, unit_id, credit_code, region_code, city_code, tier, awarded_on, valid_until, \
-             document_number, state, revoked_on, revocation_reason, awarded_by, created_at \
-             FROM titles WHERE credit_code = $1",
-        )
-        .bind(code.as_str().to_owned())
-        .fetch_all(self.db.pool())
-        .await?;
-        let mut held: Vec<TitleRecord> = titles
-            .into_iter()
-            .filter(|t| t.validity().is_some_and(|v| v.is_valid_on(day)))
+        if !rows.allows(&unit.unit_id, &unit.region_code, &unit.city_code) {
+            return Err(RegistryError::not_found("unit", code.as_str()));
+        }
+        let mut held: Vec<HeldTitle> = unit
+            .titles
+            .iter()
+            .filter(|t| t.validity.is_valid_on(day))
+            .cloned()
             .collect();
-        held.sort_by_key(|t| std::cmp::Reverse(t.title_tier()));
+        held.sort_by_key(|t| std::cmp::Reverse(t.tier));
         Ok(VerifiedTitles {
             credit_code: code.as_str().to_owned(),
-            display_name,
-            active: state == super::units::ACTIVE,
+            display_name: unit.display_name.clone(),
+            active: unit.active,
             titles: held,
         })
     }
+
+    async fn load_unit_titles(&self, code: &CreditCode) -> Result<UnitTitles> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(VERIFY_SQL)
+            .bind(code.as_str().to_owned())
+            .fetch_all(self.db.pool())
+            .await?;
+        let Some(first) = rows.first() else {
+            return Err(RegistryError::not_found("unit", code.as_str()));
+        };
+        let mut unit = UnitTitles {
+            unit_id: first.0.clone(),
+            region_code: first.1.clone(),
+            city_code: first.2.clone(),
+            display_name: first.3.clone(),
+            active: first.4 == super::units::ACTIVE,
+            titles: Vec::new(),
+        };
+        for row in rows {
+            let (Some(tier), Some(awarded_on)) = (row.5, row.6) else {
+                continue;
+            };
+            let parsed = TitleRecord::validity_of(&awarded_on, row.7.as_deref(), row.9.as_deref());
+            let (Ok(tier), Some(validity)) = (tier.parse::<TitleTier>(), parsed) else {
+                return Err(RegistryError::Internal(format!(
+                    "stored title of {}",
+                    code.as_str()
+                )));
+            };
+            unit.titles.push(HeldTitle {
+                tier,
+                validity,
+                document_number: row.8.unwrap_or_default(),
+            });
+        }
+        Ok(unit)
+    }
 }
+
+/// The one read behind VerifyTitle (public so a test can check its plan).
+pub const VERIFY_SQL: &str = "SELECT u.id, u.region_code, u.city_code, u.display_name, u.state, \
+    t.tier, t.awarded_on, t.valid_until, t.document_number, t.revoked_on \
+    FROM units u LEFT JOIN titles t ON t.credit_code = u.credit_code \
+    WHERE u.credit_code = $1";

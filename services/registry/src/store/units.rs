@@ -371,6 +371,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.verify_cache.forget(&after.credit_code);
         Ok(after)
     }
 
@@ -538,6 +539,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.verify_cache.forget(&after.credit_code);
         Ok(after)
     }
 
@@ -641,6 +643,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.verify_cache.forget(&after.credit_code);
         Ok(after)
     }
 }
