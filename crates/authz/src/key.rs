@@ -73,7 +73,7 @@ impl IdentityKey {
             Ok(text) => Self::from_base64(&text),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::generate();
-                write_private(path, key.to_base64().as_bytes()).map_err(io)?;
+                write_secret_file(path, key.to_base64().as_bytes()).map_err(io)?;
                 Ok(key)
             }
             Err(err) => Err(io(err)),
@@ -85,7 +85,9 @@ impl IdentityKey {
     }
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Creates `path` (and its folder) with mode 0600 and writes `contents`; refuses to
+/// overwrite. For keys kept in a data dir.
+pub fn write_secret_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     if let Some(dir) = path.parent() {

@@ -12,6 +12,6 @@ mod principal;
 mod scope;
 
 pub use identity::{IDENTITY_HEADER, IdentityError, IdentitySigner, IdentityVerifier};
-pub use key::{IdentityKey, KeyError};
+pub use key::{IdentityKey, KeyError, write_secret_file};
 pub use principal::{PlatformAction, Principal, Role};
 pub use scope::{RowScope, Scope};
