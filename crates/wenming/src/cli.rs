@@ -55,6 +55,28 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Print a bearer token signed with the development key of `wenming up` (the gateway
+    /// of the embedded suite trusts it).
+    Token {
+        /// Where `wenming up` keeps its keys.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// province, city, county, unit or platform.
+        #[arg(long)]
+        level: String,
+        /// Region code of an office.
+        #[arg(long, required_if_eq_any([("level", "province"), ("level", "city"), ("level", "county")]))]
+        region: Option<String>,
+        /// Unit id of a unit user.
+        #[arg(long, required_if_eq("level", "unit"))]
+        unit: Option<String>,
+        /// Name of a platform.
+        #[arg(long, required_if_eq("level", "platform"))]
+        platform: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
     /// Print a signed internal identity for calling a service directly in development
     /// (grpcurl -H 'x-wenming-identity: …'). Needs the suite's key file.
     DevIdentity {
@@ -116,6 +138,42 @@ pub async fn run(cli: Cli) -> CliResult {
         } => {
             let identity = crate::up::office_identity(&data_dir, &region, 600)?;
             crate::import::import_units(&file, &addr, &identity).await
+        }
+        Command::Token {
+            data_dir,
+            level,
+            region,
+            unit,
+            platform,
+            ttl,
+        } => {
+            let key = wenming_gateway::dev_key::DevKey::load_or_create(&data_dir)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
+            let subject = region
+                .as_deref()
+                .or(unit.as_deref())
+                .or(platform.as_deref())
+                .unwrap_or("dev");
+            let claims = wenming_gateway::ExternalClaims {
+                sub: format!("dev-{level}-{subject}"),
+                iss: wenming_gateway::dev_key::DEV_ISSUER.into(),
+                aud: wenming_gateway::dev_key::DEV_AUDIENCE.into(),
+                exp: now + ttl,
+                nbf: None,
+                iat: Some(now),
+                level,
+                region,
+                unit,
+                platform,
+                actions: None,
+            };
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{}", key.issue(&claims));
+            }
+            Ok(())
         }
         Command::DevIdentity {
             data_dir,

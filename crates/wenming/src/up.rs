@@ -31,6 +31,8 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     std::fs::create_dir_all(data_dir)
         .map_err(|err| format!("data dir {}: {err}", data_dir.display()))?;
     let key = IdentityKey::load_or_create(&data_dir.join(KEY_FILE))?;
+    // The development signing key `wenming token` uses; the gateway will trust it.
+    wenming_gateway::dev_key::DevKey::load_or_create(data_dir)?;
     let db = Database::connect(&DatabaseSettings {
         url: sqlite_url(data_dir, "registry"),
         ..DatabaseSettings::default()

@@ -304,3 +304,39 @@ async fn serve_registry_from_environment() {
         pg.cleanup().await;
     }
 }
+
+/// `wenming token` signs with the data dir's development key, and the gateway's
+/// authenticator accepts what it signs with the JWKS beside it.
+#[test]
+fn token_is_signed_with_the_dev_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wenming(
+        &[
+            "token", "--level", "county", "--region", "410421", "--ttl", "60",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap();
+    let keys = wenming_gateway::TrustedKeys::from_file(
+        &dir.path().join(wenming_gateway::dev_key::JWKS_FILE),
+    )
+    .unwrap();
+    let settings = wenming_gateway::AuthnSettings {
+        issuer: wenming_gateway::dev_key::DEV_ISSUER.into(),
+        audience: wenming_gateway::dev_key::DEV_AUDIENCE.into(),
+        ..Default::default()
+    };
+    let auth = wenming_gateway::Authenticator::new(settings, keys).unwrap();
+    let principal = auth
+        .authenticate(Some(&format!("Bearer {}", token.trim())))
+        .unwrap();
+    assert_eq!(principal.subject, "dev-county-410421");
+    // A county token without a region is refused by the command itself.
+    let out = wenming(&["token", "--level", "county"], dir.path());
+    assert!(!out.status.success());
+}
