@@ -15,4 +15,4 @@ pub mod status;
 pub mod telemetry;
 
 pub use identity_layer::{IdentityLayer, scope_of};
-pub use server::{ServeError, ServerSettings, serve};
+pub use server::{Access, ServeError, ServerSettings, serve};

@@ -57,13 +57,23 @@ pub enum ServeError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
+/// Who may call the served routes.
+#[derive(Clone, Debug)]
+pub enum Access {
+    /// A service: every call but health and reflection carries a verified internal
+    /// identity.
+    Internal(Box<IdentityVerifier>),
+    /// The gateway: its routes authenticate external callers themselves.
+    Public,
+}
+
 /// Serves `routes` on `listener` until `shutdown` resolves, then drains for at most
 /// `drain_timeout_secs`. `service_names` are the fully qualified gRPC service names the
 /// health service reports (SERVING until the drain starts, then NOT_SERVING).
 pub async fn serve(
     listener: TcpListener,
     settings: &ServerSettings,
-    verifier: IdentityVerifier,
+    access: Access,
     routes: Routes,
     service_names: &[&str],
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -105,7 +115,10 @@ pub async fn serve(
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.concurrency_per_connection)
         .trace_fn(|request| tracing::info_span!("rpc", path = %request.uri().path()))
-        .layer(ServiceBuilder::new().layer(IdentityLayer::new(verifier)))
+        .layer(ServiceBuilder::new().option_layer(match access {
+            Access::Internal(verifier) => Some(IdentityLayer::new(*verifier)),
+            Access::Public => None,
+        }))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal);
 

@@ -2,15 +2,22 @@
 //! JWT from the provincial identity platform, decides from one policy whether the caller
 //! may make it, and forwards it to the service with a signed internal identity.
 //!
-//! Built so far: authentication ([`Authenticator`]) and the development signing key of
-//! `wenming up` ([`dev_key`]). The policy and the forwarding follow (see the issue).
+//! Pieces: authentication ([`Authenticator`]), the Cedar policy ([`Policy`], the file
+//! `policy/wenming.cedar`), forwarding ([`Proxy`]) and the development signing key of
+//! `wenming up` ([`dev_key`]).
 #![forbid(unsafe_code)]
 
 mod authn;
 mod claims;
 pub mod dev_key;
 mod keys;
+mod policy;
+mod proxy;
+mod server;
 
 pub use authn::{AuthError, Authenticator, AuthnSettings};
 pub use claims::ExternalClaims;
 pub use keys::{KeyError, TrustedKeys};
+pub use policy::Policy;
+pub use proxy::{Backend, Proxy};
+pub use server::{GRPC_SERVICE, serve};

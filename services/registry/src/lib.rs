@@ -66,7 +66,7 @@ pub async fn serve(
     wenming_runtime::serve(
         listener,
         settings,
-        verifier,
+        wenming_runtime::Access::Internal(Box::new(verifier)),
         Routes::new(service),
         &[GRPC_SERVICE],
         shutdown,
