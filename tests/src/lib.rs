@@ -1,2 +1,170 @@
-//! Cross-service scenarios live in `tests/`; this crate has no code of its own.
+//! `Suite::start()`: the registry on a loopback port with a fresh database, the gateway
+//! in front of it trusting a fresh development key, and clients that call the gateway
+//! with bearer tokens — the shape of `wenming up`, for cross-service scenarios.
 #![forbid(unsafe_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::transport::{Channel, Endpoint};
+use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
+use wenming_domain::FixedClock;
+use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
+use wenming_gateway::{Authenticator, AuthnSettings, Backend, ExternalClaims, Policy, Proxy};
+use wenming_runtime::ServerSettings;
+use wenming_testkit::TestDb;
+
+/// A running suite.
+#[derive(Debug)]
+pub struct Suite {
+    /// A channel to the gateway.
+    pub gateway: Channel,
+    /// The suite's clock (the services judge deadlines and "today" by it).
+    pub clock: Arc<FixedClock>,
+    dev_key: DevKey,
+    _dir: tempfile::TempDir,
+    _stops: Vec<oneshot::Sender<()>>,
+}
+
+/// Sends `authorization: Bearer …` on every call.
+#[derive(Clone, Debug)]
+pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+fn stop_signal() -> (oneshot::Sender<()>, impl Future<Output = ()>) {
+    let (tx, rx) = oneshot::channel::<()>();
+    (tx, async move {
+        let _ = rx.await;
+    })
+}
+
+impl Suite {
+    /// Starts the suite on `test_db`, its clock at `now`.
+    pub async fn start(test_db: &TestDb, now: jiff::Timestamp) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = IdentityKey::generate();
+        let clock = Arc::new(FixedClock::new(now));
+        let mut stops = Vec::new();
+
+        let db = test_db.open(&wenming_registry::MIGRATOR).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let registry_addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = stop_signal();
+        stops.push(stop);
+        let verifier = IdentityVerifier::new(&key);
+        let registry_clock = clock.clone();
+        tokio::spawn(async move {
+            let _ = wenming_registry::serve(
+                listener,
+                db,
+                registry_clock,
+                verifier,
+                &ServerSettings::default(),
+                stopped,
+            )
+            .await;
+        });
+
+        let dev_key = DevKey::load_or_create(dir.path()).expect("dev key");
+        let authn = Authenticator::new(
+            AuthnSettings {
+                issuer: DEV_ISSUER.into(),
+                audience: DEV_AUDIENCE.into(),
+                jwks_file: Some(dev_key.jwks_path().to_owned()),
+                ..AuthnSettings::default()
+            },
+            dev_key.trusted_keys().expect("keys"),
+        )
+        .expect("authenticator");
+        let proxy = Proxy::new(
+            authn,
+            Policy::shipped().expect("policy"),
+            IdentitySigner::new(&key),
+            vec![Backend {
+                service: wenming_registry::GRPC_SERVICE.into(),
+                channel: Endpoint::from_shared(format!("http://{registry_addr}"))
+                    .expect("uri")
+                    .connect_lazy(),
+            }],
+            Duration::from_secs(30),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = stop_signal();
+        stops.push(stop);
+        tokio::spawn(async move {
+            let _ =
+                wenming_gateway::serve(listener, proxy, &ServerSettings::default(), stopped).await;
+        });
+        let gateway = Channel::from_shared(format!("http://{addr}"))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect to the gateway");
+        Self {
+            gateway,
+            clock,
+            dev_key,
+            _dir: dir,
+            _stops: stops,
+        }
+    }
+
+    /// A bearer token for a caller (`level` province/city/county with `region`,
+    /// unit with `unit`, platform with `platform`).
+    pub fn token(
+        &self,
+        level: &str,
+        region: Option<&str>,
+        unit: Option<&str>,
+        platform: Option<&str>,
+    ) -> String {
+        // Tokens are checked against the real time, not the suite's clock.
+        let real_now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.dev_key.issue(&ExternalClaims {
+            sub: format!("{level}-{}", region.or(unit).or(platform).unwrap_or("user")),
+            iss: DEV_ISSUER.into(),
+            aud: DEV_AUDIENCE.into(),
+            exp: real_now + 600,
+            nbf: None,
+            iat: Some(real_now),
+            level: level.into(),
+            region: region.map(str::to_owned),
+            unit: unit.map(str::to_owned),
+            platform: platform.map(str::to_owned),
+            actions: None,
+        })
+    }
+
+    /// An interceptor for calls as an office of `region` at `level`.
+    pub fn office(&self, level: &str, region: &str) -> Bearer {
+        self.bearer(&self.token(level, Some(region), None, None))
+    }
+
+    /// An interceptor for calls as the platform `name`.
+    pub fn platform(&self, name: &str) -> Bearer {
+        self.bearer(&self.token("platform", None, None, Some(name)))
+    }
+
+    /// An interceptor sending `token`.
+    pub fn bearer(&self, token: &str) -> Bearer {
+        Bearer(format!("Bearer {token}").parse().expect("ASCII token"))
+    }
+}

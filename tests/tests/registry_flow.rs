@@ -1,68 +1,30 @@
-//! The registry flow of the seed notice, over gRPC, on SQLite and PostgreSQL:
+//! The registry flow of the seed notice, through the gateway with a bearer token for
+//! each level, on SQLite and PostgreSQL:
 //! register → reserve pool → a county nominates 3 to 5 → the city accepts → the province
 //! awards → an e-government platform verifies the title.
 
-use std::sync::Arc;
-
-use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
-use wenming_authz::{IdentityKey, IdentityVerifier, Principal};
-use wenming_domain::{AdminLevel, CreditCode, FixedClock, RegionCode};
+use wenming_domain::CreditCode;
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
-use wenming_runtime::ServerSettings;
-use wenming_runtime::client::AsPrincipal;
 use wenming_testkit::{TestDb, db_test};
+use wenming_tests::{Bearer, Suite};
 
-type Client =
-    RegistryServiceClient<tonic::service::interceptor::InterceptedService<Channel, AsPrincipal>>;
-
-fn office(level: AdminLevel, code: &str) -> Principal {
-    Principal::office(
-        format!("office-{code}"),
-        level,
-        RegionCode::parse(code).unwrap(),
-    )
-}
+type Client = RegistryServiceClient<InterceptedService<Channel, Bearer>>;
 
 db_test!(register_nominate_award_verify, flow);
 async fn flow(test_db: &TestDb) {
-    let db = test_db.open(&wenming_registry::MIGRATOR).await;
-    let key = IdentityKey::generate();
     // 2021-04-16, Shanghai: inside the nomination window.
-    let clock = Arc::new(FixedClock::new("2021-04-16T01:00:00Z".parse().unwrap()));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn({
-        let clock = clock.clone();
-        let verifier = IdentityVerifier::new(&key);
-        async move {
-            wenming_registry::serve(
-                listener,
-                db,
-                clock,
-                verifier,
-                &ServerSettings::default(),
-                async {
-                    let _ = stopped.await;
-                },
-            )
-            .await
-        }
-    });
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let client = |p: Principal| -> Client {
-        RegistryServiceClient::with_interceptor(channel.clone(), AsPrincipal::new(&key, p))
+    let suite = Suite::start(test_db, "2021-04-16T01:00:00Z".parse().unwrap()).await;
+    let clock = suite.clock.clone();
+    let client = |bearer: Bearer| -> Client {
+        RegistryServiceClient::with_interceptor(suite.gateway.clone(), bearer)
     };
-    let mut county = client(office(AdminLevel::County, "410421"));
-    let mut city = client(office(AdminLevel::City, "410400"));
-    let mut province = client(office(AdminLevel::Province, "410000"));
-    let mut platform = client(Principal::platform("bidding-platform", "bidding"));
+    let mut county = client(suite.office("county", "410421"));
+    let mut city = client(suite.office("city", "410400"));
+    let mut province = client(suite.office("province", "410000"));
+    let mut platform = client(suite.platform("bidding-platform"));
 
     let campaign = city
         .create_campaign(pb::CreateCampaignRequest {
@@ -196,6 +158,28 @@ async fn flow(test_db: &TestDb) {
         .unwrap_err();
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
 
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    // A county may not award; a unit's own user reads its titles but not other units.
+    let err = county
+        .award_title(pb::AwardTitleRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    let unit_id = units[0].name.trim_start_matches("units/");
+    let mut own = client(suite.bearer(&suite.token("unit", None, Some(unit_id), None)));
+    let titles = own
+        .list_titles(pb::ListTitlesRequest {
+            unit: units[0].name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(titles.titles.len(), 1);
+    let err = own
+        .get_unit(pb::GetUnitRequest {
+            name: units[1].name.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound);
 }

@@ -5,13 +5,44 @@ use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use wenming_authz::{IdentityKey, Principal};
+use tonic::metadata::MetadataValue;
+use wenming_gateway::ExternalClaims;
+use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
-use wenming_runtime::client::AsPrincipal;
 
 use crate::BenchResult;
-use crate::fixtures::{county_office, credit_code, unit};
+use crate::fixtures::{COUNTY, credit_code, unit};
+
+/// An interceptor sending a development bearer token (the suite runs behind its gateway).
+fn bearer(
+    key: &DevKey,
+    level: &str,
+    region: Option<&str>,
+    platform: Option<&str>,
+) -> Result<impl tonic::service::Interceptor + use<>, Box<dyn std::error::Error + Send + Sync>> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let token = key.issue(&ExternalClaims {
+        sub: "bench".into(),
+        iss: DEV_ISSUER.into(),
+        aud: DEV_AUDIENCE.into(),
+        exp: now + 3600,
+        nbf: None,
+        iat: Some(now),
+        level: level.into(),
+        region: region.map(str::to_owned),
+        unit: None,
+        platform: platform.map(str::to_owned),
+        actions: None,
+    });
+    let value: MetadataValue<_> = format!("Bearer {token}").parse()?;
+    Ok(move |mut req: tonic::Request<()>| {
+        req.metadata_mut().insert("authorization", value.clone());
+        Ok(req)
+    })
+}
 
 fn resident_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -40,13 +71,13 @@ pub async fn run(wenming: &Path) -> BenchResult {
         .to_owned();
     let idle = resident_kib(child.id())?;
 
-    let key = IdentityKey::from_base64(&std::fs::read_to_string(dir.join("identity.key"))?)?;
+    let key = DevKey::load_or_create(&dir)?;
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
         .connect()
         .await?;
     let mut county = RegistryServiceClient::with_interceptor(
         channel.clone(),
-        AsPrincipal::new(&key, county_office()),
+        bearer(&key, "county", Some(COUNTY), None)?,
     );
     let rows: Vec<pb::ImportRow> = (0..5_000)
         .map(|n| pb::ImportRow {
@@ -63,7 +94,7 @@ pub async fn run(wenming: &Path) -> BenchResult {
         .await?;
     let mut platform = RegistryServiceClient::with_interceptor(
         channel,
-        AsPrincipal::new(&key, Principal::platform("bench", "bench")),
+        bearer(&key, "platform", None, Some("bench"))?,
     );
     for n in 0..5_000 {
         platform

@@ -77,19 +77,6 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
     },
-    /// Print a signed internal identity for calling a service directly in development
-    /// (grpcurl -H 'x-wenming-identity: …'). Needs the suite's key file.
-    DevIdentity {
-        /// Where `wenming up` keeps its key.
-        #[arg(long, default_value = "./data")]
-        data_dir: PathBuf,
-        /// Office region code (GB/T 2260); its level is the office level.
-        #[arg(long)]
-        region: String,
-        /// Lifetime in seconds.
-        #[arg(long, default_value_t = 3600)]
-        ttl: u64,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,12 +88,16 @@ enum ImportWhat {
         /// Address of the suite.
         #[arg(long, default_value = "http://127.0.0.1:50051")]
         addr: String,
-        /// Where `wenming up` keeps its key (the identity is signed with it).
+        /// Where `wenming up` keeps its development key (used when no --token is given).
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
-        /// Region code of the importing office.
+        /// Region code of the importing office (for the development token).
         #[arg(long)]
         region: String,
+        /// A bearer token from the identity platform; default: a development token for
+        /// the office of --region, signed with the data dir's key.
+        #[arg(long, env = "WENMING_TOKEN")]
+        token: Option<String>,
     },
 }
 
@@ -134,10 +125,14 @@ pub async fn run(cli: Cli) -> CliResult {
                     addr,
                     data_dir,
                     region,
+                    token,
                 },
         } => {
-            let identity = crate::up::office_identity(&data_dir, &region, 600)?;
-            crate::import::import_units(&file, &addr, &identity).await
+            let token = match token {
+                Some(token) => token,
+                None => crate::tokens::office_token(&data_dir, &region, 3600)?,
+            };
+            crate::import::import_units(&file, &addr, &token).await
         }
         Command::Token {
             data_dir,
@@ -147,40 +142,7 @@ pub async fn run(cli: Cli) -> CliResult {
             platform,
             ttl,
         } => {
-            let key = wenming_gateway::dev_key::DevKey::load_or_create(&data_dir)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_secs();
-            let subject = region
-                .as_deref()
-                .or(unit.as_deref())
-                .or(platform.as_deref())
-                .unwrap_or("dev");
-            let claims = wenming_gateway::ExternalClaims {
-                sub: format!("dev-{level}-{subject}"),
-                iss: wenming_gateway::dev_key::DEV_ISSUER.into(),
-                aud: wenming_gateway::dev_key::DEV_AUDIENCE.into(),
-                exp: now + ttl,
-                nbf: None,
-                iat: Some(now),
-                level,
-                region,
-                unit,
-                platform,
-                actions: None,
-            };
-            #[allow(clippy::print_stdout)]
-            {
-                println!("{}", key.issue(&claims));
-            }
-            Ok(())
-        }
-        Command::DevIdentity {
-            data_dir,
-            region,
-            ttl,
-        } => {
-            let token = crate::up::office_identity(&data_dir, &region, ttl)?;
+            let token = crate::tokens::dev_token(&data_dir, &level, region, unit, platform, ttl)?;
             #[allow(clippy::print_stdout)]
             {
                 println!("{token}");

@@ -14,7 +14,6 @@ use std::path::Path;
 
 use calamine::{Data, Reader as _};
 use tonic::metadata::MetadataValue;
-use wenming_authz::IDENTITY_HEADER;
 use wenming_domain::{UnitKind, UnitScale};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
@@ -31,7 +30,7 @@ struct Row {
 }
 
 /// Imports the file and prints one line per refused row, then a summary.
-pub async fn import_units(file: &Path, addr: &str, identity: &str) -> CliResult {
+pub async fn import_units(file: &Path, addr: &str, token: &str) -> CliResult {
     let rows = read_rows(file)?;
     let mut local_errors = Vec::new();
     let mut batches = Vec::new();
@@ -56,10 +55,11 @@ pub async fn import_units(file: &Path, addr: &str, identity: &str) -> CliResult 
     let channel = tonic::transport::Endpoint::from_shared(addr.to_owned())?
         .connect()
         .await?;
-    let identity: MetadataValue<_> = identity.parse()?;
+    let authorization: MetadataValue<_> = format!("Bearer {}", token.trim()).parse()?;
     let mut client =
         RegistryServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
-            req.metadata_mut().insert(IDENTITY_HEADER, identity.clone());
+            req.metadata_mut()
+                .insert("authorization", authorization.clone());
             Ok(req)
         })
         .max_encoding_message_size(64 * 1024 * 1024)

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod demo;
 mod import;
+mod tokens;
 mod up;
 
 use clap::Parser as _;

@@ -9,8 +9,10 @@ use tokio::net::TcpListener;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier, Principal};
-use wenming_domain::{Divisions, SystemClock};
+use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
+use wenming_domain::SystemClock;
+use wenming_gateway::dev_key::{self, DevKey};
+use wenming_gateway::{Authenticator, AuthnSettings, Backend, Policy, Proxy};
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::{Database, DatabaseSettings};
 
@@ -26,13 +28,14 @@ fn sqlite_url(dir: &Path, service: &str) -> String {
     )
 }
 
-/// Runs until SIGTERM or ctrl-c.
+/// Runs until SIGTERM or ctrl-c: each service on its own loopback port, the gateway on
+/// `listen`, the only address open to callers.
 pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     std::fs::create_dir_all(data_dir)
         .map_err(|err| format!("data dir {}: {err}", data_dir.display()))?;
     let key = IdentityKey::load_or_create(&data_dir.join(KEY_FILE))?;
-    // The development signing key `wenming token` uses; the gateway will trust it.
-    wenming_gateway::dev_key::DevKey::load_or_create(data_dir)?;
+    // The development signing key: `wenming token` signs with it, the gateway trusts it.
+    let dev_key = DevKey::load_or_create(data_dir)?;
     let db = Database::connect(&DatabaseSettings {
         url: sqlite_url(data_dir, "registry"),
         ..DatabaseSettings::default()
@@ -40,17 +43,14 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     .await?;
     wenming_registry::migrate(&db).await?;
 
-    // Until the gateway exists the registry is the public entry point.
-    let listener = TcpListener::bind(listen)
-        .await
-        .map_err(|err| format!("listen on {listen}: {err}"))?;
-    let addr = listener.local_addr()?;
+    let registry_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let registry_addr = registry_listener.local_addr()?;
     let verifier = IdentityVerifier::new(&key);
     let server_db = db.clone();
     let registry = tokio::spawn(async move {
         let settings = ServerSettings::default();
         wenming_registry::serve(
-            listener,
+            registry_listener,
             server_db,
             Arc::new(SystemClock),
             verifier,
@@ -59,18 +59,57 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
         )
         .await
     });
-    wait_serving(addr, wenming_registry::GRPC_SERVICE).await?;
+
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|err| format!("listen on {listen}: {err}"))?;
+    let addr = listener.local_addr()?;
+    let authn = Authenticator::new(
+        AuthnSettings {
+            issuer: dev_key::DEV_ISSUER.into(),
+            audience: dev_key::DEV_AUDIENCE.into(),
+            jwks_file: Some(dev_key.jwks_path().to_owned()),
+            ..AuthnSettings::default()
+        },
+        dev_key.trusted_keys()?,
+    )?;
+    let settings = ServerSettings::default();
+    let proxy = Proxy::new(
+        authn,
+        Policy::shipped()?,
+        IdentitySigner::new(&key),
+        vec![Backend {
+            service: wenming_registry::GRPC_SERVICE.into(),
+            channel: tonic::transport::Endpoint::from_shared(format!("http://{registry_addr}"))?
+                .connect_timeout(Duration::from_secs(2))
+                .connect_lazy(),
+        }],
+        Duration::from_secs(settings.request_timeout_secs),
+    );
+    let gateway = tokio::spawn(async move {
+        wenming_gateway::serve(
+            listener,
+            proxy,
+            &settings,
+            wenming_runtime::shutdown::signal(),
+        )
+        .await
+    });
+
+    wait_serving(registry_addr, wenming_registry::GRPC_SERVICE).await?;
+    wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?;
     if demo {
-        crate::demo::load(addr, &key).await?;
+        crate::demo::load(registry_addr, &key).await?;
     }
-    tracing::info!(%addr, data_dir = %data_dir.display(), "wenming ready");
+    tracing::info!(%addr, %registry_addr, data_dir = %data_dir.display(), "wenming ready");
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "wenming ready: registry on {addr}, data in {}",
+            "wenming ready: gateway on {addr} (registry on {registry_addr}), data in {}",
             data_dir.display()
         );
     }
+    gateway.await??;
     registry.await??;
     tracing::info!("services stopped; closing databases");
     db.close().await;
@@ -97,31 +136,4 @@ async fn wait_serving(addr: SocketAddr, service: &str) -> CliResult {
     } else {
         Err(format!("{service} reports status {status}").into())
     }
-}
-
-/// A signed internal identity of the office of `region`, from the key in `data_dir`.
-pub fn office_identity(
-    data_dir: &Path,
-    region: &str,
-    ttl: u64,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    let path = data_dir.join(KEY_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|err| {
-        format!(
-            "{}: {err} (start `wenming up --data-dir {}` first)",
-            path.display(),
-            data_dir.display()
-        )
-    })?;
-    let key = IdentityKey::from_base64(&text)?;
-    let divisions = Divisions::henan();
-    let code = divisions.resolve(region)?;
-    let level = divisions
-        .get(code)
-        .map(|d| d.level)
-        .ok_or("unknown region")?;
-    let principal = Principal::office(format!("cli-{code}"), level, code);
-    Ok(IdentitySigner::new(&key)
-        .with_ttl(Duration::from_secs(ttl))
-        .sign(&principal))
 }

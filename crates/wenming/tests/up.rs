@@ -82,7 +82,7 @@ async fn up_serves_health_reflection_and_imports() {
 
     let health = HealthClient::new(channel.clone())
         .check(HealthCheckRequest {
-            service: "wenming.registry.v1.RegistryService".into(),
+            service: "wenming.gateway.v1.Gateway".into(),
         })
         .await
         .unwrap()
