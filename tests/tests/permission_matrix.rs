@@ -1,0 +1,306 @@
+//! The permission matrix, through the gateway: every RPC of every wenming service (read
+//! from the compiled descriptors, so an RPC without a row here fails) × every kind of
+//! caller, then in and out of scope for the calls that name a unit.
+
+use std::collections::BTreeSet;
+
+use prost::Message as _;
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic_prost::ProstCodec;
+use wenming_proto::registry::v1 as pb;
+use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+use wenming_testkit::TestDb;
+use wenming_tests::{Bearer, Suite};
+
+/// What the gateway does with a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gate {
+    /// Passed to the service (whatever the service then answers).
+    Pass,
+    /// Refused by the policy.
+    Deny,
+}
+use Gate::{Deny, Pass};
+
+/// Callers, in the column order of `MATRIX`.
+const CALLERS: [&str; 5] = ["province", "city", "county", "unit", "platform"];
+
+/// RPC → what each caller kind gets. Anonymous callers get UNAUTHENTICATED everywhere.
+const MATRIX: &[(&str, [Gate; 5])] = &[
+    (
+        "wenming.registry.v1.RegistryService/CreateUnit",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/GetUnit",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/UpdateUnit",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/ListUnits",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/DeregisterUnit",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/ImportUnits",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/AddToReservePool",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/RemoveFromReservePool",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/CreateCampaign",
+        [Pass, Pass, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/GetCampaign",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/ListCampaigns",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/SubmitNominations",
+        [Deny, Deny, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/DecideNomination",
+        [Pass, Pass, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/ListNominations",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/AwardTitle",
+        [Pass, Pass, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/RevokeTitle",
+        [Pass, Pass, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/ListTitles",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/VerifyTitle",
+        [Pass, Pass, Pass, Pass, Pass],
+    ),
+];
+
+/// Every RPC of every wenming service in the compiled descriptors, with whether the
+/// client streams.
+fn rpcs() -> Vec<(String, bool)> {
+    let set = prost_types::FileDescriptorSet::decode(wenming_proto::FILE_DESCRIPTOR_SET).unwrap();
+    let mut rpcs = Vec::new();
+    for file in set.file {
+        let package = file.package().to_owned();
+        if !package.starts_with("wenming.") {
+            continue;
+        }
+        for service in &file.service {
+            for method in &service.method {
+                rpcs.push((
+                    format!("{package}.{}/{}", service.name(), method.name()),
+                    method.client_streaming(),
+                ));
+            }
+        }
+    }
+    rpcs
+}
+
+/// Calls `rpc` with an empty message (the gateway does not decode messages).
+async fn call(channel: &Channel, bearer: Option<Bearer>, rpc: &str, streaming: bool) -> Code {
+    let mut grpc = tonic::client::Grpc::new(channel.clone());
+    grpc.ready().await.unwrap();
+    let path: http::uri::PathAndQuery = format!("/{rpc}").parse().unwrap();
+    let codec = ProstCodec::<(), ()>::default();
+    let intercept = |mut request: tonic::Request<()>| {
+        if let Some(bearer) = &bearer {
+            let mut bearer = bearer.clone();
+            request = tonic::service::Interceptor::call(&mut bearer, request).unwrap();
+        }
+        request
+    };
+    let result = if streaming {
+        let request = intercept(tonic::Request::new(())).map(|()| tokio_stream::iter([()]));
+        grpc.client_streaming(request, path, codec)
+            .await
+            .map(|_| ())
+    } else {
+        grpc.unary(intercept(tonic::Request::new(())), path, codec)
+            .await
+            .map(|_| ())
+    };
+    result.err().map_or(Code::Ok, |status| status.code())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rpc_has_a_rule_for_every_caller() {
+    let db = TestDb::sqlite().await;
+    let suite = Suite::start(&db, "2021-04-16T01:00:00Z".parse().unwrap()).await;
+    let unit_id = wenming_domain::UnitId::new().to_string();
+    let bearers = [
+        suite.office("province", "410000"),
+        suite.office("city", "410400"),
+        suite.office("county", "410421"),
+        suite.bearer(&suite.token("unit", None, Some(&unit_id), None)),
+        suite.platform("tax"),
+    ];
+
+    let exposed: BTreeSet<String> = rpcs().into_iter().map(|(rpc, _)| rpc).collect();
+    let ruled: BTreeSet<String> = MATRIX.iter().map(|(rpc, _)| (*rpc).to_owned()).collect();
+    assert_eq!(
+        exposed, ruled,
+        "every RPC needs a row in the matrix (and in policy/wenming.cedar)"
+    );
+
+    for (rpc, streaming) in rpcs() {
+        let row = MATRIX.iter().find(|(r, _)| *r == rpc).unwrap().1;
+        assert_eq!(
+            call(&suite.gateway, None, &rpc, streaming).await,
+            Code::Unauthenticated,
+            "anonymous → {rpc}"
+        );
+        for ((caller, bearer), gate) in CALLERS.iter().zip(&bearers).zip(row) {
+            let code = call(&suite.gateway, Some(bearer.clone()), &rpc, streaming).await;
+            match gate {
+                Deny => assert_eq!(code, Code::PermissionDenied, "{caller} → {rpc}"),
+                Pass => assert!(
+                    !matches!(
+                        code,
+                        Code::PermissionDenied | Code::Unauthenticated | Code::Unimplemented
+                    ),
+                    "{caller} → {rpc} was refused with {code:?}"
+                ),
+            }
+        }
+    }
+}
+
+type Client = RegistryServiceClient<InterceptedService<Channel, Bearer>>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_naming_a_unit_answer_not_found_out_of_scope() {
+    let db = TestDb::sqlite().await;
+    let suite = Suite::start(&db, "2021-04-16T01:00:00Z".parse().unwrap()).await;
+    let client = |bearer: Bearer| -> Client {
+        RegistryServiceClient::with_interceptor(suite.gateway.clone(), bearer)
+    };
+    let code = wenming_domain::CreditCode::complete("9141042100000077").unwrap();
+    let unit = client(suite.office("county", "410421"))
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(pb::Unit {
+                display_name: "范围测试公司".into(),
+                credit_code: code.as_str().into(),
+                region_code: "410421".into(),
+                kind: pb::UnitKind::PrivateEnterprise as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let own_id = unit.name.trim_start_matches("units/").to_owned();
+    let other_id = wenming_domain::UnitId::new().to_string();
+
+    // (caller, in scope?) for reads of the unit and for its reserve-pool membership.
+    let callers: Vec<(&str, Bearer, Option<bool>)> = vec![
+        ("province", suite.office("province", "410000"), Some(true)),
+        ("its city", suite.office("city", "410400"), Some(true)),
+        ("another city", suite.office("city", "410100"), Some(false)),
+        ("its county", suite.office("county", "410421"), Some(true)),
+        (
+            "another county",
+            suite.office("county", "410422"),
+            Some(false),
+        ),
+        (
+            "its own user",
+            suite.bearer(&suite.token("unit", None, Some(&own_id), None)),
+            Some(true),
+        ),
+        (
+            "another unit's user",
+            suite.bearer(&suite.token("unit", None, Some(&other_id), None)),
+            Some(false),
+        ),
+        ("a platform", suite.platform("tax"), None),
+    ];
+    for (who, bearer, in_scope) in callers {
+        let mut c = client(bearer);
+        let get = c
+            .get_unit(pb::GetUnitRequest {
+                name: unit.name.clone(),
+            })
+            .await;
+        let titles = c
+            .list_titles(pb::ListTitlesRequest {
+                unit: unit.name.clone(),
+                ..Default::default()
+            })
+            .await;
+        let verify = c
+            .verify_title(pb::VerifyTitleRequest {
+                credit_code: code.as_str().into(),
+                as_of: String::new(),
+            })
+            .await;
+        match in_scope {
+            Some(true) => {
+                assert!(get.is_ok(), "{who}: {get:?}");
+                assert!(titles.is_ok(), "{who}: {titles:?}");
+                assert!(verify.is_ok(), "{who}: {verify:?}");
+            }
+            Some(false) => {
+                assert_eq!(get.unwrap_err().code(), Code::NotFound, "{who}");
+                // A list outside scope is empty, not an error.
+                assert!(titles.unwrap().into_inner().titles.is_empty(), "{who}");
+                assert_eq!(verify.unwrap_err().code(), Code::NotFound, "{who}");
+            }
+            None => {
+                assert_eq!(get.unwrap_err().code(), Code::PermissionDenied, "{who}");
+                assert_eq!(titles.unwrap_err().code(), Code::PermissionDenied, "{who}");
+                assert!(verify.is_ok(), "{who}: {verify:?}");
+            }
+        }
+    }
+
+    // Changes: in scope they apply, out of scope they answer NOT_FOUND.
+    let pool = |name: &str| pb::AddToReservePoolRequest {
+        unit: name.to_owned(),
+        reason: "经营规范，党建基础好".into(),
+        target_tier: pb::TitleTier::City as i32,
+    };
+    let err = client(suite.office("county", "410422"))
+        .add_to_reserve_pool(pool(&unit.name))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let err = client(suite.office("city", "410100"))
+        .add_to_reserve_pool(pool(&unit.name))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    client(suite.office("city", "410400"))
+        .add_to_reserve_pool(pool(&unit.name))
+        .await
+        .unwrap();
+}
