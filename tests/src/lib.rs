@@ -23,8 +23,14 @@ use wenming_testkit::TestDb;
 pub struct Suite {
     /// A channel to the gateway.
     pub gateway: Channel,
+    /// The gateway's address.
+    pub gateway_addr: std::net::SocketAddr,
     /// The suite's clock (the services judge deadlines and "today" by it).
     pub clock: Arc<FixedClock>,
+    /// The registry's own address (behind the gateway), for measurements.
+    pub registry: std::net::SocketAddr,
+    /// The internal identity key, for calling a service directly in measurements.
+    pub internal_key: IdentityKey,
     dev_key: DevKey,
     _dir: tempfile::TempDir,
     _stops: Vec<oneshot::Sender<()>>,
@@ -118,7 +124,10 @@ impl Suite {
             .expect("connect to the gateway");
         Self {
             gateway,
+            gateway_addr: addr,
             clock,
+            registry: registry_addr,
+            internal_key: key,
             dev_key,
             _dir: dir,
             _stops: stops,

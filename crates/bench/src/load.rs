@@ -15,7 +15,9 @@ use wenming_proto::registry::v1 as pb;
 use wenming_testkit::TestDb;
 
 use crate::BenchResult;
-use crate::fixtures::{Registry, credit_code, unit};
+use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+
+use crate::fixtures::{credit_code, unit};
 
 /// Connections the load is spread over.
 const CONNECTIONS: usize = 4;
@@ -114,65 +116,108 @@ pub async fn baseline_call(channel: Channel, _n: u64) -> Result<(), tonic::Statu
 pub async fn run(seconds: u64, in_flight: &[usize]) -> BenchResult {
     let duration = Duration::from_secs(seconds);
     let db = TestDb::sqlite().await;
-    let database = wenming_runtime::db::Database::connect(&db.settings).await?;
-    let registry = Registry::start(database).await?;
-    seed_titles(&registry).await?;
-    let key = registry.key.clone();
+    // The suite as `wenming up` runs it: the registry behind the gateway.
+    let suite = wenming_tests::Suite::start(&db, jiff::Timestamp::now()).await;
+    seed_titles(&suite).await?;
     let platform = Principal::platform("bench-platform", "bench");
-    let registry_channels = connect(registry.addr).await?;
+    let key = suite.internal_key.clone();
+    let bearer = suite.platform("bench-platform");
+    let registry_channels = connect(suite.registry).await?;
+    let mut gateway_channels = Vec::new();
+    for _ in 0..CONNECTIONS {
+        gateway_channels.push(
+            Channel::from_shared(format!("http://{}", gateway_addr(&suite)?))?
+                .connect()
+                .await?,
+        );
+    }
     let baseline_channels = connect(start_baseline().await?).await?;
 
     println!(
         "{seconds} s per row, {CONNECTIONS} connections, SQLite, {UNITS} units (half with a title)"
     );
     println!(
-        "{:<34} {:>9} {:>10} {:>9} {:>9} {:>9}",
+        "{:<36} {:>9} {:>10} {:>9} {:>9} {:>9}",
         "target", "in flight", "req/s", "p50 µs", "p99 µs", "vs echo"
     );
     for &n in in_flight {
         let echo = measure(&baseline_channels, n, duration, baseline_call).await?;
-        let verify = {
+        let direct = {
             let key = key.clone();
             let platform = platform.clone();
             measure(&registry_channels, n, duration, move |channel, i| {
-                let key = key.clone();
-                let platform = platform.clone();
-                async move {
-                    let mut client = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
-                        channel,
-                        wenming_runtime::client::AsPrincipal::new(&key, platform),
-                    );
-                    client
-                        .verify_title(pb::VerifyTitleRequest {
-                            credit_code: credit_code(u32::try_from(i % u64::from(UNITS)).unwrap_or(0)),
-                            as_of: "2024-06-01".into(),
-                        })
-                        .await
-                        .map(|_| ())
-                }
+                let client = RegistryServiceClient::with_interceptor(
+                    channel,
+                    wenming_runtime::client::AsPrincipal::new(&key, platform.clone()),
+                );
+                verify(client, i)
+            })
+            .await?
+        };
+        let gateway = {
+            let bearer = bearer.clone();
+            measure(&gateway_channels, n, duration, move |channel, i| {
+                verify(
+                    RegistryServiceClient::with_interceptor(channel, bearer.clone()),
+                    i,
+                )
             })
             .await?
         };
         for (name, m) in [
             ("echo (bare tonic, Health/Check)", &echo),
-            ("VerifyTitle, direct to registry", &verify),
+            ("VerifyTitle, direct to registry", &direct),
+            ("VerifyTitle, through the gateway", &gateway),
         ] {
             println!(
-                "{name:<34} {n:>9} {:>10.0} {:>9} {:>9} {:>8.2}x",
+                "{name:<36} {n:>9} {:>10.0} {:>9} {:>9} {:>8.2}x",
                 m.requests_per_second,
                 m.p50_us,
                 m.p99_us,
                 m.requests_per_second / echo.requests_per_second
             );
         }
+        println!(
+            "{:<36} {n:>9} {:>+10} µs added to p50 by the gateway",
+            "",
+            i64::try_from(gateway.p50_us).unwrap_or(i64::MAX)
+                - i64::try_from(direct.p50_us).unwrap_or(0)
+        );
     }
     db.cleanup().await;
     Ok(())
 }
 
+/// The gateway's address, from its channel's target.
+fn gateway_addr(
+    suite: &wenming_tests::Suite,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(suite.gateway_addr.to_string())
+}
+
+async fn verify<T>(mut client: RegistryServiceClient<T>, i: u64) -> Result<(), tonic::Status>
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    client
+        .verify_title(pb::VerifyTitleRequest {
+            credit_code: credit_code(u32::try_from(i % u64::from(UNITS)).unwrap_or(0)),
+            as_of: "2024-06-01".into(),
+        })
+        .await
+        .map(|_| ())
+}
+
 /// Registers the units and gives every other one a provincial title.
-async fn seed_titles(registry: &Registry) -> BenchResult {
-    let mut county = registry.client(crate::fixtures::county_office()).await?;
+async fn seed_titles(suite: &wenming_tests::Suite) -> BenchResult {
+    let mut county = RegistryServiceClient::with_interceptor(
+        suite.gateway.clone(),
+        suite.office("county", crate::fixtures::COUNTY),
+    )
+    .max_decoding_message_size(64 * 1024 * 1024);
     let rows: Vec<pb::ImportRow> = (0..UNITS)
         .map(|n| pb::ImportRow {
             row_number: u64::from(n),
@@ -183,13 +228,10 @@ async fn seed_titles(registry: &Registry) -> BenchResult {
         .import_units(tokio_stream::iter([pb::ImportUnitsRequest { rows }]))
         .await?
         .into_inner();
-    let mut province = registry
-        .client(Principal::office(
-            "bench-province",
-            wenming_domain::AdminLevel::Province,
-            wenming_domain::RegionCode::parse("410000")?,
-        ))
-        .await?;
+    let mut province = RegistryServiceClient::with_interceptor(
+        suite.gateway.clone(),
+        suite.office("province", "410000"),
+    );
     for result in response.results.iter().step_by(2) {
         province
             .award_title(pb::AwardTitleRequest {
