@@ -14,7 +14,9 @@ use tonic::transport::{Channel, Endpoint};
 use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
 use wenming_domain::FixedClock;
 use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
-use wenming_gateway::{Authenticator, AuthnSettings, Backend, ExternalClaims, Policy, Proxy};
+use wenming_gateway::{
+    Authenticator, AuthnSettings, Backend, ExternalClaims, Policy, Proxy, RateLimits,
+};
 use wenming_runtime::ServerSettings;
 use wenming_testkit::TestDb;
 
@@ -60,8 +62,17 @@ fn stop_signal() -> (oneshot::Sender<()>, impl Future<Output = ()>) {
 }
 
 impl Suite {
-    /// Starts the suite on `test_db`, its clock at `now`.
+    /// Starts the suite on `test_db`, its clock at `now`, with the default rate limits.
     pub async fn start(test_db: &TestDb, now: jiff::Timestamp) -> Self {
+        Self::start_with(test_db, now, Some(RateLimits::default())).await
+    }
+
+    /// Starts the suite with `limits` (`None`: no rate limits, for measurements).
+    pub async fn start_with(
+        test_db: &TestDb,
+        now: jiff::Timestamp,
+        limits: Option<RateLimits>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let key = IdentityKey::generate();
         let clock = Arc::new(FixedClock::new(now));
@@ -100,6 +111,7 @@ impl Suite {
         let proxy = Proxy::new(
             authn,
             Policy::shipped().expect("policy"),
+            limits.as_ref(),
             IdentitySigner::new(&key),
             vec![Backend {
                 service: wenming_registry::GRPC_SERVICE.into(),

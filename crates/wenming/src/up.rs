@@ -12,7 +12,7 @@ use tonic_health::pb::health_client::HealthClient;
 use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
 use wenming_domain::SystemClock;
 use wenming_gateway::dev_key::{self, DevKey};
-use wenming_gateway::{Authenticator, AuthnSettings, Backend, Policy, Proxy};
+use wenming_gateway::{Authenticator, AuthnSettings, Backend, Policy, Proxy, RateLimits};
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::{Database, DatabaseSettings};
 
@@ -77,6 +77,7 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     let proxy = Proxy::new(
         authn,
         Policy::shipped()?,
+        Some(&RateLimits::default()),
         IdentitySigner::new(&key),
         vec![Backend {
             service: wenming_registry::GRPC_SERVICE.into(),

@@ -15,6 +15,7 @@ use tonic::transport::Channel;
 use tower::{Service, ServiceExt as _};
 use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal};
 
+use crate::limits::{Limiter, RateLimits};
 use crate::{Authenticator, Policy};
 
 /// Where calls to one gRPC service go.
@@ -36,16 +37,18 @@ pub struct Proxy {
 struct Inner {
     authn: Authenticator,
     policy: Policy,
+    limiter: Option<Limiter>,
     signer: IdentitySigner,
     backends: Vec<Backend>,
     default_timeout: Duration,
 }
 
 impl Proxy {
-    /// A proxy to `backends`.
+    /// A proxy to `backends`; `limits` of `None` turns rate limiting off (benchmarks).
     pub fn new(
         authn: Authenticator,
         policy: Policy,
+        limits: Option<&RateLimits>,
         signer: IdentitySigner,
         backends: Vec<Backend>,
         default_timeout: Duration,
@@ -54,6 +57,7 @@ impl Proxy {
             inner: Arc::new(Inner {
                 authn,
                 policy,
+                limiter: limits.map(Limiter::new),
                 signer,
                 backends,
                 default_timeout,
@@ -95,6 +99,12 @@ impl Inner {
             tracing::warn!(target: "wenming::denial", %rpc, reason = %err, "unauthenticated call refused");
             Status::unauthenticated(err.to_string())
         })?;
+        if let Some(limiter) = &self.limiter
+            && let Err(wait) = limiter.check(&principal)
+        {
+            tracing::warn!(target: "wenming::denial", subject = %principal.subject, %rpc, ?wait, "rate limit");
+            return Err(rate_limited(&principal, wait));
+        }
         if !self.policy.allows(&principal, &rpc) {
             deny(&principal, &rpc);
             return Err(wenming_runtime::status::permission_denied(&format!(
@@ -138,6 +148,21 @@ impl Inner {
             .await
             .map_err(unavailable)
     }
+}
+
+/// RESOURCE_EXHAUSTED with how long to wait (RetryInfo) and whose budget (QuotaFailure).
+fn rate_limited(principal: &Principal, wait: Duration) -> Status {
+    use tonic_types::{ErrorDetails, StatusExt as _};
+    let mut details = ErrorDetails::with_retry_info(Some(wait));
+    details.add_quota_failure_violation(
+        format!("subject:{}", principal.subject),
+        "calls per second of one caller",
+    );
+    Status::with_error_details(
+        tonic::Code::ResourceExhausted,
+        format!("too many calls; retry in {} ms", wait.as_millis().max(1)),
+        details,
+    )
 }
 
 fn kind(principal: &Principal) -> String {

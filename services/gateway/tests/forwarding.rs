@@ -12,7 +12,9 @@ use tonic_health::pb::health_client::HealthClient;
 use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
 use wenming_domain::{CreditCode, SystemClock};
 use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
-use wenming_gateway::{Authenticator, AuthnSettings, Backend, ExternalClaims, Policy, Proxy};
+use wenming_gateway::{
+    Authenticator, AuthnSettings, Backend, ExternalClaims, Policy, Proxy, RateLimits,
+};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::ServerSettings;
@@ -37,6 +39,10 @@ fn stop_signal() -> (
 }
 
 async fn start(registry_addr: Option<std::net::SocketAddr>) -> Suite {
+    start_with(registry_addr, RateLimits::default()).await
+}
+
+async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLimits) -> Suite {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::sqlite().await;
     let key = IdentityKey::generate();
@@ -83,6 +89,7 @@ async fn start(registry_addr: Option<std::net::SocketAddr>) -> Suite {
     let proxy = Proxy::new(
         authn,
         Policy::shipped().unwrap(),
+        Some(&limits),
         IdentitySigner::new(&key),
         vec![backend],
         Duration::from_secs(10),
@@ -114,7 +121,7 @@ impl Suite {
     fn token(&self, level: &str, region: Option<&str>, platform: Option<&str>) -> String {
         let now = jsonwebtoken::get_current_timestamp();
         self.dev_key.issue(&ExternalClaims {
-            sub: format!("{level}-user"),
+            sub: format!("{level}-{}", region.or(platform).unwrap_or("user")),
             iss: DEV_ISSUER.into(),
             aud: DEV_AUDIENCE.into(),
             exp: now + 300,
@@ -327,4 +334,44 @@ async fn a_backend_that_is_down_answers_unavailable() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_caller_has_its_own_rate_limit() {
+    let limits = RateLimits {
+        person_per_second: 1,
+        person_burst: 3,
+        ..RateLimits::default()
+    };
+    let suite = start_with(None, limits).await;
+    let busy = suite.token("county", Some("410421"), None);
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let result = suite
+            .client(Some(busy.clone()))
+            .list_units(pb::ListUnitsRequest::default())
+            .await;
+        codes.push(result.map_or_else(|s| s.code(), |_| Code::Ok));
+    }
+    // The burst of 3 passes; the 4th in the same second is refused with a retry delay.
+    assert_eq!(&codes[..3], &[Code::Ok, Code::Ok, Code::Ok]);
+    assert_eq!(codes[3], Code::ResourceExhausted);
+    let err = suite
+        .client(Some(busy))
+        .list_units(pb::ListUnitsRequest::default())
+        .await
+        .unwrap_err();
+    use tonic_types::StatusExt as _;
+    assert!(
+        err.get_details_retry_info()
+            .and_then(|r| r.retry_delay)
+            .is_some()
+    );
+    // Another office's budget is untouched.
+    let other = suite.token("county", Some("410422"), None);
+    suite
+        .client(Some(other))
+        .list_units(pb::ListUnitsRequest::default())
+        .await
+        .unwrap();
 }
