@@ -106,6 +106,8 @@ enum ImportWhat {
 pub enum Service {
     /// Units, reserve pool, nominations, titles.
     Registry,
+    /// The public entry: authentication, policy, forwarding.
+    Gateway,
 }
 
 /// Runs the command.
@@ -180,7 +182,56 @@ async fn serve(service: Service, file: Option<PathBuf>) -> CliResult {
             .await?;
             db.close().await;
         }
+        Service::Gateway => serve_gateway(&config, &key).await?,
     }
+    Ok(())
+}
+
+async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -> CliResult {
+    let settings = &config.gateway;
+    let jwks = settings
+        .authn
+        .jwks_file
+        .as_deref()
+        .ok_or("gateway.authn.jwks_file must name the identity platform's JWKS file")?;
+    let authn = wenming_gateway::Authenticator::new(
+        settings.authn.clone(),
+        wenming_gateway::TrustedKeys::from_file(jwks)?,
+    )?;
+    let policy = match &settings.policy_file {
+        Some(file) => wenming_gateway::Policy::parse(
+            &std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?,
+        )?,
+        None => wenming_gateway::Policy::shipped()?,
+    };
+    let backend = wenming_gateway::Backend {
+        service: wenming_registry::GRPC_SERVICE.into(),
+        channel: tonic::transport::Endpoint::from_shared(settings.registry_url.clone())?
+            .connect_timeout(std::time::Duration::from_secs(2))
+            .connect_lazy(),
+    };
+    let proxy = wenming_gateway::Proxy::new(
+        authn,
+        policy,
+        Some(&settings.rate_limits),
+        wenming_authz::IdentitySigner::new(key),
+        vec![backend],
+        std::time::Duration::from_secs(config.server.request_timeout_secs),
+    );
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "gateway serving");
+    #[allow(clippy::print_stdout)]
+    {
+        println!("wenming ready: gateway on {addr}");
+    }
+    wenming_gateway::serve(
+        listener,
+        proxy,
+        &config.server,
+        wenming_runtime::shutdown::signal(),
+    )
+    .await?;
     Ok(())
 }
 

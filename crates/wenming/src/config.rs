@@ -22,6 +22,36 @@ pub struct SuiteConfig {
     pub server: ServerSettings,
     /// The registry service.
     pub registry: ServiceSettings,
+    /// The gateway.
+    pub gateway: GatewaySettings,
+}
+
+/// The gateway: where it listens, whom it trusts, what it allows, where it forwards.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GatewaySettings {
+    /// Public address.
+    pub listen: SocketAddr,
+    /// Token checks (issuer, audience, JWKS file, leeway).
+    pub authn: wenming_gateway::AuthnSettings,
+    /// A Cedar policy file replacing the shipped `policy/wenming.cedar`.
+    pub policy_file: Option<PathBuf>,
+    /// Per-principal budgets.
+    pub rate_limits: wenming_gateway::RateLimits,
+    /// URL of the registry service, e.g. `http://registry:50061`.
+    pub registry_url: String,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 50051)),
+            authn: wenming_gateway::AuthnSettings::default(),
+            policy_file: None,
+            rate_limits: wenming_gateway::RateLimits::default(),
+            registry_url: "http://127.0.0.1:50061".into(),
+        }
+    }
 }
 
 /// Where the internal identity key comes from: `key` (base64) wins over `key_file`.

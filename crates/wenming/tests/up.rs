@@ -340,3 +340,95 @@ fn token_is_signed_with_the_dev_key() {
     let out = wenming(&["token", "--level", "county"], dir.path());
     assert!(!out.status.success());
 }
+
+/// `wenming serve gateway` in front of `wenming serve registry`, configured by
+/// environment variables, trusting a JWKS file; a token signed with that key passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_gateway_in_front_of_a_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = wenming_authz::IdentityKey::generate().to_base64();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("registry.db").display()
+    );
+    let registry_env = [
+        ("WENMING_REGISTRY__DATABASE__URL", db.as_str()),
+        ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
+        ("WENMING_IDENTITY__KEY", key.as_str()),
+    ];
+    let mut registry = Command::new(BIN)
+        .args(["serve", "registry"])
+        .envs(registry_env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(registry.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let registry_addr = line.split_whitespace().last().unwrap().to_owned();
+
+    // The "identity platform": the development key of a data dir stands in for it.
+    let token = wenming(
+        &["token", "--level", "county", "--region", "410421"],
+        dir.path(),
+    );
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let jwks = dir.path().join("dev-jwks.json");
+    let registry_url = format!("http://{registry_addr}");
+    let gateway_env = [
+        ("WENMING_IDENTITY__KEY", key.as_str()),
+        ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0"),
+        ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev"),
+        ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming"),
+        ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.to_str().unwrap()),
+        ("WENMING_GATEWAY__REGISTRY_URL", registry_url.as_str()),
+    ];
+    let mut gateway = Command::new(BIN)
+        .args(["serve", "gateway"])
+        .envs(gateway_env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(gateway.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("ready"), "{line}");
+    let gateway_addr = line.split_whitespace().last().unwrap().to_owned();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{gateway_addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+    let mut client = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+        channel,
+        move |mut req: tonic::Request<()>| {
+            req.metadata_mut().insert("authorization", header.clone());
+            Ok(req)
+        },
+    );
+    let listed = client
+        .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.units.is_empty());
+    assert!(
+        Suite {
+            child: gateway,
+            addr: gateway_addr
+        }
+        .terminate()
+    );
+    assert!(
+        Suite {
+            child: registry,
+            addr: registry_addr
+        }
+        .terminate()
+    );
+}
