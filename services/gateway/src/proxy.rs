@@ -7,9 +7,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::HeaderValue;
+use quick_cache::sync::Cache;
 use tonic::Status;
 use tonic::transport::Channel;
 use tower::{Service, ServiceExt as _};
@@ -39,9 +40,16 @@ struct Inner {
     policy: Policy,
     limiter: Option<Limiter>,
     signer: IdentitySigner,
+    /// Internal identities by subject, reused while young: signing costs more than the
+    /// rest of the gateway's own work per call.
+    identities: Cache<String, (Instant, HeaderValue)>,
     backends: Vec<Backend>,
     default_timeout: Duration,
 }
+
+/// How long a signed internal identity is reused (it lives 60 s; services allow 5 s of
+/// skew, so a reused one always has more than 25 s left).
+const IDENTITY_REUSE: Duration = Duration::from_secs(30);
 
 impl Proxy {
     /// A proxy to `backends`; `limits` of `None` turns rate limiting off (benchmarks).
@@ -59,6 +67,7 @@ impl Proxy {
                 policy,
                 limiter: limits.map(Limiter::new),
                 signer,
+                identities: Cache::new(10_000),
                 backends,
                 default_timeout,
             }),
@@ -123,9 +132,7 @@ impl Inner {
         // The external token stops here; the service trusts only the internal identity,
         // and a client-supplied one is never passed on.
         parts.headers.remove(http::header::AUTHORIZATION);
-        let identity = HeaderValue::from_str(&self.signer.sign(&principal))
-            .map_err(|_| Status::internal("identity"))?;
-        parts.headers.insert(IDENTITY_HEADER, identity);
+        parts.headers.insert(IDENTITY_HEADER, self.identity(&principal)?);
         if !parts.headers.contains_key("grpc-timeout") {
             let millis = self.default_timeout.as_millis();
             parts.headers.insert(
@@ -163,6 +170,23 @@ fn rate_limited(principal: &Principal, wait: Duration) -> Status {
         format!("too many calls; retry in {} ms", wait.as_millis().max(1)),
         details,
     )
+}
+
+impl Inner {
+    /// The internal identity for `principal`: a recent one, or a fresh signature. Keyed
+    /// by subject and role, so a subject whose token changes role gets a new one.
+    fn identity(&self, principal: &Principal) -> Result<HeaderValue, Status> {
+        let key = format!("{}\u{0}{:?}", principal.subject, principal.role);
+        if let Some((at, value)) = self.identities.get(&key)
+            && at.elapsed() < IDENTITY_REUSE
+        {
+            return Ok(value);
+        }
+        let value = HeaderValue::from_str(&self.signer.sign(principal))
+            .map_err(|_| Status::internal("identity"))?;
+        self.identities.insert(key, (Instant::now(), value.clone()));
+        Ok(value)
+    }
 }
 
 fn kind(principal: &Principal) -> String {
