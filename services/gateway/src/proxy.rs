@@ -132,7 +132,9 @@ impl Inner {
         // The external token stops here; the service trusts only the internal identity,
         // and a client-supplied one is never passed on.
         parts.headers.remove(http::header::AUTHORIZATION);
-        parts.headers.insert(IDENTITY_HEADER, self.identity(&principal)?);
+        parts
+            .headers
+            .insert(IDENTITY_HEADER, self.identity(&principal)?);
         if !parts.headers.contains_key("grpc-timeout") {
             let millis = self.default_timeout.as_millis();
             parts.headers.insert(
