@@ -1,13 +1,15 @@
 //! Generated gRPC contracts of wenming (from `proto/`, never edited by hand) and the file
 //! descriptor set that every server hands to reflection.
 #![forbid(unsafe_code)]
-#![allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
 
 /// Encoded `FileDescriptorSet` of every wenming proto and its imports.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/wenming_descriptor.bin"));
 
+pub mod convert;
+
 /// `wenming.registry.v1`
+#[allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
 pub mod registry {
     /// Version 1 of the registry contract.
     pub mod v1 {

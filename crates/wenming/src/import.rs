@@ -15,6 +15,7 @@ use std::path::Path;
 use calamine::{Data, Reader as _};
 use tonic::metadata::MetadataValue;
 use wenming_domain::{UnitKind, UnitScale};
+use wenming_proto::convert::{kind_to_pb, scale_to_pb};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 
@@ -204,12 +205,9 @@ fn to_unit(cells: &HashMap<String, String>) -> Result<pb::Unit, String> {
         .ok_or_else(|| format!("kind: '{kind}' is not a unit kind"))?;
     let scale = match text("scale").as_str() {
         "" => pb::UnitScale::Unspecified,
-        s => match s.parse::<UnitScale>().map_err(|e| format!("scale: {e}"))? {
-            UnitScale::Micro => pb::UnitScale::Micro,
-            UnitScale::Small => pb::UnitScale::Small,
-            UnitScale::Medium => pb::UnitScale::Medium,
-            UnitScale::Large => pb::UnitScale::Large,
-        },
+        s => scale_to_pb(Some(
+            s.parse::<UnitScale>().map_err(|e| format!("scale: {e}"))?,
+        )),
     };
     let party_type = match text("party_organisation_type").as_str() {
         "" => pb::PartyOrganisationType::Unspecified,
@@ -246,17 +244,4 @@ fn to_unit(cells: &HashMap<String, String>) -> Result<pb::Unit, String> {
         }),
         ..Default::default()
     })
-}
-
-fn kind_to_pb(kind: UnitKind) -> pb::UnitKind {
-    match kind {
-        UnitKind::PrivateEnterprise => pb::UnitKind::PrivateEnterprise,
-        UnitKind::ForeignFundedEnterprise => pb::UnitKind::ForeignFundedEnterprise,
-        UnitKind::SocialOrganisation => pb::UnitKind::SocialOrganisation,
-        UnitKind::IndividualBusiness => pb::UnitKind::IndividualBusiness,
-        UnitKind::AdministrativeAgency => pb::UnitKind::AdministrativeAgency,
-        UnitKind::PublicInstitution => pb::UnitKind::PublicInstitution,
-        UnitKind::StateOwnedEnterprise => pb::UnitKind::StateOwnedEnterprise,
-        UnitKind::CommunityStreet => pb::UnitKind::CommunityStreet,
-    }
 }

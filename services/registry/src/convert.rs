@@ -2,93 +2,12 @@
 //! names, dates and ids at the edge.
 
 use jiff::civil::Date;
-use wenming_domain::{NominationStatus, TitleTier, UnitKind, UnitScale};
-use wenming_proto::registry::v1 as pb;
+pub(crate) use wenming_proto::convert::{
+    kind_from_pb, kind_to_pb, nomination_status_from_pb, nomination_status_to_pb, scale_from_pb,
+    scale_to_pb, tier_from_pb, tier_to_pb,
+};
 
 use crate::error::{RegistryError, Result};
-
-pub(crate) fn kind_from_pb(value: i32) -> Option<UnitKind> {
-    Some(match pb::UnitKind::try_from(value).ok()? {
-        pb::UnitKind::Unspecified => return None,
-        pb::UnitKind::PrivateEnterprise => UnitKind::PrivateEnterprise,
-        pb::UnitKind::ForeignFundedEnterprise => UnitKind::ForeignFundedEnterprise,
-        pb::UnitKind::SocialOrganisation => UnitKind::SocialOrganisation,
-        pb::UnitKind::IndividualBusiness => UnitKind::IndividualBusiness,
-        pb::UnitKind::AdministrativeAgency => UnitKind::AdministrativeAgency,
-        pb::UnitKind::PublicInstitution => UnitKind::PublicInstitution,
-        pb::UnitKind::StateOwnedEnterprise => UnitKind::StateOwnedEnterprise,
-        pb::UnitKind::CommunityStreet => UnitKind::CommunityStreet,
-    })
-}
-
-pub(crate) fn kind_to_pb(kind: UnitKind) -> pb::UnitKind {
-    match kind {
-        UnitKind::PrivateEnterprise => pb::UnitKind::PrivateEnterprise,
-        UnitKind::ForeignFundedEnterprise => pb::UnitKind::ForeignFundedEnterprise,
-        UnitKind::SocialOrganisation => pb::UnitKind::SocialOrganisation,
-        UnitKind::IndividualBusiness => pb::UnitKind::IndividualBusiness,
-        UnitKind::AdministrativeAgency => pb::UnitKind::AdministrativeAgency,
-        UnitKind::PublicInstitution => pb::UnitKind::PublicInstitution,
-        UnitKind::StateOwnedEnterprise => pb::UnitKind::StateOwnedEnterprise,
-        UnitKind::CommunityStreet => pb::UnitKind::CommunityStreet,
-    }
-}
-
-pub(crate) fn scale_from_pb(value: i32) -> Option<UnitScale> {
-    Some(match pb::UnitScale::try_from(value).ok()? {
-        pb::UnitScale::Unspecified => return None,
-        pb::UnitScale::Micro => UnitScale::Micro,
-        pb::UnitScale::Small => UnitScale::Small,
-        pb::UnitScale::Medium => UnitScale::Medium,
-        pb::UnitScale::Large => UnitScale::Large,
-    })
-}
-
-pub(crate) fn scale_to_pb(scale: Option<UnitScale>) -> pb::UnitScale {
-    match scale {
-        None => pb::UnitScale::Unspecified,
-        Some(UnitScale::Micro) => pb::UnitScale::Micro,
-        Some(UnitScale::Small) => pb::UnitScale::Small,
-        Some(UnitScale::Medium) => pb::UnitScale::Medium,
-        Some(UnitScale::Large) => pb::UnitScale::Large,
-    }
-}
-
-pub(crate) fn tier_from_pb(value: i32) -> Option<TitleTier> {
-    Some(match pb::TitleTier::try_from(value).ok()? {
-        pb::TitleTier::Unspecified => return None,
-        pb::TitleTier::City => TitleTier::City,
-        pb::TitleTier::Provincial => TitleTier::Provincial,
-        pb::TitleTier::ProvincialModel => TitleTier::ProvincialModel,
-        pb::TitleTier::National => TitleTier::National,
-    })
-}
-
-pub(crate) fn tier_to_pb(tier: TitleTier) -> pb::TitleTier {
-    match tier {
-        TitleTier::City => pb::TitleTier::City,
-        TitleTier::Provincial => pb::TitleTier::Provincial,
-        TitleTier::ProvincialModel => pb::TitleTier::ProvincialModel,
-        TitleTier::National => pb::TitleTier::National,
-    }
-}
-
-pub(crate) fn nomination_status_from_pb(value: i32) -> Option<NominationStatus> {
-    Some(match pb::NominationStatus::try_from(value).ok()? {
-        pb::NominationStatus::Unspecified => return None,
-        pb::NominationStatus::Submitted => NominationStatus::Submitted,
-        pb::NominationStatus::Accepted => NominationStatus::Accepted,
-        pb::NominationStatus::Returned => NominationStatus::Returned,
-    })
-}
-
-pub(crate) fn nomination_status_to_pb(status: NominationStatus) -> pb::NominationStatus {
-    match status {
-        NominationStatus::Submitted => pb::NominationStatus::Submitted,
-        NominationStatus::Accepted => pb::NominationStatus::Accepted,
-        NominationStatus::Returned => pb::NominationStatus::Returned,
-    }
-}
 
 /// Parses a wire enum that must be set: unknown and UNSPECIFIED values are refused.
 pub(crate) fn required_enum<T>(
