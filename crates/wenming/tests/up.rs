@@ -432,3 +432,54 @@ async fn serve_gateway_in_front_of_a_registry() {
         .terminate()
     );
 }
+
+/// A TOML file configures `migrate`; an environment variable overrides the file.
+#[test]
+fn a_config_file_is_read_and_the_environment_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_file = dir.path().join("from-file.db");
+    let from_env = dir.path().join("from-env.db");
+    let config = dir.path().join("wenming.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[registry.database]\nurl = \"sqlite://{}?mode=rwc\"\n",
+            from_file.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .env_remove("WENMING_REGISTRY__DATABASE__URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(from_file.exists());
+    let url = format!("sqlite://{}?mode=rwc", from_env.display());
+    let out = Command::new(BIN)
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .env("WENMING_REGISTRY__DATABASE__URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(from_env.exists());
+    // A bad value names its key.
+    std::fs::write(&config, "[server]\nrequest_timeout_secs = \"soon\"\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("request_timeout_secs"));
+}

@@ -375,3 +375,62 @@ async fn each_caller_has_its_own_rate_limit() {
         .await
         .unwrap();
 }
+
+/// Every token case, over gRPC: refused at the gateway with the reason, nothing forwarded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tokens_are_refused_over_grpc_with_their_reason() {
+    let suite = start(None).await;
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = |f: &dyn Fn(&mut ExternalClaims)| {
+        let mut c = ExternalClaims {
+            sub: "attacker".into(),
+            iss: DEV_ISSUER.into(),
+            aud: DEV_AUDIENCE.into(),
+            exp: now + 300,
+            nbf: None,
+            iat: Some(now),
+            level: "province".into(),
+            region: Some("410000".into()),
+            unit: None,
+            platform: None,
+            actions: None,
+        };
+        f(&mut c);
+        c
+    };
+    let expired = suite.dev_key.issue(&claims(&|c| c.exp = now - 3600));
+    let early = suite.dev_key.issue(&claims(&|c| c.nbf = Some(now + 3600)));
+    let wrong_issuer = suite
+        .dev_key
+        .issue(&claims(&|c| c.iss = "elsewhere".into()));
+    let wrong_audience = suite
+        .dev_key
+        .issue(&claims(&|c| c.aud = "elsewhere".into()));
+    use base64::Engine as _;
+    let b64 = |s: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let unsigned = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(&serde_json::to_vec(&claims(&|_| {})).unwrap())
+    );
+    let stranger = DevKey::load_or_create(tempfile::tempdir().unwrap().path()).unwrap();
+    let untrusted = stranger.issue(&claims(&|_| {}));
+    let cases = [
+        (expired, "the token has expired"),
+        (early, "the token is not valid yet"),
+        (wrong_issuer, "the token's issuer is not trusted"),
+        (wrong_audience, "the token is meant for another audience"),
+        (unsigned, "unsigned tokens (alg=none) are refused"),
+        (untrusted, "the token's signing key is not trusted"),
+        ("not-a-jwt".to_owned(), "the bearer token is not a JWT"),
+    ];
+    for (token, reason) in cases {
+        let err = suite
+            .client(Some(token))
+            .list_units(pb::ListUnitsRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unauthenticated, "{reason}");
+        assert_eq!(err.message(), reason);
+    }
+}
