@@ -483,3 +483,63 @@ fn a_config_file_is_read_and_the_environment_overrides_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("request_timeout_secs"));
 }
+
+/// `wenming up --demo` loads the seed's 2021 Pingdingshan campaign and units, visible to
+/// the Pingdingshan city office through the gateway; loading twice adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_data_is_loaded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let mut child = Command::new(BIN)
+            .args(["up", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split_whitespace()
+            .find(|w| w.starts_with("127.0.0.1:"))
+            .unwrap()
+            .to_owned();
+        let token = wenming(
+            &["token", "--level", "city", "--region", "410400"],
+            dir.path(),
+        );
+        let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        let mut city = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            channel,
+            move |mut req: tonic::Request<()>| {
+                req.metadata_mut().insert("authorization", header.clone());
+                Ok(req)
+            },
+        );
+        let campaigns = city
+            .list_campaigns(wenming_proto::registry::v1::ListCampaignsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .campaigns;
+        assert_eq!(campaigns.len(), 1);
+        assert_eq!(campaigns[0].document_number, "平文明办〔2021〕11号");
+        assert_eq!(campaigns[0].nomination_deadline, "2021-04-20");
+        let units = city
+            .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .units;
+        assert_eq!(units.len(), 5);
+        assert!(Suite { child, addr }.terminate());
+    }
+}
