@@ -1,19 +1,29 @@
 //! The process's shutdown signal.
 
-/// Resolves on SIGTERM or SIGINT (ctrl-c).
-pub async fn signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
+use std::future::Future;
+
+use tokio::signal::unix::{SignalKind, signal as unix_signal};
+
+/// Resolves on SIGTERM or SIGINT (ctrl-c). The handlers are installed when this is
+/// called, not when the future is first polled: a SIGTERM that arrives in between
+/// would otherwise kill the process without a drain. Call it inside the runtime.
+pub fn signal() -> impl Future<Output = ()> + Send + 'static {
+    let terminate = unix_signal(SignalKind::terminate());
+    let interrupt = unix_signal(SignalKind::interrupt());
+    async move {
+        let wait = |stream: std::io::Result<tokio::signal::unix::Signal>| async move {
+            match stream {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                // Without this handler we still stop on the other signal.
+                Err(_) => std::future::pending::<()>().await,
             }
-            // Without a SIGTERM handler we still stop on ctrl-c.
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(terminate) => {}
+            () = wait(interrupt) => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
+        tracing::info!("shutdown signal received, draining");
     }
-    tracing::info!("shutdown signal received, draining");
 }

@@ -110,6 +110,17 @@ pub enum Service {
     Gateway,
 }
 
+impl Cli {
+    /// Where refused calls are kept: `DIR/denials.jsonl` under `wenming up`, else the
+    /// file named by `WENMING_DENIAL_LOG` (for `serve gateway`), if any.
+    pub fn denial_log(&self) -> Option<PathBuf> {
+        match &self.command {
+            Command::Up { data_dir, .. } => Some(data_dir.join("denials.jsonl")),
+            _ => std::env::var_os("WENMING_DENIAL_LOG").map(PathBuf::from),
+        }
+    }
+}
+
 /// Runs the command.
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {

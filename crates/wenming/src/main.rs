@@ -11,8 +11,11 @@ mod up;
 use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {
-    wenming_runtime::telemetry::init();
     let args = cli::Cli::parse();
+    if let Err(err) = wenming_runtime::telemetry::init(args.denial_log().as_deref()) {
+        eprintln!("wenming: cannot open the denial log: {err}");
+        return std::process::ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -543,3 +543,63 @@ async fn demo_data_is_loaded_once() {
         assert!(Suite { child, addr }.terminate());
     }
 }
+
+/// Refused calls are kept in `DIR/denials.jsonl`: who tried what, when, and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_kept_in_the_denial_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = Suite::start(dir.path());
+    let token = wenming(
+        &["token", "--level", "county", "--region", "410421"],
+        dir.path(),
+    );
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let channel = tonic::transport::Channel::from_shared(suite.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+    let mut county = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+        channel.clone(),
+        move |mut req: tonic::Request<()>| {
+            req.metadata_mut().insert("authorization", header.clone());
+            Ok(req)
+        },
+    );
+    let denied = county
+        .award_title(wenming_proto::registry::v1::AwardTitleRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    let mut anonymous =
+        wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::new(channel);
+    anonymous
+        .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
+        .await
+        .unwrap_err();
+    assert!(suite.terminate());
+
+    let log = std::fs::read_to_string(dir.path().join("denials.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let policy = lines
+        .iter()
+        .find(|l| l["fields"]["rpc"] == "wenming.registry.v1.RegistryService/AwardTitle")
+        .expect("the policy refusal is kept");
+    assert_eq!(policy["fields"]["subject"], "dev-county-410421");
+    assert!(policy["timestamp"].is_string());
+    assert!(
+        policy["fields"]["peer"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    let unauthenticated = lines
+        .iter()
+        .find(|l| l["fields"]["rpc"] == "wenming.registry.v1.RegistryService/ListUnits")
+        .expect("the unauthenticated attempt is kept");
+    assert_eq!(unauthenticated["fields"]["reason"], "no bearer token");
+}

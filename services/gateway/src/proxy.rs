@@ -100,22 +100,28 @@ impl Service<http::Request<axum::body::Body>> for Proxy {
 impl Inner {
     async fn forward(&self, request: http::Request<axum::body::Body>) -> Result<Response, Status> {
         let rpc = request.uri().path().trim_start_matches('/').to_owned();
+        let peer = request
+            .extensions()
+            .get::<tonic::transport::server::TcpConnectInfo>()
+            .and_then(|info| info.remote_addr())
+            .map(|addr| addr.to_string())
+            .unwrap_or_default();
         let authorization = request
             .headers()
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let principal = self.authn.authenticate(authorization).map_err(|err| {
-            tracing::warn!(target: "wenming::denial", %rpc, reason = %err, "unauthenticated call refused");
+            tracing::warn!(target: "wenming::denial", %peer, %rpc, reason = %err, "unauthenticated call refused");
             Status::unauthenticated(err.to_string())
         })?;
         if let Some(limiter) = &self.limiter
             && let Err(wait) = limiter.check(&principal)
         {
-            tracing::warn!(target: "wenming::denial", subject = %principal.subject, %rpc, ?wait, "rate limit");
+            tracing::warn!(target: "wenming::denial", %peer, subject = %principal.subject, %rpc, ?wait, "rate limit");
             return Err(rate_limited(&principal, wait));
         }
         if !self.policy.allows(&principal, &rpc) {
-            deny(&principal, &rpc);
+            deny(&principal, &rpc, &peer);
             return Err(wenming_runtime::status::permission_denied(&format!(
                 "{} may not call {rpc}",
                 kind(&principal)
@@ -201,9 +207,10 @@ fn kind(principal: &Principal) -> String {
 
 /// Every denial is logged under the `wenming::denial` target (the audit trail of refused
 /// calls: who, what, when).
-fn deny(principal: &Principal, rpc: &str) {
+fn deny(principal: &Principal, rpc: &str, peer: &str) {
     tracing::warn!(
         target: "wenming::denial",
+        %peer,
         subject = %principal.subject,
         caller = %kind(principal),
         %rpc,
