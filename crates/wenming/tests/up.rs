@@ -23,17 +23,25 @@ struct Suite {
 impl Suite {
     /// Starts `wenming up` on port 0 and waits for its `ready` line.
     fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["up", "--data-dir"])
-            .arg(data_dir)
-            .args(["--listen", "127.0.0.1:0"])
+        let mut command = Command::new(BIN);
+        command
+            .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir);
+        Self::spawn(command)
+    }
+
+    /// Runs `command` (a server) and waits for its `ready` line; the address is the first
+    /// one the line names (the public one).
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start wenming up");
-        let stdout = child.stdout.take().unwrap();
+            .expect("start wenming");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         assert!(line.contains("ready"), "first line: {line:?}");
         let addr = line
             .split_whitespace()
@@ -57,6 +65,43 @@ impl Suite {
         assert!(killed.success());
         self.child.wait().unwrap().success()
     }
+}
+
+type BearerClient = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient<
+    tonic::service::interceptor::InterceptedService<
+        tonic::transport::Channel,
+        Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>,
+    >,
+>;
+
+/// A registry client calling `addr` with `token` as its bearer token.
+async fn bearer_client(addr: &str, token: &str) -> BearerClient {
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+    wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+        channel,
+        Box::new(move |mut req: tonic::Request<()>| {
+            req.metadata_mut().insert("authorization", header.clone());
+            Ok(req)
+        }),
+    )
+}
+
+/// A development token printed by `wenming token ARGS --data-dir DIR`.
+fn cli_token(args: &[&str], data_dir: &Path) -> String {
+    let mut all = vec!["token"];
+    all.extend_from_slice(args);
+    let out = wenming(&all, data_dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn wenming(args: &[&str], data_dir: &Path) -> std::process::Output {
@@ -270,20 +315,10 @@ async fn serve_registry_from_environment() {
             "{}",
             String::from_utf8_lossy(&migrated.stderr)
         );
-        let mut child = Command::new(BIN)
-            .args(["serve", "registry"])
-            .envs(env)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("ready"), "{line}");
-        let addr = line.split_whitespace().last().unwrap().to_owned();
-        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        let mut command = Command::new(BIN);
+        command.args(["serve", "registry"]).envs(env);
+        let suite = Suite::spawn(command);
+        let channel = tonic::transport::Channel::from_shared(suite.url())
             .unwrap()
             .connect()
             .await
@@ -297,7 +332,6 @@ async fn serve_registry_from_environment() {
             .into_inner()
             .status;
         assert_eq!(status, 1);
-        let suite = Suite { child, addr };
         assert!(suite.terminate());
     }
     if let Some(pg) = pg {
@@ -310,18 +344,10 @@ async fn serve_registry_from_environment() {
 #[test]
 fn token_is_signed_with_the_dev_key() {
     let dir = tempfile::tempdir().unwrap();
-    let out = wenming(
-        &[
-            "token", "--level", "county", "--region", "410421", "--ttl", "60",
-        ],
+    let token = cli_token(
+        &["--level", "county", "--region", "410421", "--ttl", "60"],
         dir.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap();
     let keys = wenming_gateway::TrustedKeys::from_file(
         &dir.path().join(wenming_gateway::dev_key::JWKS_FILE),
     )
@@ -356,27 +382,14 @@ async fn serve_gateway_in_front_of_a_registry() {
         ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
         ("WENMING_IDENTITY__KEY", key.as_str()),
     ];
-    let mut registry = Command::new(BIN)
-        .args(["serve", "registry"])
-        .envs(registry_env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(registry.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let registry_addr = line.split_whitespace().last().unwrap().to_owned();
+    let mut command = Command::new(BIN);
+    command.args(["serve", "registry"]).envs(registry_env);
+    let registry = Suite::spawn(command);
 
     // The "identity platform": the development key of a data dir stands in for it.
-    let token = wenming(
-        &["token", "--level", "county", "--region", "410421"],
-        dir.path(),
-    );
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
     let jwks = dir.path().join("dev-jwks.json");
-    let registry_url = format!("http://{registry_addr}");
+    let registry_url = registry.url();
     let gateway_env = [
         ("WENMING_IDENTITY__KEY", key.as_str()),
         ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0"),
@@ -385,52 +398,18 @@ async fn serve_gateway_in_front_of_a_registry() {
         ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.to_str().unwrap()),
         ("WENMING_GATEWAY__REGISTRY_URL", registry_url.as_str()),
     ];
-    let mut gateway = Command::new(BIN)
-        .args(["serve", "gateway"])
-        .envs(gateway_env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(gateway.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("ready"), "{line}");
-    let gateway_addr = line.split_whitespace().last().unwrap().to_owned();
-    let channel = tonic::transport::Channel::from_shared(format!("http://{gateway_addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-    let mut client = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
-        channel,
-        move |mut req: tonic::Request<()>| {
-            req.metadata_mut().insert("authorization", header.clone());
-            Ok(req)
-        },
-    );
+    let mut command = Command::new(BIN);
+    command.args(["serve", "gateway"]).envs(gateway_env);
+    let gateway = Suite::spawn(command);
+    let mut client = bearer_client(&gateway.addr, &token).await;
     let listed = client
         .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
         .await
         .unwrap()
         .into_inner();
     assert!(listed.units.is_empty());
-    assert!(
-        Suite {
-            child: gateway,
-            addr: gateway_addr
-        }
-        .terminate()
-    );
-    assert!(
-        Suite {
-            child: registry,
-            addr: registry_addr
-        }
-        .terminate()
-    );
+    assert!(gateway.terminate());
+    assert!(registry.terminate());
 }
 
 /// A TOML file configures `migrate`; an environment variable overrides the file.
@@ -490,40 +469,13 @@ fn a_config_file_is_read_and_the_environment_overrides_it() {
 async fn demo_data_is_loaded_once() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .args(["up", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split_whitespace()
-            .find(|w| w.starts_with("127.0.0.1:"))
-            .unwrap()
-            .to_owned();
-        let token = wenming(
-            &["token", "--level", "city", "--region", "410400"],
-            dir.path(),
-        );
-        let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
-        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-        let mut city = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
-            channel,
-            move |mut req: tonic::Request<()>| {
-                req.metadata_mut().insert("authorization", header.clone());
-                Ok(req)
-            },
-        );
+            .arg(dir.path());
+        let suite = Suite::spawn(command);
+        let token = cli_token(&["--level", "city", "--region", "410400"], dir.path());
+        let mut city = bearer_client(&suite.addr, &token).await;
         let campaigns = city
             .list_campaigns(wenming_proto::registry::v1::ListCampaignsRequest::default())
             .await
@@ -540,7 +492,7 @@ async fn demo_data_is_loaded_once() {
             .into_inner()
             .units;
         assert_eq!(units.len(), 5);
-        assert!(Suite { child, addr }.terminate());
+        assert!(suite.terminate());
     }
 }
 
@@ -549,29 +501,18 @@ async fn demo_data_is_loaded_once() {
 async fn refusals_are_kept_in_the_denial_log() {
     let dir = tempfile::tempdir().unwrap();
     let suite = Suite::start(dir.path());
-    let token = wenming(
-        &["token", "--level", "county", "--region", "410421"],
-        dir.path(),
-    );
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
-    let channel = tonic::transport::Channel::from_shared(suite.url())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-    let mut county = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
-        channel.clone(),
-        move |mut req: tonic::Request<()>| {
-            req.metadata_mut().insert("authorization", header.clone());
-            Ok(req)
-        },
-    );
+    let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
+    let mut county = bearer_client(&suite.addr, &token).await;
     let denied = county
         .award_title(wenming_proto::registry::v1::AwardTitleRequest::default())
         .await
         .unwrap_err();
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    let channel = tonic::transport::Channel::from_shared(suite.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     let mut anonymous =
         wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::new(channel);
     anonymous
