@@ -100,12 +100,13 @@ impl Service<http::Request<axum::body::Body>> for Proxy {
 impl Inner {
     async fn forward(&self, request: http::Request<axum::body::Body>) -> Result<Response, Status> {
         let rpc = request.uri().path().trim_start_matches('/').to_owned();
-        let peer = request
-            .extensions()
-            .get::<tonic::transport::server::TcpConnectInfo>()
-            .and_then(|info| info.remote_addr())
-            .map(|addr| addr.to_string())
-            .unwrap_or_default();
+        // Kept as an address; formatted only when a refusal is logged.
+        let peer = Peer(
+            request
+                .extensions()
+                .get::<tonic::transport::server::TcpConnectInfo>()
+                .and_then(|info| info.remote_addr()),
+        );
         let authorization = request
             .headers()
             .get(http::header::AUTHORIZATION)
@@ -165,6 +166,18 @@ impl Inner {
     }
 }
 
+/// The caller's address, for denial records.
+struct Peer(Option<std::net::SocketAddr>);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(addr) => addr.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
 /// RESOURCE_EXHAUSTED with how long to wait (RetryInfo) and whose budget (QuotaFailure).
 fn rate_limited(principal: &Principal, wait: Duration) -> Status {
     use tonic_types::{ErrorDetails, StatusExt as _};
@@ -207,7 +220,7 @@ fn kind(principal: &Principal) -> String {
 
 /// Every denial is logged under the `wenming::denial` target (the audit trail of refused
 /// calls: who, what, when).
-fn deny(principal: &Principal, rpc: &str, peer: &str) {
+fn deny(principal: &Principal, rpc: &str, peer: &Peer) {
     tracing::warn!(
         target: "wenming::denial",
         %peer,
