@@ -100,6 +100,26 @@ typed_id!(
     "title id"
 );
 typed_id!(
+    /// Identifies a pairing of a helper with a non-public unit.
+    PairingId,
+    "pairing id"
+);
+typed_id!(
+    /// Identifies an exception to the one-to-one pairing rule.
+    PairingExceptionId,
+    "pairing exception id"
+);
+typed_id!(
+    /// Identifies a ledger entry of a pairing.
+    LedgerEntryId,
+    "ledger entry id"
+);
+typed_id!(
+    /// Identifies a creation activity of a pairing.
+    ActivityId,
+    "activity id"
+);
+typed_id!(
     /// Identifies an audit record.
     AuditId,
     "audit id"

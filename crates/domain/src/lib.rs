@@ -12,6 +12,7 @@ mod division_csv;
 pub mod ids;
 mod named_enum;
 pub mod nomination;
+pub mod pairing;
 mod region_code;
 pub mod title;
 pub mod unit;
@@ -24,9 +25,13 @@ pub use deadline::{
 pub use division::{
     AdminLevel, Division, DivisionError, Divisions, QuotaHolder, RegionCode, RegionCodeError,
 };
-pub use ids::{AuditId, CampaignId, IdError, NominationId, TitleId, UnitId};
+pub use ids::{
+    ActivityId, AuditId, CampaignId, IdError, LedgerEntryId, NominationId, PairingExceptionId,
+    PairingId, TitleId, UnitId,
+};
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};
+pub use pairing::{Description, EvidenceRef, Heading, HelperKind, LedgerCategory, PairingState};
 pub use title::{TitleTier, TitleValidity};
 pub use unit::{
     PersonName, PersonNameError, PhoneNumber, PhoneNumberError, Reason, ReasonError, TextError,

@@ -60,7 +60,7 @@ pub type PersonNameError = TextError;
 pub type ReasonError = TextError;
 
 /// Trims and checks a text; lengths count characters, not bytes.
-fn checked_text(
+pub(crate) fn checked_text(
     text: &str,
     field: &'static str,
     min: usize,
