@@ -16,3 +16,12 @@ pub mod registry {
         tonic::include_proto!("wenming.registry.v1");
     }
 }
+
+/// `wenming.pairing.v1`
+#[allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
+pub mod pairing {
+    /// Version 1 of the pairing contract.
+    pub mod v1 {
+        tonic::include_proto!("wenming.pairing.v1");
+    }
+}

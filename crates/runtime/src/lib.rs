@@ -3,9 +3,12 @@
 //! errors to gRPC statuses with google.rpc details.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod edge;
+pub mod idempotency;
 mod identity_layer;
 pub mod paging;
 mod server;

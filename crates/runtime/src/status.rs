@@ -33,6 +33,13 @@ impl Violation {
     }
 }
 
+impl From<Violation> for Status {
+    /// A single bad field, answered as [`invalid_argument`] does.
+    fn from(violation: Violation) -> Self {
+        invalid_argument(std::slice::from_ref(&violation))
+    }
+}
+
 /// INVALID_ARGUMENT with a BadRequest naming each field.
 pub fn invalid_argument(violations: &[Violation]) -> Status {
     let message = violations

@@ -85,6 +85,12 @@ impl RegistryError {
     }
 }
 
+impl From<Violation> for RegistryError {
+    fn from(violation: Violation) -> Self {
+        Self::Invalid(vec![violation])
+    }
+}
+
 impl From<RegistryError> for Status {
     fn from(err: RegistryError) -> Self {
         match err {

@@ -8,7 +8,7 @@ use wenming_authz::Role;
 use wenming_domain::{BatchRule, CampaignId, CreditCode, NominationId, Reason, TitleId, UnitId};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_server::RegistryService;
-use wenming_runtime::paging;
+use wenming_runtime::edge::{self, etag, page, request_id};
 use wenming_runtime::scope_of;
 use wenming_runtime::status::Violation;
 
@@ -41,72 +41,30 @@ impl RegistryApi {
 }
 
 fn unit_id(field: &str, name: &str) -> Result<String> {
-    parse_name(field, "units", name, |id| UnitId::parse(id).ok()).map(|id| id.to_string())
+    Ok(parse_name(field, "units", name, |id| UnitId::parse(id).ok())?.to_string())
 }
 
 fn campaign_id(field: &str, name: &str) -> Result<String> {
-    parse_name(field, "campaigns", name, |id| CampaignId::parse(id).ok()).map(|id| id.to_string())
+    Ok(parse_name(field, "campaigns", name, |id| CampaignId::parse(id).ok())?.to_string())
 }
 
 fn nomination_id(field: &str, name: &str) -> Result<String> {
-    parse_name(field, "nominations", name, |id| {
+    Ok(parse_name(field, "nominations", name, |id| {
         NominationId::parse(id).ok()
-    })
-    .map(|id| id.to_string())
+    })?
+    .to_string())
 }
 
 fn title_id(field: &str, name: &str) -> Result<String> {
-    parse_name(field, "titles", name, |id| TitleId::parse(id).ok()).map(|id| id.to_string())
+    Ok(parse_name(field, "titles", name, |id| TitleId::parse(id).ok())?.to_string())
 }
 
 fn reason(field: &str, text: &str) -> Result<Reason> {
     Reason::parse(text).map_err(|err| RegistryError::invalid(field, err.rule(), err.to_string()))
 }
 
-fn request_id(text: &str) -> Result<Option<&str>> {
-    let text = text.trim();
-    if text.len() > 100 {
-        return Err(RegistryError::invalid(
-            "request_id",
-            "too_long",
-            "must be at most 100 characters",
-        ));
-    }
-    Ok((!text.is_empty()).then_some(text))
-}
-
-fn etag(field: &str, text: &str) -> Result<Option<i64>> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse()
-        .map(Some)
-        .map_err(|_| RegistryError::invalid(field, "etag", "not an etag this service issued"))
-}
-
-fn page(size: i32, token: &str) -> Result<(i64, Option<String>)> {
-    let size = paging::page_size(size).ok_or_else(|| {
-        RegistryError::invalid("page_size", "non_negative", "must not be negative")
-    })?;
-    let after = if token.is_empty() {
-        None
-    } else {
-        Some(paging::decode_token(token).ok_or_else(|| {
-            RegistryError::invalid(
-                "page_token",
-                "page_token",
-                "not a token from a previous page",
-            )
-        })?)
-    };
-    Ok((size, after))
-}
-
 fn next_token<T>(page: &Page<T>) -> String {
-    page.next
-        .as_deref()
-        .map(paging::encode_token)
-        .unwrap_or_default()
+    edge::next_page_token(page.next.as_deref())
 }
 
 fn campaign_to_pb(c: &CampaignRecord) -> pb::Campaign {

@@ -6,9 +6,10 @@ use wenming_authz::Scope;
 use wenming_domain::{AdminLevel, BatchRule, CampaignId, Deadline, RegionCode, TitleTier};
 use wenming_runtime::sql::Sql;
 
-use super::audit::{self, AuditEntry};
-use super::{Page, Store, idempotency, into_page, push_page};
+use super::{Page, Store, into_page, push_page};
 use crate::error::{RegistryError, Result};
+use wenming_runtime::audit::{self, AuditEntry};
+use wenming_runtime::idempotency;
 
 /// A campaign to create. Validated.
 #[derive(Clone, Debug)]

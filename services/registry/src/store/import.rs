@@ -11,9 +11,9 @@ use wenming_runtime::sql::Sql;
 use wenming_runtime::status::Violation;
 
 use super::Store;
-use super::audit::{self, AuditEntry};
 use super::units::{NewUnit, UnitRecord};
 use crate::error::{RegistryError, Result};
+use wenming_runtime::audit::{self, AuditEntry};
 
 /// Rows per INSERT statement: 26 parameters a row stays well under both databases' limits.
 const ROWS_PER_STATEMENT: usize = 200;

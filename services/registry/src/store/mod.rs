@@ -1,9 +1,7 @@
 //! The registry's storage: every rule that must hold under concurrency is enforced here,
 //! inside one transaction with its audit record.
 
-mod audit;
 mod campaigns;
-mod idempotency;
 mod import;
 mod nominations;
 mod titles;

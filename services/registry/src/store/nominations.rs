@@ -9,9 +9,10 @@ use wenming_domain::{AdminLevel, NominationId, NominationStatus, Reason, RegionC
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::Sql;
 
-use super::audit::{self, AuditEntry};
-use super::{Page, Store, idempotency, into_page, push_page, push_scope};
+use super::{Page, Store, into_page, push_page, push_scope};
 use crate::error::{RegistryError, Result};
+use wenming_runtime::audit::{self, AuditEntry};
+use wenming_runtime::idempotency;
 
 /// A nomination as stored, with its history.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]

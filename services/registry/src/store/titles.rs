@@ -9,10 +9,11 @@ use wenming_domain::{AdminLevel, CreditCode, Reason, TitleId, TitleTier, TitleVa
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::Sql;
 
-use super::audit::{self, AuditEntry};
 use super::verify_cache::UnitTitles;
-use super::{Page, Store, idempotency, into_page, push_page, push_scope};
+use super::{Page, Store, into_page, push_page, push_scope};
 use crate::error::{RegistryError, Result};
+use wenming_runtime::audit::{self, AuditEntry};
+use wenming_runtime::idempotency;
 
 /// A title award to record. Validated.
 #[derive(Clone, Debug)]

@@ -8,9 +8,10 @@ use wenming_domain::{
 };
 use wenming_runtime::sql::Sql;
 
-use super::audit::{self, AuditEntry};
-use super::{Page, Store, idempotency, into_page, push_page, push_scope};
+use super::{Page, Store, into_page, push_page, push_scope};
 use crate::error::{RegistryError, Result};
+use wenming_runtime::audit::{self, AuditEntry};
+use wenming_runtime::idempotency;
 
 /// The fields of a unit that offices (and, for some, the unit) may change. Validated.
 #[derive(Clone, Debug)]

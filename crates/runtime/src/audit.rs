@@ -1,15 +1,22 @@
-//! Audit records, written in the transaction of the change they describe.
+//! Audit records, written in the transaction of the change they describe. Every service
+//! has an `audit_records` table of the same shape in its own database.
 
 use serde::Serialize;
 use sqlx::AnyConnection;
 use wenming_domain::AuditId;
 
 /// One audited change.
-pub(crate) struct AuditEntry<'a> {
+#[derive(Debug)]
+pub struct AuditEntry<'a> {
+    /// Who made the change.
     pub subject: &'a str,
+    /// The RPC or operation, e.g. "CreatePairing".
     pub action: &'static str,
+    /// Resource name of what changed.
     pub resource: &'a str,
+    /// The caller's idempotency key, if any.
     pub request_id: Option<&'a str>,
+    /// When, in milliseconds since the epoch.
     pub at_ms: i64,
 }
 
@@ -18,7 +25,7 @@ const INSERT: &str = "INSERT INTO audit_records \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// Writes the record; `before`/`after` are snapshots of the resource.
-pub(crate) async fn record<B: Serialize, A: Serialize>(
+pub async fn record<B: Serialize, A: Serialize>(
     conn: &mut AnyConnection,
     entry: AuditEntry<'_>,
     before: Option<&B>,
@@ -45,7 +52,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, sqlx::Error> {
 }
 
 /// The same record written on a PostgreSQL connection (the bulk-import fast path).
-pub(crate) async fn record_pg<A: Serialize>(
+pub async fn record_pg<A: Serialize>(
     conn: &mut sqlx::PgConnection,
     entry: AuditEntry<'_>,
     after: &A,

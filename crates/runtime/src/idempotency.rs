@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 /// Claims `(subject, request_id)` for `resource`. Returns the resource recorded by an
 /// earlier call if the key was already claimed.
-pub(crate) async fn claim(
+pub async fn claim(
     conn: &mut AnyConnection,
     subject: &str,
     request_id: &str,
