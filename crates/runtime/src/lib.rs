@@ -10,6 +10,7 @@ pub mod db;
 pub mod edge;
 pub mod idempotency;
 mod identity_layer;
+pub mod onward;
 pub mod paging;
 mod server;
 pub mod shutdown;
