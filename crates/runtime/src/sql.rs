@@ -86,6 +86,38 @@ impl Sql {
     }
 }
 
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Cursor of the next page, if any.
+    pub next: Option<String>,
+}
+
+/// Appends keyset pagination on `id_col` and the limit (one extra row tells whether a
+/// next page exists).
+pub fn push_page(sql: &mut Sql, id_col: &str, after: Option<&str>, size: i64) {
+    if let Some(after) = after {
+        sql.push(&format!(" AND {id_col} > "))
+            .bind(after.to_owned());
+    }
+    sql.push(&format!(" ORDER BY {id_col} LIMIT "))
+        .bind(size + 1);
+}
+
+/// Cuts the extra row off and returns the page.
+pub fn into_page<T>(mut items: Vec<T>, size: i64, id: impl Fn(&T) -> String) -> Page<T> {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let next = if items.len() > size {
+        items.truncate(size);
+        items.last().map(id)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

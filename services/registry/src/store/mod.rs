@@ -14,6 +14,7 @@ use wenming_authz::{RowScope, Scope};
 use wenming_domain::{Clock, Divisions};
 use wenming_runtime::db::{Backend, Database};
 use wenming_runtime::sql::Sql;
+pub use wenming_runtime::sql::{Page, into_page, push_page};
 
 pub use campaigns::{CampaignRecord, NewCampaign};
 pub use import::{ImportOutcome, ImportRowResult};
@@ -31,15 +32,6 @@ pub struct Store {
     pg_bulk: Option<sqlx::PgPool>,
     /// VerifyTitle answers by credit code.
     verify_cache: verify_cache::VerifyCache,
-}
-
-/// One page of a list.
-#[derive(Debug)]
-pub struct Page<T> {
-    /// The items.
-    pub items: Vec<T>,
-    /// Cursor of the next page, if any.
-    pub next: Option<String>,
 }
 
 impl Store {
@@ -107,27 +99,4 @@ fn push_scope(sql: &mut Sql, scope: RowScope, unit_col: &str, region_col: &str, 
             sql.push(" AND 1 = 0");
         }
     }
-}
-
-/// Appends keyset pagination on `id_col` and the limit (one extra row tells whether a
-/// next page exists).
-fn push_page(sql: &mut Sql, id_col: &str, after: Option<&str>, size: i64) {
-    if let Some(after) = after {
-        sql.push(&format!(" AND {id_col} > "))
-            .bind(after.to_owned());
-    }
-    sql.push(&format!(" ORDER BY {id_col} LIMIT "))
-        .bind(size + 1);
-}
-
-/// Cuts the extra row off and returns the page.
-fn into_page<T>(mut items: Vec<T>, size: i64, id: impl Fn(&T) -> String) -> Page<T> {
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
-    let next = if items.len() > size {
-        items.truncate(size);
-        items.last().map(id)
-    } else {
-        None
-    };
-    Page { items, next }
 }
