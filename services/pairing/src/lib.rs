@@ -1,0 +1,59 @@
+//! The pairing service (结对帮创): one-to-one pairings of helpers with non-public units,
+//! their work plans, ledgers, activities and highlight brands, and the offices'
+//! pairing lists. It is the first service that calls another: it asks the registry
+//! about units, titles and campaigns with the caller's identity.
+#![forbid(unsafe_code)]
+
+mod convert;
+mod error;
+mod registry;
+mod render;
+mod service;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+use wenming_authz::IdentityVerifier;
+use wenming_domain::Clock;
+use wenming_proto::pairing::v1::pairing_service_server::{PairingServiceServer, SERVICE_NAME};
+use wenming_runtime::db::Database;
+use wenming_runtime::{ServeError, ServerSettings};
+
+pub use error::PairingError;
+pub use registry::Registry;
+pub use service::PairingApi;
+pub use store::Store;
+
+/// The pairing service's embedded migrations (portable SQL, same files for both databases).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Fully qualified gRPC service name, as health reports it.
+pub const GRPC_SERVICE: &str = SERVICE_NAME;
+
+/// Serves the pairing service on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    db: Database,
+    clock: Arc<dyn Clock>,
+    registry: Registry,
+    verifier: IdentityVerifier,
+    settings: &ServerSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let api = PairingApi::new(Store::new(db, clock), registry);
+    let service = PairingServiceServer::new(api)
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_response_bytes);
+    wenming_runtime::serve(
+        listener,
+        settings,
+        wenming_runtime::Access::Internal(Box::new(verifier)),
+        Routes::new(service),
+        &[GRPC_SERVICE],
+        shutdown,
+    )
+    .await
+}

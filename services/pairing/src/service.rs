@@ -1,0 +1,736 @@
+//! The gRPC surface: parse at the edge, look facts up in the registry with the caller's
+//! identity, call the store with the caller's scope, render.
+
+use tonic::{Request, Response, Status};
+use wenming_authz::Scope;
+use wenming_domain::{
+    AdminLevel, CampaignId, Description, EvidenceRef, Heading, HelperKind, PairingId, PersonName,
+    Reason, RegionCode, TextError, UnitId,
+};
+use wenming_proto::pairing::v1 as pb;
+use wenming_proto::pairing::v1::pairing_service_server::PairingService;
+use wenming_runtime::edge::{
+    self, etag, optional_enum, page, parse_date, parse_name, parse_optional_date, request_id,
+    required_enum,
+};
+use wenming_runtime::onward::Onward;
+use wenming_runtime::scope_of;
+
+use crate::convert::{category_from_pb, helper_kind_from_pb, state_from_pb};
+use crate::error::{PairingError, Result};
+use crate::registry::Registry;
+use crate::render::{
+    activity_to_pb, exception_to_pb, ledger_entry_to_pb, list_to_pb, pairing_to_pb, work_plan_to_pb,
+};
+use crate::store::{
+    NewActivity, NewException, NewLedgerEntry, NewPairing, NewWorkPlan, PairingFilter, Store,
+    Transition, office_name,
+};
+
+/// Most milestones in one plan, participants and evidence references in one entry.
+const MAX_MILESTONES: usize = 100;
+const MAX_PARTICIPANTS: usize = 200;
+const MAX_EVIDENCE: usize = 20;
+
+/// The pairing service's gRPC service.
+#[derive(Clone, Debug)]
+pub struct PairingApi {
+    store: Store,
+    registry: Registry,
+}
+
+impl PairingApi {
+    /// The service over `store`, looking units and campaigns up in `registry`.
+    pub fn new(store: Store, registry: Registry) -> Self {
+        Self { store, registry }
+    }
+}
+
+fn text<T>(field: &str, parsed: std::result::Result<T, TextError>) -> Result<T> {
+    parsed.map_err(|err| PairingError::invalid(field, err.rule(), err.to_string()))
+}
+
+fn pairing_id(field: &str, name: &str) -> Result<String> {
+    Ok(parse_name(field, "pairings", name, |id| PairingId::parse(id).ok())?.to_string())
+}
+
+fn unit_id(field: &str, name: &str) -> Result<String> {
+    Ok(parse_name(field, "units", name, |id| UnitId::parse(id).ok())?.to_string())
+}
+
+fn campaign_id(field: &str, name: &str) -> Result<String> {
+    Ok(parse_name(field, "campaigns", name, |id| CampaignId::parse(id).ok())?.to_string())
+}
+
+fn office_region(field: &str, name: &str) -> Result<RegionCode> {
+    Ok(parse_name(field, "offices", name, |code| {
+        RegionCode::parse(code).ok()
+    })?)
+}
+
+/// "campaigns/{id}/pairingLists/{region}" → (campaign id, region).
+fn list_name(field: &str, name: &str) -> Result<(String, RegionCode)> {
+    let parsed = name
+        .strip_prefix("campaigns/")
+        .and_then(|rest| rest.split_once("/pairingLists/"))
+        .and_then(|(campaign, region)| {
+            Some((
+                CampaignId::parse(campaign).ok()?.to_string(),
+                RegionCode::parse(region).ok()?,
+            ))
+        });
+    parsed.ok_or_else(|| {
+        PairingError::invalid(
+            field,
+            "resource_name",
+            format!("'{name}' is not a name like campaigns/{{id}}/pairingLists/{{region_code}}"),
+        )
+    })
+}
+
+fn reason(field: &str, value: &str) -> Result<Reason> {
+    text(field, Reason::parse(value))
+}
+
+fn required<T>(field: &str, value: Option<T>) -> Result<T> {
+    value.ok_or_else(|| PairingError::invalid(field, "required", format!("{field} is required")))
+}
+
+fn at_most(field: &str, len: usize, max: usize) -> Result<()> {
+    if len > max {
+        return Err(PairingError::invalid(
+            field,
+            "too_many",
+            format!("at most {max} allowed, {len} given"),
+        ));
+    }
+    Ok(())
+}
+
+fn not_future(field: &str, day: jiff::civil::Date, today: jiff::civil::Date) -> Result<()> {
+    if day > today {
+        return Err(PairingError::invalid(
+            field,
+            "not_in_future",
+            format!("{day} is after today ({today}, China Standard Time)"),
+        ));
+    }
+    Ok(())
+}
+
+impl PairingApi {
+    /// The helper of a new pairing, checked: an office inside the caller's region at the
+    /// level its kind names, or a unit holding its kind's title today.
+    async fn resolve_helper(
+        &self,
+        onward: &Onward,
+        scope: &Scope,
+        kind: HelperKind,
+        name: &str,
+    ) -> Result<(String, Option<String>, String)> {
+        let field = "pairing.helper.name";
+        let Some(tier) = kind.required_title() else {
+            let region = office_region(field, name)?;
+            let divisions = self.store.divisions();
+            let level = match kind {
+                HelperKind::CityOffice => AdminLevel::City,
+                _ => AdminLevel::County,
+            };
+            let division = divisions
+                .get(region)
+                .filter(|d| d.level == level)
+                .ok_or_else(|| {
+                    PairingError::invalid(
+                        field,
+                        "helper_level",
+                        format!("{name} is not a {} office", level.as_str()),
+                    )
+                })?;
+            if !scope.office_contains(divisions, region) {
+                return Err(PairingError::not_found("office", name));
+            }
+            return Ok((office_name(region), None, division.name.clone()));
+        };
+        let id = unit_id(field, name)?;
+        let helper = self.registry.unit(onward, field, name).await?;
+        let today = self.store.clock().today_in_china();
+        if !helper.active {
+            return Err(PairingError::precondition(
+                "pairing.helper_deregistered",
+                name,
+                "the helper unit is deregistered",
+            ));
+        }
+        if !self.registry.holds_title(onward, name, tier, today).await? {
+            return Err(PairingError::precondition(
+                "pairing.helper_title",
+                name,
+                format!(
+                    "a {} helper must hold a valid {} title today ({today}); {} does not",
+                    kind.as_str(),
+                    tier.as_str(),
+                    helper.display_name
+                ),
+            ));
+        }
+        Ok((format!("units/{id}"), Some(id), helper.display_name))
+    }
+
+    async fn transition(
+        &self,
+        request: Request<(String, String, String)>,
+        step: Transition,
+    ) -> Result<pb::Pairing, Status> {
+        let scope = scope_of(&request)?;
+        let (name, why, version) = request.into_inner();
+        let id = pairing_id("name", &name)?;
+        let why = reason("reason", &why)?;
+        let version = etag("etag", &version)?;
+        let view = self
+            .store
+            .transition(&scope, &id, step, &why, version)
+            .await?;
+        Ok(pairing_to_pb(&view)?)
+    }
+
+    async fn campaign_deadline(
+        &self,
+        onward: &Onward,
+        field: &str,
+        campaign_id: &str,
+    ) -> Result<Option<String>> {
+        let campaign = self
+            .registry
+            .campaign(onward, field, &format!("campaigns/{campaign_id}"))
+            .await?;
+        Ok(campaign.pairing_list_deadline.map(|d| d.to_string()))
+    }
+}
+
+#[tonic::async_trait]
+impl PairingService for PairingApi {
+    async fn create_pairing(
+        &self,
+        request: Request<pb::CreatePairingRequest>,
+    ) -> Result<Response<pb::Pairing>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let request_id = request_id(&req.request_id)?;
+        let pairing = required("pairing", req.pairing)?;
+        let campaign = campaign_id("pairing.campaign", &pairing.campaign)?;
+        let helper = required("pairing.helper", pairing.helper)?;
+        let kind = required_enum("pairing.helper.kind", helper.kind, helper_kind_from_pb)?;
+        let unit = unit_id("pairing.unit", &pairing.unit)?;
+        if !matches!(
+            scope.office(),
+            Some((AdminLevel::City | AdminLevel::County, _))
+        ) {
+            return Err(PairingError::PermissionDenied(
+                "only city and county offices arrange pairings",
+            )
+            .into());
+        }
+        // The three lookups are independent: ask the registry for them at once.
+        let (deadline, facts, (helper_name, helper_unit_id, helper_display_name)) = tokio::try_join!(
+            self.campaign_deadline(&onward, "pairing.campaign", &campaign),
+            self.registry.unit(&onward, "pairing.unit", &pairing.unit),
+            self.resolve_helper(&onward, &scope, kind, &helper.name),
+        )?;
+        if helper_unit_id.as_deref() == Some(unit.as_str()) {
+            return Err(PairingError::invalid(
+                "pairing.helper.name",
+                "self",
+                "a unit cannot help itself",
+            )
+            .into());
+        }
+        if !facts.kind.is_some_and(|k| k.is_non_public()) {
+            return Err(PairingError::precondition(
+                "pairing.unit_not_non_public",
+                &pairing.unit,
+                format!("{} is not a non-public unit", facts.display_name),
+            )
+            .into());
+        }
+        if !facts.active {
+            return Err(PairingError::precondition(
+                "pairing.unit_deregistered",
+                &pairing.unit,
+                "the unit is deregistered",
+            )
+            .into());
+        }
+        let view = self
+            .store
+            .create_pairing(
+                &scope,
+                NewPairing {
+                    campaign_id: campaign,
+                    deadline,
+                    helper_kind: kind,
+                    helper: helper_name,
+                    helper_unit_id,
+                    helper_display_name,
+                    unit_id: unit,
+                    unit_display_name: facts.display_name,
+                    unit_region: facts.region_code,
+                    unit_city: facts.city_code,
+                },
+                request_id,
+            )
+            .await?;
+        Ok(Response::new(pairing_to_pb(&view)?))
+    }
+
+    async fn get_pairing(
+        &self,
+        request: Request<pb::GetPairingRequest>,
+    ) -> Result<Response<pb::Pairing>, Status> {
+        let scope = scope_of(&request)?;
+        let id = pairing_id("name", &request.get_ref().name)?;
+        let view = self.store.get_pairing(&scope, &id).await?;
+        Ok(Response::new(pairing_to_pb(&view)?))
+    }
+
+    async fn list_pairings(
+        &self,
+        request: Request<pb::ListPairingsRequest>,
+    ) -> Result<Response<pb::ListPairingsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let filter = PairingFilter {
+            campaign_id: nonempty(&req.campaign)
+                .map(|c| campaign_id("campaign", &c))
+                .transpose()?,
+            office_region: nonempty(&req.office_region_code)
+                .map(|c| {
+                    RegionCode::parse(&c).map(|r| r.to_string()).map_err(|err| {
+                        PairingError::invalid("office_region_code", err.rule(), err.to_string())
+                    })
+                })
+                .transpose()?,
+            helper: nonempty(&req.helper),
+            unit_id: nonempty(&req.unit)
+                .map(|u| unit_id("unit", &u))
+                .transpose()?,
+            state: optional_enum("state", req.state, state_from_pb)?,
+        };
+        let page = self
+            .store
+            .list_pairings(&scope, &filter, after.as_deref(), size)
+            .await?;
+        Ok(Response::new(pb::ListPairingsResponse {
+            pairings: page
+                .items
+                .iter()
+                .map(pairing_to_pb)
+                .collect::<Result<_>>()?,
+            next_page_token: edge::next_page_token(page.next.as_deref()),
+        }))
+    }
+
+    async fn activate_pairing(
+        &self,
+        request: Request<pb::ActivatePairingRequest>,
+    ) -> Result<Response<pb::Pairing>, Status> {
+        let request = request.map(|r| (r.name, r.reason, r.etag));
+        Ok(Response::new(
+            self.transition(request, Transition::Activate).await?,
+        ))
+    }
+
+    async fn conclude_pairing(
+        &self,
+        request: Request<pb::ConcludePairingRequest>,
+    ) -> Result<Response<pb::Pairing>, Status> {
+        let request = request.map(|r| (r.name, r.reason, r.etag));
+        Ok(Response::new(
+            self.transition(request, Transition::Conclude).await?,
+        ))
+    }
+
+    async fn dissolve_pairing(
+        &self,
+        request: Request<pb::DissolvePairingRequest>,
+    ) -> Result<Response<pb::Pairing>, Status> {
+        let request = request.map(|r| (r.name, r.reason, r.etag));
+        Ok(Response::new(
+            self.transition(request, Transition::Dissolve).await?,
+        ))
+    }
+
+    async fn grant_pairing_exception(
+        &self,
+        request: Request<pb::GrantPairingExceptionRequest>,
+    ) -> Result<Response<pb::PairingException>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let request_id = request_id(&req.request_id)?;
+        let exception = required("exception", req.exception)?;
+        let campaign = campaign_id("exception.campaign", &exception.campaign)?;
+        let unit = unit_id("exception.unit", &exception.unit)?;
+        let why = reason("exception.reason", &exception.reason)?;
+        let helper = if exception.helper.starts_with("offices/") {
+            office_name(office_region("exception.helper", &exception.helper)?)
+        } else {
+            format!("units/{}", unit_id("exception.helper", &exception.helper)?)
+        };
+        if !matches!(scope.office(), Some((AdminLevel::Province, _))) {
+            return Err(PairingError::PermissionDenied(
+                "only the provincial office grants exceptions",
+            )
+            .into());
+        }
+        tokio::try_join!(
+            self.campaign_deadline(&onward, "exception.campaign", &campaign),
+            self.registry
+                .unit(&onward, "exception.unit", &exception.unit),
+        )?;
+        let record = self
+            .store
+            .grant_exception(
+                &scope,
+                NewException {
+                    campaign_id: campaign,
+                    helper,
+                    unit_id: unit,
+                    reason: why,
+                },
+                request_id,
+            )
+            .await?;
+        Ok(Response::new(exception_to_pb(&record)))
+    }
+
+    async fn set_highlight_brand(
+        &self,
+        request: Request<pb::SetHighlightBrandRequest>,
+    ) -> Result<Response<pb::Pairing>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = pairing_id("pairing", &req.pairing)?;
+        let brand = required("highlight_brand", req.highlight_brand)?;
+        let name = text(
+            "highlight_brand.display_name",
+            Heading::parse(&brand.display_name),
+        )?;
+        let description = text(
+            "highlight_brand.description",
+            Description::parse(&brand.description),
+        )?;
+        let version = etag("etag", &req.etag)?;
+        let view = self
+            .store
+            .set_brand(&scope, &id, &name, &description, version)
+            .await?;
+        Ok(Response::new(pairing_to_pb(&view)?))
+    }
+
+    async fn submit_work_plan(
+        &self,
+        request: Request<pb::SubmitWorkPlanRequest>,
+    ) -> Result<Response<pb::WorkPlan>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = pairing_id("pairing", &req.pairing)?;
+        let plan = required("work_plan", req.work_plan)?;
+        let summary = text("work_plan.summary", Description::parse(&plan.summary))?;
+        if plan.milestones.is_empty() {
+            return Err(PairingError::invalid(
+                "work_plan.milestones",
+                "required",
+                "a work plan needs at least one milestone with a responsible person and a due date",
+            )
+            .into());
+        }
+        at_most(
+            "work_plan.milestones",
+            plan.milestones.len(),
+            MAX_MILESTONES,
+        )?;
+        if req.base_version < 0 {
+            return Err(PairingError::invalid(
+                "base_version",
+                "non_negative",
+                "must not be negative",
+            )
+            .into());
+        }
+        let today = self.store.clock().today_in_china();
+        let mut milestones = Vec::with_capacity(plan.milestones.len());
+        for (i, m) in plan.milestones.iter().enumerate() {
+            let field = |f: &str| format!("work_plan.milestones[{i}].{f}");
+            let completed = parse_optional_date(&field("completed_on"), &m.completed_on)?;
+            if let Some(day) = completed {
+                not_future(&field("completed_on"), day, today)?;
+            }
+            milestones.push((
+                text(&field("title"), Heading::parse(&m.title))?,
+                text(
+                    &field("responsible_person"),
+                    PersonName::parse(&m.responsible_person),
+                )?,
+                parse_date(&field("due_date"), &m.due_date)?,
+                completed,
+            ));
+        }
+        let record = self
+            .store
+            .submit_work_plan(
+                &scope,
+                &id,
+                NewWorkPlan {
+                    summary,
+                    milestones,
+                    base_version: req.base_version,
+                },
+            )
+            .await?;
+        Ok(Response::new(work_plan_to_pb(&record)?))
+    }
+
+    async fn get_work_plan(
+        &self,
+        request: Request<pb::GetWorkPlanRequest>,
+    ) -> Result<Response<pb::WorkPlan>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.get_ref();
+        let id = pairing_id("pairing", &req.pairing)?;
+        if req.version < 0 {
+            return Err(
+                PairingError::invalid("version", "non_negative", "must not be negative").into(),
+            );
+        }
+        let record = self.store.get_work_plan(&scope, &id, req.version).await?;
+        Ok(Response::new(work_plan_to_pb(&record)?))
+    }
+
+    async fn add_ledger_entry(
+        &self,
+        request: Request<pb::AddLedgerEntryRequest>,
+    ) -> Result<Response<pb::LedgerEntry>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = pairing_id("pairing", &req.pairing)?;
+        let request_id = request_id(&req.request_id)?;
+        let entry = required("entry", req.entry)?;
+        let date = parse_date("entry.date", &entry.date)?;
+        not_future("entry.date", date, self.store.clock().today_in_china())?;
+        if entry.participants.is_empty() {
+            return Err(PairingError::invalid(
+                "entry.participants",
+                "required",
+                "name at least one participant",
+            )
+            .into());
+        }
+        at_most(
+            "entry.participants",
+            entry.participants.len(),
+            MAX_PARTICIPANTS,
+        )?;
+        at_most("entry.evidence", entry.evidence.len(), MAX_EVIDENCE)?;
+        let participants = entry
+            .participants
+            .iter()
+            .enumerate()
+            .map(|(i, p)| text(&format!("entry.participants[{i}]"), PersonName::parse(p)))
+            .collect::<Result<Vec<_>>>()?;
+        let evidence = entry
+            .evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| text(&format!("entry.evidence[{i}]"), EvidenceRef::parse(e)))
+            .collect::<Result<Vec<_>>>()?;
+        let activity_id = if entry.activity.is_empty() {
+            None
+        } else {
+            let prefix = format!("pairings/{id}/activities/");
+            let activity = entry
+                .activity
+                .strip_prefix(&prefix)
+                .and_then(|a| wenming_domain::ActivityId::parse(a).ok())
+                .ok_or_else(|| {
+                    PairingError::invalid(
+                        "entry.activity",
+                        "resource_name",
+                        format!("'{}' is not a name like {prefix}{{id}}", entry.activity),
+                    )
+                })?;
+            Some(activity.to_string())
+        };
+        let record = self
+            .store
+            .add_ledger_entry(
+                &scope,
+                &id,
+                NewLedgerEntry {
+                    date,
+                    category: required_enum("entry.category", entry.category, category_from_pb)?,
+                    description: text("entry.description", Description::parse(&entry.description))?,
+                    participants,
+                    evidence,
+                    activity_id,
+                },
+                request_id,
+            )
+            .await?;
+        Ok(Response::new(ledger_entry_to_pb(&record)?))
+    }
+
+    async fn list_ledger_entries(
+        &self,
+        request: Request<pb::ListLedgerEntriesRequest>,
+    ) -> Result<Response<pb::ListLedgerEntriesResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = pairing_id("pairing", &req.pairing)?;
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let category = optional_enum("category", req.category, category_from_pb)?;
+        let page = self
+            .store
+            .list_ledger_entries(&scope, &id, category, after.as_deref(), size)
+            .await?;
+        Ok(Response::new(pb::ListLedgerEntriesResponse {
+            entries: page
+                .items
+                .iter()
+                .map(ledger_entry_to_pb)
+                .collect::<Result<_>>()?,
+            next_page_token: edge::next_page_token(page.next.as_deref()),
+        }))
+    }
+
+    async fn record_activity(
+        &self,
+        request: Request<pb::RecordActivityRequest>,
+    ) -> Result<Response<pb::Activity>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = pairing_id("pairing", &req.pairing)?;
+        let request_id = request_id(&req.request_id)?;
+        let activity = required("activity", req.activity)?;
+        let start_date = parse_date("activity.start_date", &activity.start_date)?;
+        let end_date = parse_optional_date("activity.end_date", &activity.end_date)?;
+        if end_date.is_some_and(|end| end < start_date) {
+            return Err(PairingError::invalid(
+                "activity.end_date",
+                "not_before_start",
+                "the last day is before the first",
+            )
+            .into());
+        }
+        let record = self
+            .store
+            .record_activity(
+                &scope,
+                &id,
+                NewActivity {
+                    title: text("activity.title", Heading::parse(&activity.title))?,
+                    category: required_enum(
+                        "activity.category",
+                        activity.category,
+                        category_from_pb,
+                    )?,
+                    start_date,
+                    end_date,
+                    description: text(
+                        "activity.description",
+                        Description::parse(&activity.description),
+                    )?,
+                },
+                request_id,
+            )
+            .await?;
+        Ok(Response::new(activity_to_pb(&record)?))
+    }
+
+    async fn list_activities(
+        &self,
+        request: Request<pb::ListActivitiesRequest>,
+    ) -> Result<Response<pb::ListActivitiesResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let id = pairing_id("pairing", &req.pairing)?;
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let page = self
+            .store
+            .list_activities(&scope, &id, after.as_deref(), size)
+            .await?;
+        Ok(Response::new(pb::ListActivitiesResponse {
+            activities: page
+                .items
+                .iter()
+                .map(activity_to_pb)
+                .collect::<Result<_>>()?,
+            next_page_token: edge::next_page_token(page.next.as_deref()),
+        }))
+    }
+
+    async fn get_pairing_list(
+        &self,
+        request: Request<pb::GetPairingListRequest>,
+    ) -> Result<Response<pb::PairingList>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let (campaign, region) = list_name("name", &request.get_ref().name)?;
+        let deadline = self.campaign_deadline(&onward, "name", &campaign).await?;
+        let view = self
+            .store
+            .get_list(&scope, &campaign, region, deadline)
+            .await?;
+        Ok(Response::new(list_to_pb(&view)?))
+    }
+
+    async fn list_pairing_lists(
+        &self,
+        request: Request<pb::ListPairingListsRequest>,
+    ) -> Result<Response<pb::ListPairingListsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let campaign = campaign_id("campaign", &req.campaign)?;
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let page = self
+            .store
+            .list_lists(&scope, &campaign, after.as_deref(), size)
+            .await?;
+        Ok(Response::new(pb::ListPairingListsResponse {
+            pairing_lists: page.items.iter().map(list_to_pb).collect::<Result<_>>()?,
+            next_page_token: edge::next_page_token(page.next.as_deref()),
+        }))
+    }
+
+    async fn report_pairing_list(
+        &self,
+        request: Request<pb::ReportPairingListRequest>,
+    ) -> Result<Response<pb::PairingList>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let (campaign, region) = list_name("name", &request.get_ref().name)?;
+        let deadline = self.campaign_deadline(&onward, "name", &campaign).await?;
+        let view = self
+            .store
+            .report_list(&scope, &campaign, region, deadline)
+            .await?;
+        Ok(Response::new(list_to_pb(&view)?))
+    }
+
+    async fn reopen_pairing_list(
+        &self,
+        request: Request<pb::ReopenPairingListRequest>,
+    ) -> Result<Response<pb::PairingList>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.get_ref();
+        let (campaign, region) = list_name("name", &req.name)?;
+        let why = reason("reason", &req.reason)?;
+        let view = self
+            .store
+            .reopen_list(&scope, &campaign, region, &why)
+            .await?;
+        Ok(Response::new(list_to_pb(&view)?))
+    }
+}
