@@ -6,6 +6,8 @@
 //! instead of skipping it, so CI cannot silently test one database only.
 #![forbid(unsafe_code)]
 
+pub mod fixtures;
+
 use sqlx::{Connection as _, Executor as _};
 pub use wenming_runtime::client::AsPrincipal;
 use wenming_runtime::db::{Database, DatabaseSettings};
@@ -20,6 +22,8 @@ pub struct TestDb {
     pub settings: DatabaseSettings,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
+    /// Databases of other services made beside this one (PostgreSQL names, for cleanup).
+    companions: std::sync::Mutex<Vec<String>>,
 }
 
 impl TestDb {
@@ -31,6 +35,7 @@ impl TestDb {
             settings: settings(url),
             _dir: Some(dir),
             pg: None,
+            companions: std::sync::Mutex::default(),
         }
     }
 
@@ -60,6 +65,7 @@ impl TestDb {
             settings: settings(url),
             _dir: None,
             pg: Some((admin, name)),
+            companions: std::sync::Mutex::default(),
         })
     }
 
@@ -72,11 +78,56 @@ impl TestDb {
         db
     }
 
-    /// Drops a PostgreSQL test database (SQLite files go with their temp dir).
+    /// Opens a fresh database of its own for another service (`name`: "pairing", …) on
+    /// the same backend, and runs `migrator`: each service owns its database.
+    pub async fn open_companion(&self, name: &str, migrator: &sqlx::migrate::Migrator) -> Database {
+        let url = match (&self.pg, &self._dir) {
+            (Some((admin, base)), _) => {
+                let companion = format!("{base}_{name}");
+                let mut conn = sqlx::AnyConnection::connect(admin)
+                    .await
+                    .expect("connect to the PostgreSQL test server");
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {companion}")))
+                    .await
+                    .expect("create companion database");
+                conn.close().await.ok();
+                self.companions
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(companion.clone());
+                replace_database(admin, &companion)
+            }
+            (None, Some(dir)) => {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join(format!("{name}.db")).display()
+                )
+            }
+            (None, None) => unreachable!("a test database is SQLite or PostgreSQL"),
+        };
+        let db = Database::connect(&settings(url))
+            .await
+            .expect("open companion database");
+        db.migrate(migrator)
+            .await
+            .expect("migrate companion database");
+        db
+    }
+
+    /// Drops the PostgreSQL test databases (SQLite files go with their temp dir).
     pub async fn cleanup(self) {
-        if let Some((admin, name)) = &self.pg
-            && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await
-        {
+        let Some((admin, name)) = &self.pg else {
+            return;
+        };
+        let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await else {
+            return;
+        };
+        let mut names = self
+            .companions
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        names.push(name.clone());
+        for name in names {
             let _ = conn
                 .execute(sqlx::AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS {name} WITH (FORCE)"

@@ -8,11 +8,12 @@ use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use wenming_authz::{IdentityKey, IdentityVerifier, Principal};
-use wenming_domain::{AdminLevel, CreditCode, FixedClock, RegionCode, UnitId};
+use wenming_domain::{AdminLevel, FixedClock, UnitId};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::Database;
+pub use wenming_testkit::fixtures::*;
 use wenming_testkit::{AsPrincipal, TestDb};
 
 pub type Client = RegistryServiceClient<InterceptedService<Channel, AsPrincipal>>;
@@ -25,11 +26,6 @@ pub struct App {
     channel: Channel,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<Result<(), wenming_runtime::ServeError>>,
-}
-
-/// 2021-04-15 10:00 in Shanghai: before Pingdingshan's 20 April nomination deadline.
-pub fn april_15_2021() -> jiff::Timestamp {
-    "2021-04-15T02:00:00Z".parse().unwrap()
 }
 
 pub async fn spawn_registry(test_db: &TestDb) -> App {
@@ -121,50 +117,6 @@ impl App {
     }
 }
 
-pub fn office(level: AdminLevel, code: &str) -> Principal {
-    Principal::office(
-        format!("office-{code}"),
-        level,
-        RegionCode::parse(code).unwrap(),
-    )
-}
-
-/// A valid credit code registered in `region`, distinct per `n`.
-pub fn credit_code(region: &str, n: u32) -> String {
-    CreditCode::complete(&format!("91{region}{n:08}"))
-        .unwrap()
-        .as_str()
-        .to_owned()
-}
-
-/// A private enterprise in `region`.
-pub fn company(name: &str, region: &str, n: u32) -> pb::Unit {
-    pb::Unit {
-        display_name: name.to_owned(),
-        credit_code: credit_code(region, n),
-        region_code: region.to_owned(),
-        kind: pb::UnitKind::PrivateEnterprise as i32,
-        scale: pb::UnitScale::Medium as i32,
-        nature: "制造业".to_owned(),
-        business: Some(pb::BusinessManagement {
-            employees: 320,
-            main_business: "耐火材料".to_owned(),
-            annual_revenue_10k_yuan: 12_000,
-        }),
-        party_building: Some(pb::PartyBuilding {
-            organisation_type: pb::PartyOrganisationType::Branch as i32,
-            party_members: 18,
-            instructor_name: "王指导".to_owned(),
-            service_centre: "宝丰县产业集聚区党群服务中心".to_owned(),
-        }),
-        civilisation_officer: Some(pb::CivilisationOfficer {
-            person_name: "李文明".to_owned(),
-            phone: "13800001234".to_owned(),
-        }),
-        ..Default::default()
-    }
-}
-
 pub async fn create(client: &mut Client, unit: pb::Unit) -> pb::Unit {
     client
         .create_unit(pb::CreateUnitRequest {
@@ -180,39 +132,10 @@ pub async fn create(client: &mut Client, unit: pb::Unit) -> pb::Unit {
 pub async fn pingdingshan_campaign(app: &App) -> pb::Campaign {
     app.city("410400")
         .create_campaign(pb::CreateCampaignRequest {
-            campaign: Some(pb::Campaign {
-                display_name: "2021年非公单位文明单位创建".to_owned(),
-                document_number: "平文明办〔2021〕11号".to_owned(),
-                nomination_deadline: "2021-04-20".to_owned(),
-                pairing_list_deadline: "2021-05-01".to_owned(),
-                ..Default::default()
-            }),
+            campaign: Some(pingdingshan_campaign_pb()),
             request_id: String::new(),
         })
         .await
         .unwrap()
         .into_inner()
-}
-
-/// The BadRequest field violations of a status, as (field, reason).
-pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
-    use tonic_types::StatusExt as _;
-    status
-        .get_details_bad_request()
-        .map(|b| {
-            b.field_violations
-                .into_iter()
-                .map(|v| (v.field, v.reason))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The PreconditionFailure violation types of a status.
-pub fn precondition_types(status: &tonic::Status) -> Vec<String> {
-    use tonic_types::StatusExt as _;
-    status
-        .get_details_precondition_failure()
-        .map(|p| p.violations.into_iter().map(|v| v.r#type).collect())
-        .unwrap_or_default()
 }

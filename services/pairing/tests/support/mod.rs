@@ -1,0 +1,262 @@
+//! `spawn()`: the registry and the pairing service on 127.0.0.1:0, each with a fresh
+//! database of its own, sharing an internal identity key and a settable clock; clients
+//! that call either as any principal; and the setup the scenarios share.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use wenming_authz::{IdentityKey, IdentityVerifier, Principal};
+use wenming_domain::{AdminLevel, FixedClock, UnitId};
+use wenming_proto::pairing::v1 as pp;
+use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
+use wenming_proto::registry::v1 as rp;
+use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+use wenming_runtime::ServerSettings;
+pub use wenming_testkit::fixtures::*;
+use wenming_testkit::{AsPrincipal, TestDb};
+
+pub type Pairing = PairingServiceClient<InterceptedService<Channel, AsPrincipal>>;
+pub type Registry = RegistryServiceClient<InterceptedService<Channel, AsPrincipal>>;
+
+/// Baofeng county (宝丰县) and its city, Pingdingshan (平顶山).
+pub const BAOFENG: &str = "410421";
+pub const YEXIAN: &str = "410422";
+pub const PINGDINGSHAN: &str = "410400";
+
+pub struct App {
+    pub key: IdentityKey,
+    /// The pairing service's own database.
+    pub db: wenming_runtime::db::Database,
+    pub clock: Arc<FixedClock>,
+    registry: Channel,
+    pairing: Channel,
+    _stops: Vec<oneshot::Sender<()>>,
+}
+
+fn stop_signal() -> (oneshot::Sender<()>, impl Future<Output = ()>) {
+    let (tx, rx) = oneshot::channel::<()>();
+    (tx, async move {
+        let _ = rx.await;
+    })
+}
+
+/// Both services, the pairing service calling the real registry.
+pub async fn spawn(test_db: &TestDb) -> App {
+    let key = IdentityKey::generate();
+    let clock = Arc::new(FixedClock::new(april_15_2021()));
+    let registry_db = test_db.open(&wenming_registry::MIGRATOR).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let registry_addr = listener.local_addr().unwrap();
+    let (stop, stopped) = stop_signal();
+    let (verifier, registry_clock) = (IdentityVerifier::new(&key), clock.clone());
+    tokio::spawn(async move {
+        wenming_registry::serve(
+            listener,
+            registry_db,
+            registry_clock,
+            verifier,
+            &ServerSettings::default(),
+            stopped,
+        )
+        .await
+    });
+    let mut app = spawn_pairing(test_db, key, clock, &format!("http://{registry_addr}")).await;
+    app._stops.push(stop);
+    app.registry = connect(&format!("http://{registry_addr}")).await;
+    app
+}
+
+/// The pairing service alone, calling a registry at `registry_url` (which may be down
+/// or never answer).
+pub async fn spawn_pairing(
+    test_db: &TestDb,
+    key: IdentityKey,
+    clock: Arc<FixedClock>,
+    registry_url: &str,
+) -> App {
+    // Several pairing services may run beside one registry database in a test.
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let db = test_db
+        .open_companion(&format!("pairing{n}"), &wenming_pairing::MIGRATOR)
+        .await;
+    let server_db = db.clone();
+    let registry = wenming_pairing::Registry::new(
+        Endpoint::from_shared(registry_url.to_owned())
+            .unwrap()
+            .connect_lazy(),
+        Duration::from_secs(2),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = stop_signal();
+    let (verifier, server_clock) = (IdentityVerifier::new(&key), clock.clone());
+    tokio::spawn(async move {
+        wenming_pairing::serve(
+            listener,
+            server_db,
+            server_clock,
+            registry,
+            verifier,
+            &ServerSettings::default(),
+            stopped,
+        )
+        .await
+    });
+    let pairing = connect(&format!("http://{addr}")).await;
+    App {
+        key,
+        db,
+        clock,
+        registry: Endpoint::from_shared(registry_url.to_owned())
+            .unwrap()
+            .connect_lazy(),
+        pairing,
+        _stops: vec![stop],
+    }
+}
+
+async fn connect(url: &str) -> Channel {
+    Channel::from_shared(url.to_owned())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+impl App {
+    pub fn pairing(&self, principal: Principal) -> Pairing {
+        PairingServiceClient::with_interceptor(
+            self.pairing.clone(),
+            AsPrincipal::new(&self.key, principal),
+        )
+    }
+
+    pub fn pairing_channel(&self) -> Channel {
+        self.pairing.clone()
+    }
+
+    pub fn registry(&self, principal: Principal) -> Registry {
+        RegistryServiceClient::with_interceptor(
+            self.registry.clone(),
+            AsPrincipal::new(&self.key, principal),
+        )
+    }
+
+    pub fn province(&self) -> Pairing {
+        self.pairing(office(AdminLevel::Province, "410000"))
+    }
+
+    pub fn city(&self) -> Pairing {
+        self.pairing(office(AdminLevel::City, PINGDINGSHAN))
+    }
+
+    pub fn county(&self, code: &str) -> Pairing {
+        self.pairing(office(AdminLevel::County, code))
+    }
+
+    pub fn unit_user(&self, unit: &str) -> Pairing {
+        let id = UnitId::parse(unit.trim_start_matches("units/")).unwrap();
+        self.pairing(Principal::unit(format!("user-of-{id}"), id))
+    }
+
+    /// The Pingdingshan 2021 campaign (pairing lists due 1 May 2021); its name.
+    pub async fn campaign(&self) -> String {
+        self.registry(office(AdminLevel::City, PINGDINGSHAN))
+            .create_campaign(rp::CreateCampaignRequest {
+                campaign: Some(pingdingshan_campaign_pb()),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .name
+    }
+
+    /// A private enterprise registered by its county office; its name.
+    pub async fn company(&self, display_name: &str, county: &str, n: u32) -> String {
+        self.registry(office(AdminLevel::County, county))
+            .create_unit(rp::CreateUnitRequest {
+                unit: Some(company(display_name, county, n)),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .name
+    }
+
+    /// A public institution holding a current `tier` title since 2019; its name.
+    pub async fn titled_unit(
+        &self,
+        display_name: &str,
+        county: &str,
+        n: u32,
+        tier: rp::TitleTier,
+    ) -> String {
+        let unit = rp::Unit {
+            kind: rp::UnitKind::PublicInstitution as i32,
+            ..company(display_name, county, n)
+        };
+        let name = self
+            .registry(office(AdminLevel::County, county))
+            .create_unit(rp::CreateUnitRequest {
+                unit: Some(unit),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .name;
+        self.registry(office(AdminLevel::Province, "410000"))
+            .award_title(rp::AwardTitleRequest {
+                title: Some(rp::Title {
+                    unit: name.clone(),
+                    tier: tier as i32,
+                    awarded_on: "2019-01-01".into(),
+                    document_number: "豫文明〔2019〕1号".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap();
+        name
+    }
+}
+
+/// A CreatePairing request.
+pub fn proposal(
+    campaign: &str,
+    kind: pp::HelperKind,
+    helper: &str,
+    unit: &str,
+) -> pp::CreatePairingRequest {
+    pp::CreatePairingRequest {
+        pairing: Some(pp::Pairing {
+            campaign: campaign.to_owned(),
+            helper: Some(pp::Helper {
+                kind: kind as i32,
+                name: helper.to_owned(),
+                display_name: String::new(),
+            }),
+            unit: unit.to_owned(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+/// An ActivatePairing request.
+pub fn activate(name: &str) -> pp::ActivatePairingRequest {
+    pp::ActivatePairingRequest {
+        name: name.to_owned(),
+        reason: "双方已签订结对帮创协议".to_owned(),
+        etag: String::new(),
+    }
+}
