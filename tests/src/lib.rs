@@ -1,6 +1,7 @@
-//! `Suite::start()`: the registry on a loopback port with a fresh database, the gateway
-//! in front of it trusting a fresh development key, and clients that call the gateway
-//! with bearer tokens — the shape of `wenming up`, for cross-service scenarios.
+//! `Suite::start()`: the registry and the pairing service on loopback ports, each with a
+//! fresh database of its own, the gateway in front of them trusting a fresh development
+//! key, and clients that call the gateway with bearer tokens — the shape of `wenming
+//! up`, for cross-service scenarios.
 #![forbid(unsafe_code)]
 
 use std::sync::Arc;
@@ -97,6 +98,33 @@ impl Suite {
             .await;
         });
 
+        let pairing_db = test_db
+            .open_companion("pairing", &wenming_pairing::MIGRATOR)
+            .await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let pairing_addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = stop_signal();
+        stops.push(stop);
+        let registry_client = wenming_pairing::Registry::new(
+            Endpoint::from_shared(format!("http://{registry_addr}"))
+                .expect("uri")
+                .connect_lazy(),
+            Duration::from_secs(5),
+        );
+        let (verifier, pairing_clock) = (IdentityVerifier::new(&key), clock.clone());
+        tokio::spawn(async move {
+            let _ = wenming_pairing::serve(
+                listener,
+                pairing_db,
+                pairing_clock,
+                registry_client,
+                verifier,
+                &ServerSettings::default(),
+                stopped,
+            )
+            .await;
+        });
+
         let dev_key = DevKey::load_or_create(dir.path()).expect("dev key");
         let authn = Authenticator::new(
             AuthnSettings {
@@ -113,12 +141,20 @@ impl Suite {
             Policy::shipped().expect("policy"),
             limits.as_ref(),
             IdentitySigner::new(&key),
-            vec![Backend {
-                service: wenming_registry::GRPC_SERVICE.into(),
-                channel: Endpoint::from_shared(format!("http://{registry_addr}"))
-                    .expect("uri")
-                    .connect_lazy(),
-            }],
+            vec![
+                Backend {
+                    service: wenming_registry::GRPC_SERVICE.into(),
+                    channel: Endpoint::from_shared(format!("http://{registry_addr}"))
+                        .expect("uri")
+                        .connect_lazy(),
+                },
+                Backend {
+                    service: wenming_pairing::GRPC_SERVICE.into(),
+                    channel: Endpoint::from_shared(format!("http://{pairing_addr}"))
+                        .expect("uri")
+                        .connect_lazy(),
+                },
+            ],
             Duration::from_secs(30),
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -177,6 +213,12 @@ impl Suite {
     /// An interceptor for calls as an office of `region` at `level`.
     pub fn office(&self, level: &str, region: &str) -> Bearer {
         self.bearer(&self.token(level, Some(region), None, None))
+    }
+
+    /// An interceptor for calls as a user of the unit `unit` ("units/{id}" or the id).
+    pub fn unit_user(&self, unit: &str) -> Bearer {
+        let id = unit.trim_start_matches("units/");
+        self.bearer(&self.token("unit", None, Some(id), None))
     }
 
     /// An interceptor for calls as the platform `name`.

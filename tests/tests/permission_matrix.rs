@@ -101,6 +101,78 @@ const MATRIX: &[(&str, [Gate; 5])] = &[
         "wenming.registry.v1.RegistryService/VerifyTitle",
         [Pass, Pass, Pass, Pass, Pass],
     ),
+    (
+        "wenming.pairing.v1.PairingService/CreatePairing",
+        [Deny, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/GetPairing",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ListPairings",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ActivatePairing",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ConcludePairing",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/DissolvePairing",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/GrantPairingException",
+        [Pass, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/SetHighlightBrand",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/SubmitWorkPlan",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/GetWorkPlan",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/AddLedgerEntry",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ListLedgerEntries",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/RecordActivity",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ListActivities",
+        [Pass, Pass, Pass, Pass, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/GetPairingList",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ListPairingLists",
+        [Pass, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ReportPairingList",
+        [Deny, Pass, Pass, Deny, Deny],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ReopenPairingList",
+        [Pass, Deny, Deny, Deny, Deny],
+    ),
 ];
 
 /// Every RPC of every wenming service in the compiled descriptors, with whether the
@@ -303,4 +375,127 @@ async fn calls_naming_a_unit_answer_not_found_out_of_scope() {
         .add_to_reserve_pool(pool(&unit.name))
         .await
         .unwrap();
+}
+
+type PairingClient = wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient<
+    InterceptedService<Channel, Bearer>,
+>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_naming_a_pairing_answer_not_found_out_of_scope() {
+    use wenming_proto::pairing::v1 as pp;
+    let db = TestDb::sqlite().await;
+    let suite = Suite::start(&db, "2021-04-16T01:00:00Z".parse().unwrap()).await;
+    let registry = |bearer: Bearer| -> Client {
+        RegistryServiceClient::with_interceptor(suite.gateway.clone(), bearer)
+    };
+    let pairing = |bearer: Bearer| -> PairingClient {
+        wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient::with_interceptor(
+            suite.gateway.clone(),
+            bearer,
+        )
+    };
+    let campaign = registry(suite.office("city", "410400"))
+        .create_campaign(pb::CreateCampaignRequest {
+            campaign: Some(wenming_testkit::fixtures::pingdingshan_campaign_pb()),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    let unit = registry(suite.office("county", "410421"))
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(wenming_testkit::fixtures::company(
+                "结对范围测试公司",
+                "410421",
+                9,
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    // The county office itself is the helper.
+    let created = pairing(suite.office("county", "410421"))
+        .create_pairing(pp::CreatePairingRequest {
+            pairing: Some(pp::Pairing {
+                campaign,
+                helper: Some(pp::Helper {
+                    kind: pp::HelperKind::CountyOffice as i32,
+                    name: "offices/410421".into(),
+                    display_name: String::new(),
+                }),
+                unit: unit.clone(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let other_unit = wenming_domain::UnitId::new().to_string();
+    let callers: Vec<(&str, Bearer, Option<bool>)> = vec![
+        ("province", suite.office("province", "410000"), Some(true)),
+        ("its city", suite.office("city", "410400"), Some(true)),
+        ("another city", suite.office("city", "410100"), Some(false)),
+        ("its county", suite.office("county", "410421"), Some(true)),
+        (
+            "another county",
+            suite.office("county", "410422"),
+            Some(false),
+        ),
+        ("its unit's user", suite.unit_user(&unit), Some(true)),
+        (
+            "another unit's user",
+            suite.unit_user(&other_unit),
+            Some(false),
+        ),
+        ("a platform", suite.platform("tax"), None),
+    ];
+    for (who, bearer, in_scope) in callers {
+        let mut client = pairing(bearer);
+        let get = client
+            .get_pairing(pp::GetPairingRequest {
+                name: created.name.clone(),
+            })
+            .await;
+        let ledger = client
+            .list_ledger_entries(pp::ListLedgerEntriesRequest {
+                pairing: created.name.clone(),
+                ..Default::default()
+            })
+            .await;
+        let listed = client
+            .list_pairings(pp::ListPairingsRequest::default())
+            .await;
+        match in_scope {
+            Some(true) => {
+                assert!(get.is_ok(), "{who}: {get:?}");
+                assert!(ledger.is_ok(), "{who}: {ledger:?}");
+                assert_eq!(listed.unwrap().into_inner().pairings.len(), 1, "{who}");
+            }
+            Some(false) => {
+                assert_eq!(get.unwrap_err().code(), Code::NotFound, "{who}");
+                assert_eq!(ledger.unwrap_err().code(), Code::NotFound, "{who}");
+                assert!(listed.unwrap().into_inner().pairings.is_empty(), "{who}");
+            }
+            None => {
+                assert_eq!(get.unwrap_err().code(), Code::PermissionDenied, "{who}");
+                assert_eq!(ledger.unwrap_err().code(), Code::PermissionDenied, "{who}");
+                assert_eq!(listed.unwrap_err().code(), Code::PermissionDenied, "{who}");
+            }
+        }
+    }
+    // A change out of scope answers NOT_FOUND too.
+    let err = pairing(suite.office("county", "410422"))
+        .dissolve_pairing(pp::DissolvePairingRequest {
+            name: created.name.clone(),
+            reason: "越权解除".into(),
+            etag: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
 }

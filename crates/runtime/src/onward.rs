@@ -52,7 +52,8 @@ impl Onward {
             let left = d.saturating_duration_since(Instant::now());
             // Keep a margin so this service still answers within the caller's deadline,
             // with its own status, instead of the caller's transport timing out first.
-            left.saturating_sub((left / 10).min(MAX_MARGIN)).min(at_most)
+            left.saturating_sub((left / 10).min(MAX_MARGIN))
+                .min(at_most)
         });
         if left.is_zero() {
             return Err(Status::deadline_exceeded(

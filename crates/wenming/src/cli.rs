@@ -106,6 +106,8 @@ enum ImportWhat {
 pub enum Service {
     /// Units, reserve pool, nominations, titles.
     Registry,
+    /// Pairings, work plans, ledgers, pairing lists.
+    Pairing,
     /// The public entry: authentication, policy, forwarding.
     Gateway,
 }
@@ -193,6 +195,31 @@ async fn serve(service: Service, file: Option<PathBuf>) -> CliResult {
             .await?;
             db.close().await;
         }
+        Service::Pairing => {
+            let settings = &config.pairing;
+            let db = Database::connect(&settings.database).await?;
+            if settings.database.migrate_on_start {
+                db.migrate(&wenming_pairing::MIGRATOR).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, registry = %settings.registry_url, "pairing serving");
+            #[allow(clippy::print_stdout)]
+            {
+                println!("wenming ready: pairing on {addr}");
+            }
+            wenming_pairing::serve(
+                listener,
+                db.clone(),
+                Arc::new(SystemClock),
+                settings.registry()?,
+                IdentityVerifier::new(&key),
+                &config.server,
+                wenming_runtime::shutdown::signal(),
+            )
+            .await?;
+            db.close().await;
+        }
         Service::Gateway => serve_gateway(&config, &key).await?,
     }
     Ok(())
@@ -215,18 +242,16 @@ async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -
         )?,
         None => wenming_gateway::Policy::shipped()?,
     };
-    let backend = wenming_gateway::Backend {
-        service: wenming_registry::GRPC_SERVICE.into(),
-        channel: tonic::transport::Endpoint::from_shared(settings.registry_url.clone())?
-            .connect_timeout(std::time::Duration::from_secs(2))
-            .connect_lazy(),
-    };
+    let backends = vec![
+        backend(wenming_registry::GRPC_SERVICE, &settings.registry_url)?,
+        backend(wenming_pairing::GRPC_SERVICE, &settings.pairing_url)?,
+    ];
     let proxy = wenming_gateway::Proxy::new(
         authn,
         policy,
         Some(&settings.rate_limits),
         wenming_authz::IdentitySigner::new(key),
-        vec![backend],
+        backends,
         std::time::Duration::from_secs(config.server.request_timeout_secs),
     );
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
@@ -246,6 +271,17 @@ async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -
     Ok(())
 }
 
+/// Where the gateway forwards calls to `service` (connected lazily: a backend that is
+/// down answers UNAVAILABLE).
+pub fn backend(service: &str, url: &str) -> CliResult<wenming_gateway::Backend> {
+    Ok(wenming_gateway::Backend {
+        service: service.into(),
+        channel: tonic::transport::Endpoint::from_shared(url.to_owned())?
+            .connect_timeout(std::time::Duration::from_secs(2))
+            .connect_lazy(),
+    })
+}
+
 async fn migrate(file: Option<PathBuf>) -> CliResult {
     let config: SuiteConfig = wenming_runtime::config::load(file.as_deref())?;
     let mut done = 0;
@@ -254,6 +290,13 @@ async fn migrate(file: Option<PathBuf>) -> CliResult {
         wenming_registry::migrate(&db).await?;
         db.close().await;
         tracing::info!("registry migrated");
+        done += 1;
+    }
+    if !config.pairing.database.url.is_empty() {
+        let db = Database::connect(&config.pairing.database).await?;
+        db.migrate(&wenming_pairing::MIGRATOR).await?;
+        db.close().await;
+        tracing::info!("pairing migrated");
         done += 1;
     }
     if done == 0 {

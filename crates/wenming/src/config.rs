@@ -9,8 +9,8 @@ use wenming_runtime::ServerSettings;
 use wenming_runtime::db::DatabaseSettings;
 
 /// Message when `migrate` finds nothing to do.
-pub const NO_DATABASE: &str =
-    "no database configured: set registry.database.url (WENMING_REGISTRY__DATABASE__URL)";
+pub const NO_DATABASE: &str = "no database configured: set registry.database.url \
+    (WENMING_REGISTRY__DATABASE__URL) or pairing.database.url (WENMING_PAIRING__DATABASE__URL)";
 
 /// Everything `serve` and `migrate` read.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -22,6 +22,8 @@ pub struct SuiteConfig {
     pub server: ServerSettings,
     /// The registry service.
     pub registry: ServiceSettings,
+    /// The pairing service.
+    pub pairing: PairingSettings,
     /// The gateway.
     pub gateway: GatewaySettings,
 }
@@ -40,6 +42,8 @@ pub struct GatewaySettings {
     pub rate_limits: wenming_gateway::RateLimits,
     /// URL of the registry service, e.g. `http://registry:50061`.
     pub registry_url: String,
+    /// URL of the pairing service, e.g. `http://pairing:50062`.
+    pub pairing_url: String,
 }
 
 impl Default for GatewaySettings {
@@ -50,6 +54,7 @@ impl Default for GatewaySettings {
             policy_file: None,
             rate_limits: wenming_gateway::RateLimits::default(),
             registry_url: "http://127.0.0.1:50061".into(),
+            pairing_url: "http://127.0.0.1:50062".into(),
         }
     }
 }
@@ -95,5 +100,43 @@ impl Default for ServiceSettings {
             listen: SocketAddr::from(([0, 0, 0, 0], 50061)),
             database: DatabaseSettings::default(),
         }
+    }
+}
+
+/// The pairing service: its listener and database, and how it reaches the registry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PairingSettings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Its own database (never the registry's).
+    pub database: DatabaseSettings,
+    /// URL of the registry service.
+    pub registry_url: String,
+    /// Longest a registry lookup may take, in seconds (less if the caller's deadline is
+    /// nearer).
+    pub registry_timeout_secs: u64,
+}
+
+impl Default for PairingSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 50062)),
+            database: DatabaseSettings::default(),
+            registry_url: "http://127.0.0.1:50061".into(),
+            registry_timeout_secs: 5,
+        }
+    }
+}
+
+impl PairingSettings {
+    /// The registry client the pairing service calls.
+    pub fn registry(&self) -> Result<wenming_pairing::Registry, tonic::transport::Error> {
+        Ok(wenming_pairing::Registry::new(
+            tonic::transport::Endpoint::from_shared(self.registry_url.clone())?
+                .connect_timeout(std::time::Duration::from_secs(2))
+                .connect_lazy(),
+            std::time::Duration::from_secs(self.registry_timeout_secs),
+        ))
     }
 }

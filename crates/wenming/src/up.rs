@@ -12,11 +12,12 @@ use tonic_health::pb::health_client::HealthClient;
 use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
 use wenming_domain::SystemClock;
 use wenming_gateway::dev_key::{self, DevKey};
-use wenming_gateway::{Authenticator, AuthnSettings, Backend, Policy, Proxy, RateLimits};
+use wenming_gateway::{Authenticator, AuthnSettings, Policy, Proxy, RateLimits};
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::{Database, DatabaseSettings};
 
-use crate::cli::CliResult;
+use crate::cli::{CliResult, backend};
+use crate::config::PairingSettings;
 
 const KEY_FILE: &str = "identity.key";
 
@@ -60,6 +61,33 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
         .await
     });
 
+    let pairing_db = Database::connect(&DatabaseSettings {
+        url: sqlite_url(data_dir, "pairing"),
+        ..DatabaseSettings::default()
+    })
+    .await?;
+    pairing_db.migrate(&wenming_pairing::MIGRATOR).await?;
+    let pairing_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let pairing_addr = pairing_listener.local_addr()?;
+    let pairing_settings = PairingSettings {
+        registry_url: format!("http://{registry_addr}"),
+        ..PairingSettings::default()
+    };
+    let (verifier, server_db) = (IdentityVerifier::new(&key), pairing_db.clone());
+    let registry_client = pairing_settings.registry()?;
+    let pairing = tokio::spawn(async move {
+        wenming_pairing::serve(
+            pairing_listener,
+            server_db,
+            Arc::new(SystemClock),
+            registry_client,
+            verifier,
+            &ServerSettings::default(),
+            wenming_runtime::shutdown::signal(),
+        )
+        .await
+    });
+
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|err| format!("listen on {listen}: {err}"))?;
@@ -79,12 +107,16 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
         Policy::shipped()?,
         Some(&RateLimits::default()),
         IdentitySigner::new(&key),
-        vec![Backend {
-            service: wenming_registry::GRPC_SERVICE.into(),
-            channel: tonic::transport::Endpoint::from_shared(format!("http://{registry_addr}"))?
-                .connect_timeout(Duration::from_secs(2))
-                .connect_lazy(),
-        }],
+        vec![
+            backend(
+                wenming_registry::GRPC_SERVICE,
+                &format!("http://{registry_addr}"),
+            )?,
+            backend(
+                wenming_pairing::GRPC_SERVICE,
+                &format!("http://{pairing_addr}"),
+            )?,
+        ],
         Duration::from_secs(settings.request_timeout_secs),
     );
     let gateway = tokio::spawn(async move {
@@ -98,21 +130,25 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     });
 
     wait_serving(registry_addr, wenming_registry::GRPC_SERVICE).await?;
+    wait_serving(pairing_addr, wenming_pairing::GRPC_SERVICE).await?;
     wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?;
     if demo {
         crate::demo::load(registry_addr, &key).await?;
     }
-    tracing::info!(%addr, %registry_addr, data_dir = %data_dir.display(), "wenming ready");
+    tracing::info!(%addr, %registry_addr, %pairing_addr, data_dir = %data_dir.display(), "wenming ready");
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "wenming ready: gateway on {addr} (registry on {registry_addr}), data in {}",
+            "wenming ready: gateway on {addr} (registry on {registry_addr}, pairing on \
+             {pairing_addr}), data in {}",
             data_dir.display()
         );
     }
     gateway.await??;
+    pairing.await??;
     registry.await??;
     tracing::info!("services stopped; closing databases");
+    pairing_db.close().await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

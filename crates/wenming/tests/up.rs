@@ -155,6 +155,10 @@ async fn up_serves_health_reflection_and_imports() {
         "{names:?}"
     );
     assert!(
+        names.contains(&"wenming.pairing.v1.PairingService".to_owned()),
+        "{names:?}"
+    );
+    assert!(
         names.contains(&"grpc.health.v1.Health".to_owned()),
         "{names:?}"
     );
@@ -409,6 +413,85 @@ async fn serve_gateway_in_front_of_a_registry() {
         .into_inner();
     assert!(listed.units.is_empty());
     assert!(gateway.terminate());
+    assert!(registry.terminate());
+}
+
+/// `serve pairing` on its own database, calling `serve registry`, both behind `serve
+/// gateway`: a pairing call crosses all three processes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_pairing_beside_the_registry_behind_the_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = wenming_authz::IdentityKey::generate().to_base64();
+    let url = |service: &str| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join(format!("{service}.db")).display()
+        )
+    };
+    let (registry_db, pairing_db) = (url("registry"), url("pairing"));
+    let mut command = Command::new(BIN);
+    command.args(["serve", "registry"]).envs([
+        ("WENMING_REGISTRY__DATABASE__URL", registry_db.as_str()),
+        ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
+        ("WENMING_IDENTITY__KEY", key.as_str()),
+    ]);
+    let registry = Suite::spawn(command);
+    let registry_url = registry.url();
+    let mut command = Command::new(BIN);
+    command.args(["serve", "pairing"]).envs([
+        ("WENMING_PAIRING__DATABASE__URL", pairing_db.as_str()),
+        ("WENMING_PAIRING__LISTEN", "127.0.0.1:0"),
+        ("WENMING_PAIRING__REGISTRY_URL", registry_url.as_str()),
+        ("WENMING_IDENTITY__KEY", key.as_str()),
+    ]);
+    let pairing = Suite::spawn(command);
+    let pairing_url = pairing.url();
+
+    let token = cli_token(&["--level", "city", "--region", "410400"], dir.path());
+    let jwks = dir.path().join("dev-jwks.json");
+    let mut command = Command::new(BIN);
+    command.args(["serve", "gateway"]).envs([
+        ("WENMING_IDENTITY__KEY", key.as_str()),
+        ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0"),
+        ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev"),
+        ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming"),
+        ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.to_str().unwrap()),
+        ("WENMING_GATEWAY__REGISTRY_URL", registry_url.as_str()),
+        ("WENMING_GATEWAY__PAIRING_URL", pairing_url.as_str()),
+    ]);
+    let gateway = Suite::spawn(command);
+    let channel = tonic::transport::Channel::from_shared(gateway.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+    let mut client =
+        wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient::with_interceptor(
+            channel,
+            move |mut req: tonic::Request<()>| {
+                req.metadata_mut().insert("authorization", header.clone());
+                Ok(req)
+            },
+        );
+    let listed = client
+        .list_pairings(wenming_proto::pairing::v1::ListPairingsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.pairings.is_empty());
+    // The pairing service asks the registry, with the caller's identity, about a
+    // campaign the registry does not have: NOT_FOUND comes back through all three.
+    let campaign = wenming_domain::CampaignId::new();
+    let err = client
+        .get_pairing_list(wenming_proto::pairing::v1::GetPairingListRequest {
+            name: format!("campaigns/{campaign}/pairingLists/410400"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound, "{err:?}");
+    assert!(gateway.terminate());
+    assert!(pairing.terminate());
     assert!(registry.terminate());
 }
 
