@@ -3,10 +3,9 @@
 -- only; later additions need a manual `createdb` (see compose.yaml) or a fresh
 -- volume (`docker compose down -v`, which deletes all data).
 --
--- Pattern for services as they land:
---   CREATE DATABASE wenming_gateway;
---   CREATE DATABASE wenming_pairing;
+-- Pattern for services as they land (the gateway has no database):
 --   CREATE DATABASE wenming_quota;
 --   CREATE DATABASE wenming_supervision;
 
 CREATE DATABASE wenming_registry;
+CREATE DATABASE wenming_pairing;

@@ -17,6 +17,7 @@ pub mod shutdown;
 pub mod sql;
 pub mod status;
 pub mod telemetry;
+pub mod trace_context;
 
 pub use identity_layer::{IdentityLayer, scope_of};
 pub use server::{Access, ServeError, ServerSettings, serve};

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use tonic::metadata::{AsciiMetadataValue, MetadataMap};
+use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 use tonic::{Code, Status};
 use wenming_authz::IDENTITY_HEADER;
 
@@ -61,8 +61,23 @@ impl Onward {
             ));
         }
         let mut request = tonic::Request::new(message);
+        let mut headers = http::HeaderMap::new();
+        let traced = crate::trace_context::inject_current(&mut headers);
         for (name, value) in &self.headers {
+            // This service's span is the parent of the call when there is one.
+            if traced && *name != IDENTITY_HEADER {
+                continue;
+            }
             request.metadata_mut().insert(*name, value.clone());
+        }
+        for (name, value) in &headers {
+            if let (Ok(key), Ok(value)) = (
+                AsciiMetadataKey::from_bytes(name.as_str().as_bytes()),
+                value.to_str().map(str::parse::<AsciiMetadataValue>),
+            ) && let Ok(value) = value
+            {
+                request.metadata_mut().insert(key, value);
+            }
         }
         request.set_timeout(left);
         let started = Instant::now();

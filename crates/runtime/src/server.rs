@@ -114,7 +114,12 @@ pub async fn serve(
     let server = Server::builder()
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.concurrency_per_connection)
-        .trace_fn(|request| tracing::info_span!("rpc", path = %request.uri().path()))
+        .trace_fn(|request| {
+            let span =
+                tracing::info_span!("rpc", path = %request.uri().path(), otel.kind = "server");
+            crate::trace_context::continue_trace(&span, request.headers());
+            span
+        })
         .layer(ServiceBuilder::new().option_layer(match access {
             Access::Internal(verifier) => Some(IdentityLayer::new(*verifier)),
             Access::Public => None,

@@ -1,12 +1,22 @@
-//! Logging setup. `RUST_LOG` filters (default `info`); `WENMING_LOG_FORMAT=json` switches
-//! to one JSON object per line for log shippers. Refused calls (the `wenming::denial`
-//! target) can also be kept, as JSON lines, in an append-only file: the audit trail of
-//! who tried what, on what, when.
+//! Logging and tracing setup. `RUST_LOG` filters the log (default `info`);
+//! `WENMING_LOG_FORMAT=json` switches to one JSON object per line for log shippers.
+//! Refused calls (the `wenming::denial` target) can also be kept, as JSON lines, in an
+//! append-only file: the audit trail of who tried what, on what, when.
+//!
+//! Spans (one per call, continuing the caller's W3C trace context) go to OpenTelemetry;
+//! they are exported over OTLP/gRPC when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, under `OTEL_SERVICE_NAME` (default
+//! `wenming`). Without an endpoint they still carry trace ids from hop to hop.
 
 use std::path::Path;
 use std::sync::Mutex;
 
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Level;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -15,9 +25,74 @@ use tracing_subscriber::{EnvFilter, Layer as _, fmt};
 /// Target of the events that record a refused call.
 pub const DENIAL_TARGET: &str = "wenming::denial";
 
+/// The tracer provider; [`Tracing::shutdown`] flushes spans not yet exported.
+#[derive(Debug)]
+pub struct Tracing {
+    provider: SdkTracerProvider,
+}
+
+impl Tracing {
+    /// Exports what is buffered and stops. Blocks: call it off the async workers.
+    pub fn shutdown(self) {
+        if let Err(err) = self.provider.shutdown() {
+            tracing::warn!(error = %err, "trace export did not finish");
+        }
+    }
+}
+
+/// Why telemetry could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    /// The denial log could not be opened.
+    #[error("denial log: {0}")]
+    DenialLog(#[from] std::io::Error),
+    /// The OTLP exporter could not be built.
+    #[error("OTLP exporter: {0}")]
+    Exporter(#[from] opentelemetry_otlp::ExporterBuildError),
+}
+
 /// Installs the global subscriber once; later calls do nothing. With `denial_log`, every
 /// refusal is also appended to that file, whatever `RUST_LOG` says.
-pub fn init(denial_log: Option<&Path>) -> std::io::Result<()> {
+pub fn init(denial_log: Option<&Path>) -> Result<Tracing, TelemetryError> {
+    let endpoint_set = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()));
+    let mut provider = SdkTracerProvider::builder().with_resource(
+        Resource::builder()
+            .with_service_name(
+                std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "wenming".into()),
+            )
+            .build(),
+    );
+    if endpoint_set {
+        provider = provider.with_batch_exporter(
+            opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .build()?,
+        );
+    }
+    install(denial_log, provider.build())
+}
+
+/// Installs the subscriber with spans going to `exporter` as they end (tests).
+pub fn init_with_exporter(
+    exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+) -> Result<Tracing, TelemetryError> {
+    install(
+        None,
+        SdkTracerProvider::builder()
+            .with_simple_exporter(exporter)
+            .build(),
+    )
+}
+
+fn install(
+    denial_log: Option<&Path>,
+    provider: SdkTracerProvider,
+) -> Result<Tracing, TelemetryError> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("WENMING_LOG_FORMAT").is_ok_and(|v| v == "json");
     let stderr = if json {
@@ -43,9 +118,14 @@ pub fn init(denial_log: Option<&Path>) -> std::io::Result<()> {
         }
         None => None,
     };
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let spans = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("wenming"))
+        .with_filter(LevelFilter::INFO);
     let _ = tracing_subscriber::registry()
         .with(stderr.with_filter(filter))
         .with(denials)
+        .with(spans)
         .try_init();
-    Ok(())
+    Ok(Tracing { provider })
 }

@@ -12,10 +12,6 @@ use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
-    if let Err(err) = wenming_runtime::telemetry::init(args.denial_log().as_deref()) {
-        eprintln!("wenming: cannot open the denial log: {err}");
-        return std::process::ExitCode::FAILURE;
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -26,7 +22,25 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(args)) {
+    // The OTLP exporter's channel lives on this runtime.
+    let telemetry = {
+        let _entered = runtime.enter();
+        wenming_runtime::telemetry::init(args.denial_log().as_deref())
+    };
+    let telemetry = match telemetry {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("wenming: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let result = cli::run(args).await;
+        // Flushing blocks: off the async workers.
+        let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+        result
+    });
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("wenming: {err}");

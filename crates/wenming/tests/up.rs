@@ -627,3 +627,81 @@ async fn refusals_are_kept_in_the_denial_log() {
         .expect("the unauthenticated attempt is kept");
     assert_eq!(unauthenticated["fields"]["reason"], "no bearer token");
 }
+
+/// An OTLP collector that keeps the service names and span names it is sent.
+#[derive(Clone, Default)]
+struct Collector(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
+
+#[tonic::async_trait]
+impl opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService
+    for Collector
+{
+    async fn export(
+        &self,
+        request: tonic::Request<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+        >,
+    ) -> Result<
+        tonic::Response<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse,
+        >,
+        tonic::Status,
+    > {
+        let mut seen = self.0.lock().unwrap();
+        for resource_spans in request.into_inner().resource_spans {
+            let service = resource_spans
+                .resource
+                .iter()
+                .flat_map(|r| &r.attributes)
+                .find(|kv| kv.key == "service.name")
+                .and_then(|kv| kv.value.as_ref())
+                .map(|v| format!("{:?}", v.value))
+                .unwrap_or_default();
+            for scope in resource_spans.scope_spans {
+                for span in scope.spans {
+                    seen.push((service.clone(), span.name));
+                }
+            }
+        }
+        Ok(tonic::Response::new(Default::default()))
+    }
+}
+
+/// With OTEL_EXPORTER_OTLP_ENDPOINT set, `wenming up` exports its spans over OTLP/gRPC
+/// (flushed at the latest when it stops).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_are_exported_over_otlp_when_configured() {
+    let collector = Collector::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let server = collector.clone();
+    tokio::spawn(async move {
+        tonic::transport::Server::builder()
+            .add_service(
+                opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer::new(server),
+            )
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .await
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+        .env("OTEL_SERVICE_NAME", "wenming-test");
+    let suite = Suite::spawn(command);
+    let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
+    let mut client = bearer_client(&suite.addr, &token).await;
+    client
+        .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
+        .await
+        .unwrap();
+    assert!(suite.terminate());
+    let seen = collector.0.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|(service, span)| service.contains("wenming-test") && span == "rpc"),
+        "{seen:?}"
+    );
+}

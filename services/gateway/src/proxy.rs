@@ -142,6 +142,9 @@ impl Inner {
         parts
             .headers
             .insert(IDENTITY_HEADER, self.identity(&principal)?);
+        // The service's span continues this one (without a tracing layer the caller's
+        // trace headers pass through unchanged).
+        wenming_runtime::trace_context::inject_current(&mut parts.headers);
         if !parts.headers.contains_key("grpc-timeout") {
             let millis = self.default_timeout.as_millis();
             parts.headers.insert(

@@ -102,7 +102,8 @@ impl From<PairingError> for Status {
                 Status::deadline_exceeded("the registry did not answer within the deadline")
             }
             PairingError::Registry(upstream) => {
-                status::unavailable(&format_args!("registry: {}", upstream.message()))
+                tracing::warn!(error = %upstream.message(), code = ?upstream.code(), "registry unavailable");
+                Status::unavailable("the registry is unavailable; nothing was written, retry later")
             }
             PairingError::Database(err) if wenming_runtime::db::is_unavailable(&err) => {
                 status::unavailable(&err)
