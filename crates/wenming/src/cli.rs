@@ -227,15 +227,33 @@ async fn serve(service: Service, file: Option<PathBuf>) -> CliResult {
 
 async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -> CliResult {
     let settings = &config.gateway;
-    let jwks = settings
-        .authn
-        .jwks_file
-        .as_deref()
-        .ok_or("gateway.authn.jwks_file must name the identity platform's JWKS file")?;
-    let authn = wenming_gateway::Authenticator::new(
-        settings.authn.clone(),
-        wenming_gateway::TrustedKeys::from_file(jwks)?,
-    )?;
+    let authn = &settings.authn;
+    let (keys, fetcher) = match (&authn.jwks_file, &authn.jwks_url) {
+        (Some(file), None) => (wenming_gateway::TrustedKeys::from_file(file)?, None),
+        (None, Some(url)) => {
+            let fetcher = wenming_gateway::JwksFetcher::new(url, authn.jwks_ca_file.as_deref())?;
+            // Without the platform's keys no call could be served: refuse to start.
+            (fetcher.fetch().await?, Some(fetcher))
+        }
+        (Some(_), Some(_)) => {
+            return Err("set gateway.authn.jwks_file or gateway.authn.jwks_url, not both".into());
+        }
+        (None, None) => {
+            return Err(
+                "gateway.authn.jwks_file or gateway.authn.jwks_url must name the \
+                        identity platform's JWKS"
+                    .into(),
+            );
+        }
+    };
+    let authn = wenming_gateway::Authenticator::new(authn.clone(), keys)?;
+    if let Some(fetcher) = fetcher {
+        wenming_gateway::spawn_refresh(
+            authn.key_store(),
+            fetcher,
+            std::time::Duration::from_secs(settings.authn.jwks_refresh_secs.max(10)),
+        );
+    }
     let policy = match &settings.policy_file {
         Some(file) => wenming_gateway::Policy::parse(
             &std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?,

@@ -495,6 +495,74 @@ async fn serve_pairing_beside_the_registry_behind_the_gateway() {
     assert!(registry.terminate());
 }
 
+/// `serve gateway` trusting the identity platform's JWKS URL instead of a file; a URL
+/// that does not answer stops the start with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_gateway_with_a_jwks_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = wenming_authz::IdentityKey::generate().to_base64();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("registry.db").display()
+    );
+    let mut command = Command::new(BIN);
+    command.args(["serve", "registry"]).envs([
+        ("WENMING_REGISTRY__DATABASE__URL", db.as_str()),
+        ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
+        ("WENMING_IDENTITY__KEY", key.as_str()),
+    ]);
+    let registry = Suite::spawn(command);
+    // The "identity platform" publishes the development key's JWKS.
+    let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
+    let jwks = std::fs::read_to_string(dir.path().join("dev-jwks.json")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get(move || {
+            let jwks = jwks.clone();
+            async move { jwks }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let registry_url = registry.url();
+    let gateway_env = |url: &str| {
+        [
+            ("WENMING_IDENTITY__KEY", key.clone()),
+            ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0".to_owned()),
+            ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev".to_owned()),
+            ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming".to_owned()),
+            ("WENMING_GATEWAY__AUTHN__JWKS_URL", url.to_owned()),
+            ("WENMING_GATEWAY__REGISTRY_URL", registry_url.clone()),
+        ]
+    };
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "gateway"])
+        .envs(gateway_env(&jwks_url));
+    let gateway = Suite::spawn(command);
+    let mut client = bearer_client(&gateway.addr, &token).await;
+    client
+        .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
+        .await
+        .unwrap();
+    assert!(gateway.terminate());
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}/jwks.json", closed.local_addr().unwrap());
+    drop(closed);
+    let out = Command::new(BIN)
+        .args(["serve", "gateway"])
+        .envs(gateway_env(&nowhere))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("JWKS URL"), "{stderr}");
+    assert!(registry.terminate());
+}
+
 /// A TOML file configures `migrate`; an environment variable overrides the file.
 #[test]
 fn a_config_file_is_read_and_the_environment_overrides_it() {

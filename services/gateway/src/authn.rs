@@ -35,6 +35,14 @@ pub struct AuthnSettings {
     pub audience: String,
     /// JWKS file of the trusted keys (re-read when a token names an unknown `kid`).
     pub jwks_file: Option<PathBuf>,
+    /// JWKS URL of the identity platform (`https://`; `http://` on loopback only),
+    /// instead of a file: fetched at start, every `jwks_refresh_secs`, and soon after a
+    /// token names an unknown `kid`.
+    pub jwks_url: Option<String>,
+    /// Seconds between fetches of `jwks_url`.
+    pub jwks_refresh_secs: u64,
+    /// A PEM file with the root certificate of a platform served under a private CA.
+    pub jwks_ca_file: Option<PathBuf>,
     /// Clock leeway for `exp` and `nbf`, at most 30 s.
     pub leeway_secs: u64,
 }
@@ -45,6 +53,9 @@ impl Default for AuthnSettings {
             issuer: "henan-identity".into(),
             audience: "wenming".into(),
             jwks_file: None,
+            jwks_url: None,
+            jwks_refresh_secs: 300,
+            jwks_ca_file: None,
             leeway_secs: 30,
         }
     }
@@ -92,10 +103,52 @@ pub enum AuthError {
     InvalidClaims(String),
 }
 
+/// The trusted keys in use, shared with whatever refreshes them (the JWKS file is
+/// re-read in place; a JWKS URL is fetched by a task, see `jwks_url`).
+#[derive(Debug)]
+pub struct KeyStore {
+    keys: RwLock<(Arc<TrustedKeys>, Instant)>,
+    unknown_key: tokio::sync::Notify,
+}
+
+impl KeyStore {
+    fn new(keys: TrustedKeys) -> Self {
+        Self {
+            // As if loaded long ago: the first unknown kid may reload at once.
+            keys: RwLock::new((
+                Arc::new(keys),
+                Instant::now()
+                    .checked_sub(RELOAD_INTERVAL)
+                    .unwrap_or_else(Instant::now),
+            )),
+            unknown_key: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Trusts `keys` from now on.
+    pub fn replace(&self, keys: TrustedKeys) {
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = (Arc::new(keys), Instant::now());
+    }
+
+    /// Resolves once a token named a key id that is not trusted (since the last time).
+    pub async fn unknown_key_seen(&self) {
+        self.unknown_key.notified().await;
+    }
+
+    fn current(&self) -> (Arc<TrustedKeys>, Instant) {
+        let guard = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        (guard.0.clone(), guard.1)
+    }
+
+    fn touch(&self) {
+        self.keys.write().unwrap_or_else(|e| e.into_inner()).1 = Instant::now();
+    }
+}
+
 /// Verifies bearer tokens and remembers the ones it verified until they expire.
 pub struct Authenticator {
     settings: AuthnSettings,
-    keys: RwLock<(Arc<TrustedKeys>, Instant)>,
+    store: Arc<KeyStore>,
     verified: Cache<String, (Principal, u64)>,
     divisions: &'static Divisions,
 }
@@ -119,16 +172,15 @@ impl Authenticator {
         }
         Ok(Self {
             settings,
-            // As if loaded long ago: the first unknown kid may reload at once.
-            keys: RwLock::new((
-                Arc::new(keys),
-                Instant::now()
-                    .checked_sub(RELOAD_INTERVAL)
-                    .unwrap_or_else(Instant::now),
-            )),
+            store: Arc::new(KeyStore::new(keys)),
             verified: Cache::new(CACHE_ENTRIES),
             divisions: Divisions::henan(),
         })
+    }
+
+    /// The keys in use, for a task that refreshes them.
+    pub fn key_store(&self) -> Arc<KeyStore> {
+        self.store.clone()
     }
 
     /// The caller named by an `authorization` metadata value.
@@ -201,13 +253,18 @@ impl Authenticator {
         }
     }
 
-    /// The trusted keys, re-read from the JWKS file when `kid` is unknown (rotation).
+    /// The trusted keys, re-read from the JWKS file when `kid` is unknown (rotation); with
+    /// a JWKS URL, the refresh task is asked to fetch (this call does not wait for it).
     fn keys_for(&self, kid: &str) -> Arc<TrustedKeys> {
-        let (keys, loaded) = {
-            let guard = self.keys.read().unwrap_or_else(|e| e.into_inner());
-            (guard.0.clone(), guard.1)
-        };
-        if keys.get(kid).is_some() || loaded.elapsed() < RELOAD_INTERVAL {
+        let (keys, loaded) = self.store.current();
+        if keys.get(kid).is_some() {
+            return keys;
+        }
+        if self.settings.jwks_url.is_some() {
+            self.store.unknown_key.notify_one();
+            return keys;
+        }
+        if loaded.elapsed() < RELOAD_INTERVAL {
             return keys;
         }
         let Some(file) = &self.settings.jwks_file else {
@@ -215,18 +272,16 @@ impl Authenticator {
         };
         match TrustedKeys::from_file(file) {
             Ok(fresh) => {
-                let fresh = Arc::new(fresh);
-                *self.keys.write().unwrap_or_else(|e| e.into_inner()) =
-                    (fresh.clone(), Instant::now());
                 tracing::info!(
                     keys = fresh.len(),
                     "reloaded the JWKS for an unknown key id"
                 );
-                fresh
+                self.store.replace(fresh);
+                self.store.current().0
             }
             Err(err) => {
                 tracing::warn!(error = %err, "could not reload the JWKS; keeping the old keys");
-                self.keys.write().unwrap_or_else(|e| e.into_inner()).1 = Instant::now();
+                self.store.touch();
                 keys
             }
         }

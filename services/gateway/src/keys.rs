@@ -20,6 +20,9 @@ pub enum KeyError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The JWKS URL is unusable or did not answer with a JWKS.
+    #[error("JWKS URL {0}")]
+    Fetch(String),
     /// Not a JWKS document.
     #[error("JWKS: {0}")]
     Parse(String),

@@ -10,14 +10,16 @@
 mod authn;
 mod claims;
 pub mod dev_key;
+mod jwks_url;
 mod keys;
 mod limits;
 mod policy;
 mod proxy;
 mod server;
 
-pub use authn::{AuthError, Authenticator, AuthnSettings};
+pub use authn::{AuthError, Authenticator, AuthnSettings, KeyStore};
 pub use claims::ExternalClaims;
+pub use jwks_url::{JwksFetcher, spawn_refresh};
 pub use keys::{KeyError, TrustedKeys};
 pub use limits::RateLimits;
 pub use policy::Policy;

@@ -324,3 +324,89 @@ fn the_dev_key_issues_tokens_its_jwks_verifies() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+/// A JWKS endpoint on loopback serving whatever `jwks` holds (status 200), or `status`.
+async fn jwks_server(jwks: std::sync::Arc<std::sync::Mutex<(u16, String)>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/.well-known/jwks.json",
+        listener.local_addr().unwrap()
+    );
+    let app = axum::Router::new().route(
+        "/.well-known/jwks.json",
+        axum::routing::get(move || {
+            let (status, body) = jwks.lock().unwrap().clone();
+            async move { (http::StatusCode::from_u16(status).unwrap(), body) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+fn jwks_of(signers: &[&Signer]) -> String {
+    serde_json::to_string(&JwkSet {
+        keys: signers.iter().map(|s| s.jwk()).collect(),
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_jwks_url_must_be_https_outside_loopback() {
+    use wenming_gateway::JwksFetcher;
+    for url in [
+        "http://idp.example.gov.cn/jwks.json",
+        "ftp://127.0.0.1/jwks",
+        "not a url",
+    ] {
+        let err = JwksFetcher::new(url, None).unwrap_err();
+        assert!(err.to_string().contains("JWKS URL"), "{url}: {err}");
+    }
+    assert!(JwksFetcher::new("https://idp.example.gov.cn/jwks.json", None).is_ok());
+    assert!(JwksFetcher::new("http://127.0.0.1:8080/jwks.json", None).is_ok());
+    assert!(JwksFetcher::new("http://[::1]:8080/jwks.json", None).is_ok());
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_from_the_jwks_url() {
+    use std::time::Duration;
+    use wenming_gateway::{JwksFetcher, spawn_refresh};
+    let (es, rs) = (es256(), rs256());
+    let served = std::sync::Arc::new(std::sync::Mutex::new((200, jwks_of(&[&es]))));
+    let url = jwks_server(served.clone()).await;
+    let fetcher = JwksFetcher::new(&url, None).unwrap();
+    let settings = AuthnSettings {
+        jwks_url: Some(url),
+        ..AuthnSettings::default()
+    };
+    let auth = Authenticator::new(settings, fetcher.fetch().await.unwrap()).unwrap();
+    // A refresh period far longer than the test: only the unknown kid can trigger it.
+    spawn_refresh(auth.key_store(), fetcher.clone(), Duration::from_secs(3600));
+    assert!(
+        auth.authenticate(Some(&bearer(&es.sign(&county_claims()))))
+            .is_ok()
+    );
+
+    // The platform publishes a second key and signs with it: the first call with it is
+    // refused (the fetch does not hold the call up), then the key is trusted.
+    served.lock().unwrap().1 = jwks_of(&[&es, &rs]);
+    let token = bearer(&rs.sign(&county_claims()));
+    assert_eq!(
+        auth.authenticate(Some(&token)).unwrap_err(),
+        AuthError::UnknownKey
+    );
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while auth.authenticate(Some(&token)).is_err() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the rotated key is fetched after an unknown kid");
+
+    // A failing platform is reported and changes nothing already trusted.
+    *served.lock().unwrap() = (503, String::new());
+    let err = fetcher.fetch().await.unwrap_err();
+    assert!(err.to_string().contains("503"), "{err}");
+    *served.lock().unwrap() = (200, "{\"keys\": \"nope\"}".into());
+    assert!(fetcher.fetch().await.is_err());
+    assert!(auth.authenticate(Some(&token)).is_ok());
+}
