@@ -77,6 +77,7 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
         audience: DEV_AUDIENCE.into(),
         jwks_file: Some(dev_key.jwks_path().to_owned()),
         leeway_secs: 30,
+        ..AuthnSettings::default()
     };
     let authn = Authenticator::new(settings, dev_key.trusted_keys().unwrap()).unwrap();
     let backend = Backend {
