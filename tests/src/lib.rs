@@ -142,18 +142,16 @@ impl Suite {
             limits.as_ref(),
             IdentitySigner::new(&key),
             vec![
-                Backend {
-                    service: wenming_registry::GRPC_SERVICE.into(),
-                    channel: Endpoint::from_shared(format!("http://{registry_addr}"))
-                        .expect("uri")
-                        .connect_lazy(),
-                },
-                Backend {
-                    service: wenming_pairing::GRPC_SERVICE.into(),
-                    channel: Endpoint::from_shared(format!("http://{pairing_addr}"))
-                        .expect("uri")
-                        .connect_lazy(),
-                },
+                Backend::new(
+                    wenming_registry::GRPC_SERVICE,
+                    &format!("http://{registry_addr}"),
+                )
+                .expect("registry backend"),
+                Backend::new(
+                    wenming_pairing::GRPC_SERVICE,
+                    &format!("http://{pairing_addr}"),
+                )
+                .expect("pairing backend"),
             ],
             Duration::from_secs(30),
         );

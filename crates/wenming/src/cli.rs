@@ -292,12 +292,7 @@ async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -
 /// Where the gateway forwards calls to `service` (connected lazily: a backend that is
 /// down answers UNAVAILABLE).
 pub fn backend(service: &str, url: &str) -> CliResult<wenming_gateway::Backend> {
-    Ok(wenming_gateway::Backend {
-        service: service.into(),
-        channel: tonic::transport::Endpoint::from_shared(url.to_owned())?
-            .connect_timeout(std::time::Duration::from_secs(2))
-            .connect_lazy(),
-    })
+    Ok(wenming_gateway::Backend::new(service, url)?)
 }
 
 async fn migrate(file: Option<PathBuf>) -> CliResult {

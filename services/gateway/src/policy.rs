@@ -11,6 +11,9 @@ use cedar_policy::{
 };
 use wenming_authz::{PlatformAction, Principal, Role};
 
+/// Decisions remembered (principals × RPCs in use).
+const DECISIONS: usize = 100_000;
+
 /// The policy that ships with the project.
 pub const SHIPPED: &str = include_str!("../../../policy/wenming.cedar");
 
@@ -25,6 +28,10 @@ pub struct Policy {
     resource: EntityUid,
     entities: Entities,
     actions: Mutex<HashMap<String, EntityUid>>,
+    /// Decisions by everything they depend on (the principal's kind, id, level and
+    /// grants, and the RPC; the resource and the entities are constant), so a cached
+    /// answer is the answer, whatever the policy says.
+    decisions: quick_cache::sync::Cache<String, bool>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -53,6 +60,7 @@ impl Policy {
             ),
             entities: Entities::empty(),
             actions: Mutex::new(HashMap::new()),
+            decisions: quick_cache::sync::Cache::new(DECISIONS),
         })
     }
 
@@ -63,6 +71,16 @@ impl Policy {
 
     /// Whether `principal` may call `rpc` ("package.Service/Method").
     pub fn allows(&self, principal: &Principal, rpc: &str) -> bool {
+        let key = format!("{:?}\u{0}{rpc}", principal.role);
+        if let Some(decision) = self.decisions.get(&key) {
+            return decision;
+        }
+        let decision = self.decide(principal, rpc);
+        self.decisions.insert(key, decision);
+        decision
+    }
+
+    fn decide(&self, principal: &Principal, rpc: &str) -> bool {
         let (kind, id, level, actions) = match &principal.role {
             Role::Office { level, region } => {
                 (&self.office, region.to_string(), level.as_str(), vec![])
@@ -158,5 +176,15 @@ mod tests {
             },
         };
         assert!(!policy.allows(&ungranted, &rpc("VerifyTitle")));
+        // Remembered decisions are the decisions, for every caller and both answers.
+        for principal in [&county, &city, &unit, &platform, &ungranted] {
+            for method in ["CreateUnit", "AwardTitle", "VerifyTitle", "GetUnit"] {
+                assert_eq!(
+                    policy.allows(principal, &rpc(method)),
+                    policy.decide(principal, &rpc(method)),
+                    "{principal:?} {method}"
+                );
+            }
+        }
     }
 }

@@ -10,23 +10,53 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http::HeaderValue;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use quick_cache::sync::Cache;
 use tonic::Status;
-use tonic::transport::Channel;
-use tower::{Service, ServiceExt as _};
+use tower::Service;
 use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal};
 
 use crate::limits::{Limiter, RateLimits};
 use crate::{Authenticator, Policy};
+
+type Client = hyper_util::client::legacy::Client<HttpConnector, tonic::body::Body>;
 
 /// Where calls to one gRPC service go.
 #[derive(Clone, Debug)]
 pub struct Backend {
     /// Fully qualified service name, e.g. `wenming.registry.v1.RegistryService`.
     pub service: String,
-    /// A channel to it (lazy: a backend that is down answers UNAVAILABLE, not a hang).
-    pub channel: Channel,
+    /// The service's scheme and authority, e.g. `http://127.0.0.1:50061`.
+    base: http::Uri,
+    client: Client,
 }
+
+impl Backend {
+    /// Calls to `service` go to `url` over one multiplexed HTTP/2 connection, opened on
+    /// first use and again after a failure (a backend that is down answers
+    /// UNAVAILABLE, not a hang).
+    pub fn new(service: impl Into<String>, url: &str) -> Result<Self, String> {
+        let base: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+        if base.scheme_str() != Some("http") || base.authority().is_none() {
+            return Err(format!("{url}: a backend URL is http://host:port"));
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .http2_only(true)
+            .build(connector);
+        Ok(Self {
+            service: service.into(),
+            base,
+            client,
+        })
+    }
+}
+
+/// How long opening a connection to a backend may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The forwarding service.
 #[derive(Clone, Debug)]
@@ -153,19 +183,15 @@ impl Inner {
                     .map_err(|_| Status::internal("timeout"))?,
             );
         }
+        let mut uri = backend.base.clone().into_parts();
+        uri.path_and_query = parts.uri.path_and_query().cloned();
+        parts.uri = http::Uri::from_parts(uri).map_err(|_| Status::internal("backend uri"))?;
         let request = http::Request::from_parts(parts, tonic::body::Body::new(body));
-        let unavailable = |err: tonic::transport::Error| {
+        let response = backend.client.request(request).await.map_err(|err| {
             tracing::warn!(service, error = %err, "backend unavailable");
             Status::unavailable(format!("{service} is unavailable"))
-        };
-        let mut channel = backend.channel.clone();
-        channel
-            .ready()
-            .await
-            .map_err(unavailable)?
-            .call(request)
-            .await
-            .map_err(unavailable)
+        })?;
+        Ok(response.map(tonic::body::Body::new))
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::Code;
 use tonic::metadata::MetadataValue;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
@@ -80,13 +80,11 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
         ..AuthnSettings::default()
     };
     let authn = Authenticator::new(settings, dev_key.trusted_keys().unwrap()).unwrap();
-    let backend = Backend {
-        service: wenming_registry::GRPC_SERVICE.into(),
-        channel: Endpoint::from_shared(format!("http://{registry_addr}"))
-            .unwrap()
-            .connect_timeout(Duration::from_secs(1))
-            .connect_lazy(),
-    };
+    let backend = Backend::new(
+        wenming_registry::GRPC_SERVICE,
+        &format!("http://{registry_addr}"),
+    )
+    .unwrap();
     let proxy = Proxy::new(
         authn,
         Policy::shipped().unwrap(),
