@@ -113,8 +113,19 @@ pub async fn baseline_call(channel: Channel, _n: u64) -> Result<(), tonic::Statu
         .map(|_| ())
 }
 
-pub async fn run(seconds: u64, in_flight: &[usize]) -> BenchResult {
-    let duration = Duration::from_secs(seconds);
+/// Median of `values` (sorted in place).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Runs the three targets in interleaved rounds at each in-flight level and prints, per
+/// target, the median req/s and p50/p99, and the median (min–max) of the per-round
+/// ratio to echo; and the median (min–max) of the p50 the gateway adds to the direct
+/// call in the same round.
+pub async fn run(seconds: u64, rounds: u32, in_flight: &[usize]) -> BenchResult {
+    let rounds = rounds.max(1);
+    let slice = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));
     let db = TestDb::sqlite().await;
     // The suite as `wenming up` runs it: the registry behind the gateway.
     // Rate limits off: one platform principal makes every call of the run.
@@ -135,54 +146,81 @@ pub async fn run(seconds: u64, in_flight: &[usize]) -> BenchResult {
     let baseline_channels = connect(start_baseline().await?).await?;
 
     println!(
-        "{seconds} s per row, {CONNECTIONS} connections, SQLite, {UNITS} units (half with a title)"
+        "{rounds} rounds of {} ms per target, {CONNECTIONS} connections, SQLite, {UNITS} units (half with a title)",
+        slice.as_millis()
     );
     println!(
-        "{:<36} {:>9} {:>10} {:>9} {:>9} {:>9}",
-        "target", "in flight", "req/s", "p50 µs", "p99 µs", "vs echo"
+        "{:<34} {:>9} {:>9} {:>8} {:>8} {:>20}",
+        "target", "in flight", "req/s", "p50 µs", "p99 µs", "vs echo (min–max)"
     );
     for &n in in_flight {
-        let echo = measure(&baseline_channels, n, duration, baseline_call).await?;
-        let direct = {
-            let key = key.clone();
-            let platform = platform.clone();
-            measure(&registry_channels, n, duration, move |channel, i| {
-                let client = RegistryServiceClient::with_interceptor(
-                    channel,
-                    wenming_runtime::client::AsPrincipal::new(&key, platform.clone()),
-                );
-                verify(client, i)
-            })
-            .await?
-        };
-        let gateway = {
-            let bearer = bearer.clone();
-            measure(&gateway_channels, n, duration, move |channel, i| {
-                verify(
-                    RegistryServiceClient::with_interceptor(channel, bearer.clone()),
-                    i,
-                )
-            })
-            .await?
-        };
-        for (name, m) in [
-            ("echo (bare tonic, Health/Check)", &echo),
-            ("VerifyTitle, direct to registry", &direct),
-            ("VerifyTitle, through the gateway", &gateway),
-        ] {
+        let mut rows: [Vec<Measured>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..rounds {
+            rows[0].push(measure(&baseline_channels, n, slice, baseline_call).await?);
+            rows[1].push({
+                let key = key.clone();
+                let platform = platform.clone();
+                measure(&registry_channels, n, slice, move |channel, i| {
+                    let client = RegistryServiceClient::with_interceptor(
+                        channel,
+                        wenming_runtime::client::AsPrincipal::new(&key, platform.clone()),
+                    );
+                    verify(client, i)
+                })
+                .await?
+            });
+            rows[2].push({
+                let bearer = bearer.clone();
+                measure(&gateway_channels, n, slice, move |channel, i| {
+                    verify(
+                        RegistryServiceClient::with_interceptor(channel, bearer.clone()),
+                        i,
+                    )
+                })
+                .await?
+            });
+        }
+        let names = [
+            "echo (bare tonic, Health/Check)",
+            "VerifyTitle, direct to registry",
+            "VerifyTitle, through the gateway",
+        ];
+        for (name, row) in names.iter().zip(&rows) {
+            let mut ratios: Vec<f64> = row
+                .iter()
+                .zip(&rows[0])
+                .map(|(m, echo)| m.requests_per_second / echo.requests_per_second)
+                .collect();
+            let (low, high) = (
+                ratios.iter().copied().fold(f64::INFINITY, f64::min),
+                ratios.iter().copied().fold(0.0, f64::max),
+            );
             println!(
-                "{name:<36} {n:>9} {:>10.0} {:>9} {:>9} {:>8.2}x",
-                m.requests_per_second,
-                m.p50_us,
-                m.p99_us,
-                m.requests_per_second / echo.requests_per_second
+                "{name:<34} {n:>9} {:>9.0} {:>8.0} {:>8.0} {:>7.2}x ({low:.2}–{high:.2})",
+                median(
+                    &mut row
+                        .iter()
+                        .map(|m| m.requests_per_second)
+                        .collect::<Vec<_>>()
+                ),
+                median(&mut row.iter().map(|m| m.p50_us as f64).collect::<Vec<_>>()),
+                median(&mut row.iter().map(|m| m.p99_us as f64).collect::<Vec<_>>()),
+                median(&mut ratios),
             );
         }
+        let mut added: Vec<f64> = rows[2]
+            .iter()
+            .zip(&rows[1])
+            .map(|(g, d)| g.p50_us as f64 - d.p50_us as f64)
+            .collect();
+        let (low, high) = (
+            added.iter().copied().fold(f64::INFINITY, f64::min),
+            added.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
         println!(
-            "{:<36} {n:>9} {:>+10} µs added to p50 by the gateway",
+            "{:<34} {n:>9} {:>+9.0} µs added to p50 by the gateway (per round: {low:+.0} to {high:+.0})",
             "",
-            i64::try_from(gateway.p50_us).unwrap_or(i64::MAX)
-                - i64::try_from(direct.p50_us).unwrap_or(0)
+            median(&mut added)
         );
     }
     db.cleanup().await;

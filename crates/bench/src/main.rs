@@ -26,11 +26,16 @@ enum Bench {
         #[arg(long, default_value_t = 3)]
         rounds: u32,
     },
-    /// VerifyTitle straight to the registry vs a bare tonic server's health check.
+    /// VerifyTitle straight to the registry and through the gateway vs a bare tonic
+    /// server's health check, interleaved in short rounds.
     Verify {
-        /// Seconds per measurement.
-        #[arg(long, default_value_t = 5)]
+        /// Seconds per target and in-flight level, split over the rounds.
+        #[arg(long, default_value_t = 6)]
         seconds: u64,
+        /// Rounds per in-flight level: each measures echo, direct and gateway in turn for
+        /// seconds/rounds, so a machine that speeds up or slows down affects all three.
+        #[arg(long, default_value_t = 12)]
+        rounds: u32,
         /// Requests in flight, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "10,32")]
         in_flight: Vec<usize>,
@@ -49,7 +54,11 @@ type BenchResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 async fn main() -> BenchResult {
     match Bench::parse() {
         Bench::Import { rows, rounds } => import::run(rows, rounds).await,
-        Bench::Verify { seconds, in_flight } => load::run(seconds, &in_flight).await,
+        Bench::Verify {
+            seconds,
+            rounds,
+            in_flight,
+        } => load::run(seconds, rounds, &in_flight).await,
         Bench::Memory { wenming } => memory::run(&wenming).await,
     }
 }

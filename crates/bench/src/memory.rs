@@ -96,13 +96,27 @@ pub async fn run(wenming: &Path) -> BenchResult {
         channel,
         bearer(&key, "platform", None, Some("bench"))?,
     );
-    for n in 0..5_000 {
-        platform
+    let mut n = 0;
+    while n < 5_000 {
+        let called = platform
             .verify_title(pb::VerifyTitleRequest {
                 credit_code: credit_code(n),
                 as_of: String::new(),
             })
-            .await?;
+            .await;
+        match called {
+            Ok(_) => n += 1,
+            // Over the platform's rate limit: wait as RetryInfo says, as a client should.
+            Err(status) if status.code() == tonic::Code::ResourceExhausted => {
+                use tonic_types::StatusExt as _;
+                let wait = status
+                    .get_details_retry_info()
+                    .and_then(|r| r.retry_delay)
+                    .unwrap_or(std::time::Duration::from_millis(10));
+                tokio::time::sleep(wait).await;
+            }
+            Err(status) => return Err(status.into()),
+        }
     }
     let busy = resident_kib(child.id())?;
     Command::new("kill")
