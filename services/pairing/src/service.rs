@@ -88,6 +88,15 @@ fn list_name(field: &str, name: &str) -> Result<(String, RegionCode)> {
     })
 }
 
+/// A helper's resource name, checked: "offices/{region_code}" or "units/{unit_id}".
+fn helper_name(field: &str, name: &str) -> Result<String> {
+    if name.starts_with("offices/") {
+        Ok(office_name(office_region(field, name)?))
+    } else {
+        Ok(format!("units/{}", unit_id(field, name)?))
+    }
+}
+
 fn reason(field: &str, value: &str) -> Result<Reason> {
     text(field, Reason::parse(value))
 }
@@ -312,7 +321,9 @@ impl PairingService for PairingApi {
                     })
                 })
                 .transpose()?,
-            helper: nonempty(&req.helper),
+            helper: nonempty(&req.helper)
+                .map(|helper| helper_name("helper", &helper))
+                .transpose()?,
             unit_id: nonempty(&req.unit)
                 .map(|u| unit_id("unit", &u))
                 .transpose()?,
@@ -374,11 +385,7 @@ impl PairingService for PairingApi {
         let campaign = campaign_id("exception.campaign", &exception.campaign)?;
         let unit = unit_id("exception.unit", &exception.unit)?;
         let why = reason("exception.reason", &exception.reason)?;
-        let helper = if exception.helper.starts_with("offices/") {
-            office_name(office_region("exception.helper", &exception.helper)?)
-        } else {
-            format!("units/{}", unit_id("exception.helper", &exception.helper)?)
-        };
+        let helper = helper_name("exception.helper", &exception.helper)?;
         if !matches!(scope.office(), Some((AdminLevel::Province, _))) {
             return Err(PairingError::PermissionDenied(
                 "only the provincial office grants exceptions",

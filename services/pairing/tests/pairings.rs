@@ -425,6 +425,50 @@ async fn proposals_are_checked(db: &wenming_testkit::TestDb) {
         .unwrap()
         .into_inner();
     assert_eq!(own.helper.unwrap().display_name, "宝丰县");
+
+    // The city names the county office as helper; the county accepts.
+    let other = app.company("宝丰县金鼎机械有限公司", BAOFENG, 5).await;
+    let arranged = app
+        .city()
+        .create_pairing(proposal(
+            &campaign,
+            pp::HelperKind::CountyOffice,
+            &format!("offices/{YEXIAN}"),
+            &other,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let err = app
+        .county(BAOFENG)
+        .activate_pairing(activate(&arranged.name))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::PermissionDenied,
+        "the unit's county is not the helper"
+    );
+    let accepted = app
+        .county(YEXIAN)
+        .activate_pairing(activate(&arranged.name))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.state, pp::PairingState::Active as i32);
+    // A filter naming no valid helper is refused, naming the field.
+    let err = app
+        .city()
+        .list_pairings(pp::ListPairingsRequest {
+            helper: "宝丰县医院".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("helper".to_owned(), "RESOURCE_NAME".to_owned())]
+    );
 }
 
 db_test!(one_to_one_holds_and_the_province_may_waive_it, one_to_one);

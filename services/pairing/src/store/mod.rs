@@ -43,7 +43,7 @@ struct Access {
     arrange: bool,
     /// Write its plan, ledger, activities and brand: the helper or the unit.
     work: bool,
-    /// Accept it (proposed → active): the helper unit.
+    /// Accept it (proposed → active): the helper (unit or office).
     accept: bool,
 }
 
@@ -89,7 +89,8 @@ impl Store {
                     read,
                     arrange,
                     work,
-                    accept: false,
+                    // A helper office accepts a pairing arranged above it.
+                    accept: work,
                 }
             }
             Role::Unit { unit } => {

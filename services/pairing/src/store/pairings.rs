@@ -425,7 +425,7 @@ impl Store {
         if !allowed {
             return Err(PairingError::PermissionDenied(match step {
                 Transition::Activate => {
-                    "only the arranging office, an office above it or the helper unit confirms a pairing"
+                    "only the arranging office, an office above it or the helper confirms a pairing"
                 }
                 _ => "only the arranging office or an office above it ends a pairing",
             }));
