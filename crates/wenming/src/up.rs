@@ -133,7 +133,7 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     wait_serving(pairing_addr, wenming_pairing::GRPC_SERVICE).await?;
     wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?;
     if demo {
-        crate::demo::load(registry_addr, &key).await?;
+        crate::demo::load(registry_addr, pairing_addr, &key).await?;
     }
     tracing::info!(%addr, %registry_addr, %pairing_addr, data_dir = %data_dir.display(), "wenming ready");
     #[allow(clippy::print_stdout)]

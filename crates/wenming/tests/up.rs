@@ -642,7 +642,35 @@ async fn demo_data_is_loaded_once() {
             .unwrap()
             .into_inner()
             .units;
-        assert_eq!(units.len(), 5);
+        assert_eq!(
+            units.len(),
+            6,
+            "five companies and a national civilised unit"
+        );
+        let channel = tonic::transport::Channel::from_shared(suite.url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        let pairings =
+            wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient::with_interceptor(
+                channel,
+                move |mut req: tonic::Request<()>| {
+                    req.metadata_mut().insert("authorization", header.clone());
+                    Ok(req)
+                },
+            )
+            .list_pairings(wenming_proto::pairing::v1::ListPairingsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .pairings;
+        assert_eq!(pairings.len(), 1);
+        assert_eq!(
+            pairings[0].helper.as_ref().unwrap().display_name,
+            "平顶山市第一人民医院"
+        );
         assert!(suite.terminate());
     }
 }
