@@ -79,13 +79,25 @@ fn list_name(field: &str, name: &str) -> Result<(String, RegionCode)> {
                 RegionCode::parse(region).ok()?,
             ))
         });
-    parsed.ok_or_else(|| {
+    let (campaign, region) = parsed.ok_or_else(|| {
         PairingError::invalid(
             field,
             "resource_name",
             format!("'{name}' is not a name like campaigns/{{id}}/pairingLists/{{region_code}}"),
         )
-    })
+    })?;
+    // Only city and county offices keep pairing lists.
+    match wenming_domain::Divisions::henan()
+        .get(region)
+        .map(|d| d.level)
+    {
+        Some(AdminLevel::City | AdminLevel::County) => Ok((campaign, region)),
+        _ => Err(PairingError::invalid(
+            field,
+            "list_office",
+            format!("{region} is not a city or county office; only they keep pairing lists"),
+        )),
+    }
 }
 
 /// A helper's resource name, checked: "offices/{region_code}" or "units/{unit_id}".

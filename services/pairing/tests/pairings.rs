@@ -752,6 +752,18 @@ async fn pairing_lists(db: &wenming_testkit::TestDb) {
         .await
         .unwrap_err();
     assert_eq!(precondition_types(&again), ["pairing_list.reported"]);
+    // Only city and county offices keep lists.
+    let err = app
+        .province()
+        .get_pairing_list(pp::GetPairingListRequest {
+            name: format!("{campaign}/pairingLists/410000"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("name".to_owned(), "LIST_OFFICE".to_owned())]
+    );
     // The city reads its counties' lists; the county only its own.
     let seen = |lists: Vec<pp::PairingList>| {
         lists
