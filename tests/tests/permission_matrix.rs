@@ -243,6 +243,23 @@ async fn every_rpc_has_a_rule_for_every_caller() {
         "every RPC needs a row in the matrix (and in policy/wenming.cedar)"
     );
 
+    // Paths outside the contracts: refused before the policy (which caches decisions).
+    for path in [
+        "wenming.registry.v1.RegistryService/NoSuchMethod",
+        "wenming.unknown.v1.Nothing/Here",
+    ] {
+        assert_eq!(
+            call(&suite.gateway, None, path, false).await,
+            Code::Unauthenticated,
+            "anonymous → {path}"
+        );
+        assert_eq!(
+            call(&suite.gateway, Some(bearers[0].clone()), path, false).await,
+            Code::Unimplemented,
+            "{path}"
+        );
+    }
+
     for (rpc, streaming) in rpcs() {
         let row = MATRIX.iter().find(|(r, _)| *r == rpc).unwrap().1;
         assert_eq!(

@@ -108,6 +108,9 @@ pub enum AuthError {
 #[derive(Debug)]
 pub struct KeyStore {
     keys: RwLock<(Arc<TrustedKeys>, Instant)>,
+    /// Bumped whenever the keys change: tokens verified under an older set are checked
+    /// again, so a key the platform withdrew stops being honoured at once.
+    generation: std::sync::atomic::AtomicU64,
     unknown_key: tokio::sync::Notify,
 }
 
@@ -121,6 +124,7 @@ impl KeyStore {
                     .checked_sub(RELOAD_INTERVAL)
                     .unwrap_or_else(Instant::now),
             )),
+            generation: std::sync::atomic::AtomicU64::new(0),
             unknown_key: tokio::sync::Notify::new(),
         }
     }
@@ -128,6 +132,12 @@ impl KeyStore {
     /// Trusts `keys` from now on.
     pub fn replace(&self, keys: TrustedKeys) {
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = (Arc::new(keys), Instant::now());
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Resolves once a token named a key id that is not trusted (since the last time).
@@ -149,7 +159,9 @@ impl KeyStore {
 pub struct Authenticator {
     settings: AuthnSettings,
     store: Arc<KeyStore>,
-    verified: Cache<String, (Principal, u64)>,
+    /// Verified tokens: the principal, `exp`, and the key generation they were checked
+    /// under.
+    verified: Cache<String, (Principal, u64, u64)>,
     divisions: &'static Divisions,
 }
 
@@ -203,7 +215,10 @@ impl Authenticator {
         let now = jsonwebtoken::get_current_timestamp();
         // The cache is keyed by the whole token (the signature alone could be replayed
         // onto other claims with a broken verifier; the whole token cannot).
-        if let Some((principal, exp)) = self.verified.get(token) {
+        let generation = self.store.generation();
+        if let Some((principal, exp, checked_under)) = self.verified.get(token)
+            && checked_under == generation
+        {
             return if now > exp + self.settings.leeway_secs {
                 Err(AuthError::Expired)
             } else {
@@ -240,8 +255,10 @@ impl Authenticator {
         let principal = claims
             .principal(self.divisions)
             .map_err(AuthError::InvalidClaims)?;
-        self.verified
-            .insert(token.to_owned(), (principal.clone(), claims.exp));
+        self.verified.insert(
+            token.to_owned(),
+            (principal.clone(), claims.exp, generation),
+        );
         Ok(principal)
     }
 

@@ -81,9 +81,14 @@ impl JwksFetcher {
         {
             return Err(failed(format!("larger than {MAX_BYTES} bytes")));
         }
-        let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-        if body.len() > MAX_BYTES {
-            return Err(failed(format!("larger than {MAX_BYTES} bytes")));
+        // Read in chunks, so a reply without Content-Length cannot exceed the cap either.
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
+            if body.len() + chunk.len() > MAX_BYTES {
+                return Err(failed(format!("larger than {MAX_BYTES} bytes")));
+            }
+            body.extend_from_slice(&chunk);
         }
         let text = std::str::from_utf8(&body).map_err(|_| failed("not UTF-8".into()))?;
         TrustedKeys::from_jwks(text)

@@ -51,10 +51,14 @@ impl std::fmt::Debug for TrustedKeys {
 }
 
 impl TrustedKeys {
-    /// Parses a JWKS document. Every key needs a `kid` and an allowed algorithm (named by
-    /// `alg`, or implied by an Ed25519 or P-256 key).
+    /// Parses a JWKS document of at least one key. Every key needs a `kid` and an allowed
+    /// algorithm (named by `alg`, or implied by an Ed25519 or P-256 key).
     pub fn from_jwks(json: &str) -> Result<Self, KeyError> {
         let set: JwkSet = serde_json::from_str(json).map_err(|e| KeyError::Parse(e.to_string()))?;
+        // An empty set would make every token fail; keep the keys trusted so far instead.
+        if set.keys.is_empty() {
+            return Err(KeyError::Parse("the JWKS holds no keys".into()));
+        }
         let mut by_kid = HashMap::new();
         for jwk in &set.keys {
             let kid = jwk.common.key_id.clone().ok_or_else(|| KeyError::Key {

@@ -2,6 +2,7 @@
 //! authenticated, checked against the policy, and passed to its service with a signed
 //! internal identity in place of the external token. The message bytes are not decoded.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -74,6 +75,9 @@ struct Inner {
     /// rest of the gateway's own work per call.
     identities: Cache<String, (Instant, HeaderValue)>,
     backends: Vec<Backend>,
+    /// Every RPC of the wenming contracts ("package.Service/Method"): other paths are
+    /// refused before the policy, so random paths cannot fill its caches.
+    known_rpcs: HashSet<String>,
     default_timeout: Duration,
 }
 
@@ -99,6 +103,7 @@ impl Proxy {
                 signer,
                 identities: Cache::new(10_000),
                 backends,
+                known_rpcs: known_rpcs(),
                 default_timeout,
             }),
         }
@@ -151,6 +156,9 @@ impl Inner {
             tracing::warn!(target: "wenming::denial", %peer, subject = %principal.subject, %rpc, ?wait, "rate limit");
             return Err(rate_limited(&principal, wait));
         }
+        if !self.known_rpcs.contains(&rpc) {
+            return Err(Status::unimplemented(format!("no RPC {rpc}")));
+        }
         if !self.policy.allows(&principal, &rpc) {
             deny(&principal, &rpc, &peer);
             return Err(wenming_runtime::status::permission_denied(&format!(
@@ -193,6 +201,25 @@ impl Inner {
         })?;
         Ok(response.map(tonic::body::Body::new))
     }
+}
+
+/// The RPCs of the compiled wenming contracts.
+fn known_rpcs() -> HashSet<String> {
+    use prost::Message as _;
+    let Ok(set) = prost_types::FileDescriptorSet::decode(wenming_proto::FILE_DESCRIPTOR_SET) else {
+        return HashSet::new();
+    };
+    set.file
+        .iter()
+        .filter(|file| file.package().starts_with("wenming."))
+        .flat_map(|file| {
+            file.service.iter().flat_map(move |service| {
+                service.method.iter().map(move |method| {
+                    format!("{}.{}/{}", file.package(), service.name(), method.name())
+                })
+            })
+        })
+        .collect()
 }
 
 /// The caller's address, for denial records.

@@ -408,5 +408,26 @@ async fn a_rotated_key_is_fetched_from_the_jwks_url() {
     assert!(err.to_string().contains("503"), "{err}");
     *served.lock().unwrap() = (200, "{\"keys\": \"nope\"}".into());
     assert!(fetcher.fetch().await.is_err());
+    *served.lock().unwrap() = (200, "{\"keys\": []}".into());
+    let err = fetcher.fetch().await.unwrap_err();
+    assert!(err.to_string().contains("no keys"), "{err}");
+    *served.lock().unwrap() = (
+        200,
+        format!("{{\"keys\": [], \"pad\": \"{}\"}}", "x".repeat(2 << 20)),
+    );
+    let err = fetcher.fetch().await.unwrap_err();
+    assert!(err.to_string().contains("larger than"), "{err}");
+    assert!(auth.authenticate(Some(&token)).is_ok());
+
+    // A key the platform withdraws stops working at once, even for tokens verified
+    // (and remembered) before.
+    let old_token = bearer(&es.sign(&county_claims()));
+    assert!(auth.authenticate(Some(&old_token)).is_ok());
+    auth.key_store()
+        .replace(TrustedKeys::from_jwks(&jwks_of(&[&rs])).unwrap());
+    assert_eq!(
+        auth.authenticate(Some(&old_token)).unwrap_err(),
+        AuthError::UnknownKey
+    );
     assert!(auth.authenticate(Some(&token)).is_ok());
 }

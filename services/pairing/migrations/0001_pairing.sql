@@ -32,6 +32,11 @@ CREATE TABLE pairings (
     unit_region         TEXT NOT NULL,
     unit_city           TEXT NOT NULL,
     state               TEXT NOT NULL,
+    -- The helper's and the unit's places under the one-to-one rule: the helper name and
+    -- the unit id, or NULL where the province's exception waived that rule for this
+    -- pairing (an exception waives only the rule that was in the way).
+    helper_slot         TEXT,
+    unit_slot           TEXT,
     exception_id        TEXT REFERENCES pairing_exceptions (id),
     brand_name          TEXT,
     brand_description   TEXT,
@@ -41,12 +46,12 @@ CREATE TABLE pairings (
     updated_at          BIGINT NOT NULL
 );
 -- One-to-one: a helper holds at most one open (proposed or active) pairing, and a unit
--- at most one per campaign, except pairings the province waived the rule for. These
--- indexes, not a check before the write, are what holds under concurrent calls.
-CREATE UNIQUE INDEX pairings_one_per_helper ON pairings (helper)
-    WHERE state IN ('proposed', 'active') AND exception_id IS NULL;
-CREATE UNIQUE INDEX pairings_one_per_unit ON pairings (campaign_id, unit_id)
-    WHERE state IN ('proposed', 'active') AND exception_id IS NULL;
+-- at most one per campaign, except where the province waived the rule. These indexes,
+-- not a check before the write, are what holds under concurrent calls.
+CREATE UNIQUE INDEX pairings_one_per_helper ON pairings (helper_slot)
+    WHERE state IN ('proposed', 'active') AND helper_slot IS NOT NULL;
+CREATE UNIQUE INDEX pairings_one_per_unit ON pairings (campaign_id, unit_slot)
+    WHERE state IN ('proposed', 'active') AND unit_slot IS NOT NULL;
 CREATE INDEX pairings_unit_city ON pairings (unit_city, id);
 CREATE INDEX pairings_unit_region ON pairings (unit_region, id);
 CREATE INDEX pairings_unit ON pairings (unit_id);

@@ -535,6 +535,21 @@ async fn one_to_one(db: &wenming_testkit::TestDb) {
     assert_eq!(shown.name, exception.name);
     assert_eq!(shown.used_by, waived.name);
     assert!(shown.reason.contains("省文明办同意"));
+    // The exception waived the helper's rule only: the unit's place is still taken.
+    let other_helper = app
+        .titled_unit("宝丰县第二文明单位", BAOFENG, 5, rp::TitleTier::National)
+        .await;
+    let err = app
+        .county(BAOFENG)
+        .create_pairing(proposal(
+            &campaign,
+            pp::HelperKind::NationalCivilisedUnit,
+            &other_helper,
+            &second,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(precondition_types(&err), ["pairing.one_to_one"]);
     // Used once: a third unit is refused again.
     let third = app.company("宝丰县第三公司", BAOFENG, 4).await;
     let err = app

@@ -58,6 +58,8 @@ pub struct PairingRecord {
     pub unit_region: String,
     pub unit_city: String,
     pub state: String,
+    pub helper_slot: Option<String>,
+    pub unit_slot: Option<String>,
     pub exception_id: Option<String>,
     pub brand_name: Option<String>,
     pub brand_description: Option<String>,
@@ -69,7 +71,8 @@ pub struct PairingRecord {
 
 const PAIRING_COLUMNS: &str = "id, campaign_id, office_region, office_city, helper_kind, helper, \
     helper_unit_id, helper_display_name, unit_id, unit_display_name, unit_region, unit_city, \
-    state, exception_id, brand_name, brand_description, version, created_by, created_at, updated_at";
+    state, helper_slot, unit_slot, exception_id, brand_name, brand_description, version, \
+    created_by, created_at, updated_at";
 
 impl PairingRecord {
     /// Resource name.
@@ -205,14 +208,16 @@ impl Store {
             office_region: office.to_string(),
             office_city: office_city.to_string(),
             helper_kind: new.helper_kind.as_str().to_owned(),
-            helper: new.helper,
+            helper: new.helper.clone(),
             helper_unit_id: new.helper_unit_id,
             helper_display_name: new.helper_display_name,
-            unit_id: new.unit_id,
+            unit_id: new.unit_id.clone(),
             unit_display_name: new.unit_display_name,
             unit_region: new.unit_region,
             unit_city: new.unit_city,
             state: PairingState::Proposed.as_str().to_owned(),
+            helper_slot: Some(new.helper.clone()),
+            unit_slot: Some(new.unit_id.clone()),
             exception_id: None,
             brand_name: None,
             brand_description: None,
@@ -248,12 +253,21 @@ impl Store {
         )
         .await?;
         gate_open_list(&mut tx, &record.campaign_id, &record.office_region).await?;
-        if let Some(taken) = open_conflict(&mut tx, &record).await? {
-            record.exception_id = Some(use_exception(&mut tx, &record, &taken).await?);
+        let (helper_taken, unit_taken) = open_conflicts(&mut tx, &record).await?;
+        if helper_taken || unit_taken {
+            record.exception_id = Some(use_exception(&mut tx, &record).await?);
+            // The exception waives the rules that were in the way, and only those.
+            if helper_taken {
+                record.helper_slot = None;
+            }
+            if unit_taken {
+                record.unit_slot = None;
+            }
         }
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO pairings ({PAIRING_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+             $20, $21, $22)"
         )))
         .bind(record.id.clone())
         .bind(record.campaign_id.clone())
@@ -268,6 +282,8 @@ impl Store {
         .bind(record.unit_region.clone())
         .bind(record.unit_city.clone())
         .bind(record.state.clone())
+        .bind(record.helper_slot.clone())
+        .bind(record.unit_slot.clone())
         .bind(record.exception_id.clone())
         .bind(None::<String>)
         .bind(None::<String>)
@@ -280,9 +296,7 @@ impl Store {
         match inserted {
             Ok(_) => {}
             // A concurrent proposal took the helper's or the unit's place first.
-            Err(err) if is_unique_violation(&err) => {
-                return Err(one_to_one(&record, "a concurrent proposal"));
-            }
+            Err(err) if is_unique_violation(&err) => return Err(one_to_one(&record)),
             Err(err) => return Err(err.into()),
         }
         insert_event(
@@ -639,6 +653,37 @@ impl Store {
     }
 }
 
+/// Inside a work write's transaction: takes the pairing's row (PostgreSQL queues a
+/// concurrent conclusion or dissolution behind it, or this behind them) and checks again
+/// that the pairing is still in a state that accepts the write, `active` only or any
+/// open state.
+pub(super) async fn hold_for_work(
+    conn: &mut AnyConnection,
+    pairing: &PairingRecord,
+    active_only: bool,
+) -> Result<()> {
+    let sql = if active_only {
+        "UPDATE pairings SET updated_at = updated_at WHERE id = $1 AND state = 'active'"
+    } else {
+        "UPDATE pairings SET updated_at = updated_at WHERE id = $1 \
+         AND state IN ('proposed', 'active')"
+    };
+    let held = sqlx::query(sql)
+        .bind(pairing.id.clone())
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if held == 1 {
+        Ok(())
+    } else {
+        Err(PairingError::precondition(
+            "pairing.closed",
+            pairing.name(),
+            "the pairing was concluded or dissolved meanwhile: its work can no longer change",
+        ))
+    }
+}
+
 /// The arranging office of a new pairing: a city or county office.
 fn arranging_office(scope: &Scope) -> Result<(AdminLevel, RegionCode)> {
     match office_of(scope, "only city and county offices arrange pairings")? {
@@ -649,31 +694,30 @@ fn arranging_office(scope: &Scope) -> Result<(AdminLevel, RegionCode)> {
     }
 }
 
-/// An open pairing without exception that already holds the helper's or the unit's place.
-async fn open_conflict(
-    conn: &mut AnyConnection,
-    new: &PairingRecord,
-) -> Result<Option<PairingRecord>> {
-    Ok(
-        sqlx::query_as::<_, PairingRecord>(sqlx::AssertSqlSafe(format!(
-            "SELECT {PAIRING_COLUMNS} FROM pairings \
-         WHERE state IN ('proposed', 'active') AND exception_id IS NULL \
-         AND (helper = $1 OR (campaign_id = $2 AND unit_id = $3)) ORDER BY id LIMIT 1"
-        )))
-        .bind(new.helper.clone())
-        .bind(new.campaign_id.clone())
-        .bind(new.unit_id.clone())
-        .fetch_optional(conn)
-        .await?,
+/// Whether the helper's place, and the unit's place in the campaign, are taken by an
+/// open pairing that counts toward the rule.
+async fn open_conflicts(conn: &mut AnyConnection, new: &PairingRecord) -> Result<(bool, bool)> {
+    let rows: Vec<(Option<String>, Option<String>, String)> = sqlx::query_as(
+        "SELECT helper_slot, unit_slot, campaign_id FROM pairings \
+         WHERE state IN ('proposed', 'active') \
+         AND (helper_slot = $1 OR (campaign_id = $2 AND unit_slot = $3))",
     )
+    .bind(new.helper.clone())
+    .bind(new.campaign_id.clone())
+    .bind(new.unit_id.clone())
+    .fetch_all(conn)
+    .await?;
+    let helper = rows
+        .iter()
+        .any(|(helper, _, _)| helper.as_deref() == Some(new.helper.as_str()));
+    let unit = rows.iter().any(|(_, unit, campaign)| {
+        unit.as_deref() == Some(new.unit_id.as_str()) && *campaign == new.campaign_id
+    });
+    Ok((helper, unit))
 }
 
 /// Takes an unused exception the province granted for this helper and unit, or refuses.
-async fn use_exception(
-    conn: &mut AnyConnection,
-    new: &PairingRecord,
-    taken: &PairingRecord,
-) -> Result<String> {
+async fn use_exception(conn: &mut AnyConnection, new: &PairingRecord) -> Result<String> {
     let candidate: Option<(String,)> = sqlx::query_as(
         "SELECT id FROM pairing_exceptions WHERE campaign_id = $1 AND helper = $2 \
          AND unit_id = $3 AND used_by IS NULL ORDER BY id LIMIT 1",
@@ -684,7 +728,7 @@ async fn use_exception(
     .fetch_optional(&mut *conn)
     .await?;
     let Some((exception,)) = candidate else {
-        return Err(one_to_one(new, &taken.name()));
+        return Err(one_to_one(new));
     };
     let used =
         sqlx::query("UPDATE pairing_exceptions SET used_by = $1 WHERE id = $2 AND used_by IS NULL")
@@ -696,17 +740,19 @@ async fn use_exception(
     if used == 1 {
         Ok(exception)
     } else {
-        Err(one_to_one(new, "a concurrent proposal"))
+        Err(one_to_one(new))
     }
 }
 
-fn one_to_one(new: &PairingRecord, holder: &str) -> PairingError {
+/// The refusal; it names neither the other pairing nor its office, which the caller may
+/// not be allowed to see.
+fn one_to_one(new: &PairingRecord) -> PairingError {
     PairingError::precondition(
         "pairing.one_to_one",
         new.helper.clone(),
         format!(
-            "the helper {} or the unit units/{} already has an open pairing ({holder}); \
-             a second one needs an exception granted by the provincial office",
+            "the helper {} or the unit units/{} already has an open pairing; a second one \
+             needs an exception granted by the provincial office",
             new.helper, new.unit_id
         ),
     )

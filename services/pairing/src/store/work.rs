@@ -13,6 +13,7 @@ use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::idempotency;
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 
+use super::pairings::hold_for_work;
 use super::{Store, from_json, to_json};
 use crate::error::{PairingError, Result};
 
@@ -174,6 +175,7 @@ impl Store {
         };
         let name = format!("{}/workPlan", pairing.name());
         let mut tx = self.db.begin_write().await?;
+        hold_for_work(&mut tx, &pairing, false).await?;
         let (current,): (i64,) = sqlx::query_as(
             "SELECT COALESCE(MAX(version), 0) FROM work_plans WHERE pairing_id = $1",
         )
@@ -304,6 +306,7 @@ impl Store {
             .await?
             .ok_or_else(|| PairingError::not_found("ledger entry", earlier));
         }
+        hold_for_work(&mut tx, &pairing, true).await?;
         if let Some(activity) = &record.activity_id {
             let found: Option<(String,)> =
                 sqlx::query_as("SELECT id FROM activities WHERE id = $1 AND pairing_id = $2")
@@ -421,6 +424,7 @@ impl Store {
             .await?
             .ok_or_else(|| PairingError::not_found("activity", earlier));
         }
+        hold_for_work(&mut tx, &pairing, false).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO activities ({ACTIVITY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         )))
