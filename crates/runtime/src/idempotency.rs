@@ -4,8 +4,36 @@
 
 use sqlx::AnyConnection;
 
+/// Why a request id could not be claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// The caller used the same request id for another call.
+    #[error("request_id was already used for {operation}")]
+    Reused {
+        /// The operation that used it first.
+        operation: String,
+    },
+}
+
+impl ClaimError {
+    /// The violation to answer a reused id with.
+    pub fn reused(operation: &str) -> crate::status::Violation {
+        crate::status::Violation::new(
+            "request_id",
+            "reused",
+            format!(
+                "this request_id was already used for another call ({operation}); use a new one"
+            ),
+        )
+    }
+}
+
 /// Claims `(subject, request_id)` for `resource`. Returns the resource recorded by an
-/// earlier call if the key was already claimed.
+/// earlier call of the same operation if the key was already claimed; a key claimed by
+/// another operation is refused.
 pub async fn claim(
     conn: &mut AnyConnection,
     subject: &str,
@@ -13,7 +41,7 @@ pub async fn claim(
     operation: &str,
     resource: &str,
     at_ms: i64,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<String>, ClaimError> {
     let inserted = sqlx::query(
         "INSERT INTO request_ids (subject, request_id, operation, resource, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -29,11 +57,17 @@ pub async fn claim(
     if inserted == 1 {
         return Ok(None);
     }
-    let earlier: (String,) =
-        sqlx::query_as("SELECT resource FROM request_ids WHERE subject = $1 AND request_id = $2")
-            .bind(subject.to_owned())
-            .bind(request_id.to_owned())
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(Some(earlier.0))
+    let (earlier_operation, earlier): (String, String) = sqlx::query_as(
+        "SELECT operation, resource FROM request_ids WHERE subject = $1 AND request_id = $2",
+    )
+    .bind(subject.to_owned())
+    .bind(request_id.to_owned())
+    .fetch_one(&mut *conn)
+    .await?;
+    if earlier_operation != operation {
+        return Err(ClaimError::Reused {
+            operation: earlier_operation,
+        });
+    }
+    Ok(Some(earlier))
 }

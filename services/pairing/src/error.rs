@@ -85,6 +85,19 @@ impl From<Violation> for PairingError {
     }
 }
 
+impl From<wenming_runtime::idempotency::ClaimError> for PairingError {
+    fn from(err: wenming_runtime::idempotency::ClaimError) -> Self {
+        match err {
+            wenming_runtime::idempotency::ClaimError::Database(err) => Self::Database(err),
+            wenming_runtime::idempotency::ClaimError::Reused { operation } => {
+                Self::Invalid(vec![wenming_runtime::idempotency::ClaimError::reused(
+                    &operation,
+                )])
+            }
+        }
+    }
+}
+
 impl From<PairingError> for Status {
     fn from(err: PairingError) -> Self {
         match err {

@@ -184,6 +184,26 @@ async fn helper_works_with_its_unit(db: &wenming_testkit::TestDb) {
         .unwrap()
         .into_inner();
     assert_eq!(added.name, again.name, "a retried request_id adds nothing");
+    // The same request_id for another kind of call is refused, naming it.
+    let err = app
+        .unit_user(&company)
+        .record_activity(pp::RecordActivityRequest {
+            pairing: pairing.name.clone(),
+            activity: Some(pp::Activity {
+                title: "志愿服务".into(),
+                category: pp::LedgerCategory::VolunteerService as i32,
+                start_date: "2021-05-12".into(),
+                description: "同一个请求号".into(),
+                ..Default::default()
+            }),
+            request_id: "ledger-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("request_id".to_owned(), "REUSED".to_owned())]
+    );
     let mut future = entry.clone();
     future.request_id = String::new();
     future.entry.as_mut().unwrap().date = "2021-04-16".into();

@@ -91,6 +91,19 @@ impl From<Violation> for RegistryError {
     }
 }
 
+impl From<wenming_runtime::idempotency::ClaimError> for RegistryError {
+    fn from(err: wenming_runtime::idempotency::ClaimError) -> Self {
+        match err {
+            wenming_runtime::idempotency::ClaimError::Database(err) => Self::Database(err),
+            wenming_runtime::idempotency::ClaimError::Reused { operation } => {
+                Self::Invalid(vec![wenming_runtime::idempotency::ClaimError::reused(
+                    &operation,
+                )])
+            }
+        }
+    }
+}
+
 impl From<RegistryError> for Status {
     fn from(err: RegistryError) -> Self {
         match err {

@@ -297,6 +297,11 @@ impl Store {
             )
             .await?
         {
+            if !earlier.starts_with(&format!("{}/", pairing.name())) {
+                return Err(PairingError::Invalid(vec![
+                    wenming_runtime::idempotency::ClaimError::reused("another pairing"),
+                ]));
+            }
             let id = earlier.rsplit('/').next().unwrap_or_default().to_owned();
             return sqlx::query_as::<_, LedgerEntryRecord>(sqlx::AssertSqlSafe(format!(
                 "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE id = $1"
@@ -415,6 +420,11 @@ impl Store {
             )
             .await?
         {
+            if !earlier.starts_with(&format!("{}/", pairing.name())) {
+                return Err(PairingError::Invalid(vec![
+                    wenming_runtime::idempotency::ClaimError::reused("another pairing"),
+                ]));
+            }
             let id = earlier.rsplit('/').next().unwrap_or_default().to_owned();
             return sqlx::query_as::<_, ActivityRecord>(sqlx::AssertSqlSafe(format!(
                 "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"
