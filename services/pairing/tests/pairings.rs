@@ -907,3 +907,85 @@ async fn a_call_without_the_internal_identity_is_refused() {
         .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
 }
+
+db_test!(
+    a_ledger_entry_racing_a_conclusion_is_refused,
+    ledger_entry_racing_a_conclusion
+);
+async fn ledger_entry_racing_a_conclusion(db: &wenming_testkit::TestDb) {
+    use wenming_runtime::db::Backend;
+    let app = spawn(db).await;
+    let campaign = app.campaign().await;
+    let company = app.company("宝丰县恒达耐材有限公司", BAOFENG, 1).await;
+    let pairing = app
+        .city()
+        .create_pairing(proposal(
+            &campaign,
+            pp::HelperKind::CityOffice,
+            &format!("offices/{PINGDINGSHAN}"),
+            &company,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    app.city()
+        .activate_pairing(activate(&pairing.name))
+        .await
+        .unwrap();
+    let id = pairing.name.trim_start_matches("pairings/").to_owned();
+
+    // A conclusion in progress holds the pairing's row; the entry is written meanwhile.
+    let mut conclusion = app.db.begin_write().await.unwrap();
+    sqlx::query("UPDATE pairings SET state = 'concluded', version = version + 1 WHERE id = $1")
+        .bind(id.clone())
+        .execute(&mut *conclusion)
+        .await
+        .unwrap();
+    let mut unit = app.unit_user(&company);
+    let entry = tokio::spawn(async move {
+        unit.add_ledger_entry(pp::AddLedgerEntryRequest {
+            pairing: format!("pairings/{id}"),
+            entry: Some(pp::LedgerEntry {
+                date: "2021-04-14".into(),
+                category: pp::LedgerCategory::Training as i32,
+                description: "结对后的第一次培训".into(),
+                participants: vec!["恒达耐材职工".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+    });
+    // On PostgreSQL, commit only once the entry's transaction waits for the row, so that
+    // the entry has read the pairing as active before the conclusion lands (without the
+    // re-check in its transaction this test fails there). SQLite gives no way to see the
+    // entry waiting; there only the outcome is checked.
+    if app.db.backend() == Backend::Postgres {
+        tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                let (waiting,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                     AND query LIKE 'UPDATE pairings SET updated_at = updated_at%'",
+                )
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+                if waiting > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("the entry waits for the conclusion's row lock");
+    }
+    conclusion.commit().await.unwrap();
+    let err = entry.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    assert_eq!(precondition_types(&err), ["pairing.closed"]);
+    let (entries,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_entries")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(entries, 0, "no entry on a concluded pairing");
+}
