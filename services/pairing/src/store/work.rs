@@ -146,6 +146,31 @@ impl ActivityRecord {
     }
 }
 
+/// What an earlier call with the same request id made (a ledger entry, an activity),
+/// read with `select`; refused if it belongs to another pairing.
+async fn earlier_child<T>(
+    conn: &mut sqlx::AnyConnection,
+    pairing: &super::PairingRecord,
+    earlier: String,
+    select: &str,
+    kind: &'static str,
+) -> Result<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    if !earlier.starts_with(&format!("{}/", pairing.name())) {
+        return Err(PairingError::Invalid(vec![
+            wenming_runtime::idempotency::ClaimError::reused("another pairing"),
+        ]));
+    }
+    let id = earlier.rsplit('/').next().unwrap_or_default().to_owned();
+    sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(select.to_owned()))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| PairingError::not_found(kind, earlier))
+}
+
 impl Store {
     /// Submits the next version of a pairing's work plan.
     pub async fn submit_work_plan(
@@ -297,19 +322,14 @@ impl Store {
             )
             .await?
         {
-            if !earlier.starts_with(&format!("{}/", pairing.name())) {
-                return Err(PairingError::Invalid(vec![
-                    wenming_runtime::idempotency::ClaimError::reused("another pairing"),
-                ]));
-            }
-            let id = earlier.rsplit('/').next().unwrap_or_default().to_owned();
-            return sqlx::query_as::<_, LedgerEntryRecord>(sqlx::AssertSqlSafe(format!(
-                "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| PairingError::not_found("ledger entry", earlier));
+            return earlier_child::<LedgerEntryRecord>(
+                &mut tx,
+                &pairing,
+                earlier,
+                &format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE id = $1"),
+                "ledger entry",
+            )
+            .await;
         }
         hold_for_work(&mut tx, &pairing, true).await?;
         if let Some(activity) = &record.activity_id {
@@ -420,19 +440,14 @@ impl Store {
             )
             .await?
         {
-            if !earlier.starts_with(&format!("{}/", pairing.name())) {
-                return Err(PairingError::Invalid(vec![
-                    wenming_runtime::idempotency::ClaimError::reused("another pairing"),
-                ]));
-            }
-            let id = earlier.rsplit('/').next().unwrap_or_default().to_owned();
-            return sqlx::query_as::<_, ActivityRecord>(sqlx::AssertSqlSafe(format!(
-                "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| PairingError::not_found("activity", earlier));
+            return earlier_child::<ActivityRecord>(
+                &mut tx,
+                &pairing,
+                earlier,
+                &format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"),
+                "activity",
+            )
+            .await;
         }
         hold_for_work(&mut tx, &pairing, false).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
