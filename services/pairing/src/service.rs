@@ -24,7 +24,7 @@ use crate::render::{
 };
 use crate::store::{
     NewActivity, NewException, NewLedgerEntry, NewPairing, NewWorkPlan, PairingFilter, Store,
-    Transition, office_name,
+    Transition, office_name, require_arranging_office, require_province,
 };
 
 /// Most milestones in one plan, participants and evidence references in one entry.
@@ -243,15 +243,8 @@ impl PairingService for PairingApi {
         let helper = required("pairing.helper", pairing.helper)?;
         let kind = required_enum("pairing.helper.kind", helper.kind, helper_kind_from_pb)?;
         let unit = unit_id("pairing.unit", &pairing.unit)?;
-        if !matches!(
-            scope.office(),
-            Some((AdminLevel::City | AdminLevel::County, _))
-        ) {
-            return Err(PairingError::PermissionDenied(
-                "only city and county offices arrange pairings",
-            )
-            .into());
-        }
+        // Before any registry lookup: the store checks the same rule again.
+        require_arranging_office(&scope)?;
         // The three lookups are independent: ask the registry for them at once.
         let (deadline, facts, (helper_name, helper_unit_id, helper_display_name)) = tokio::try_join!(
             self.campaign_deadline(&onward, "pairing.campaign", &campaign),
@@ -398,12 +391,7 @@ impl PairingService for PairingApi {
         let unit = unit_id("exception.unit", &exception.unit)?;
         let why = reason("exception.reason", &exception.reason)?;
         let helper = helper_name("exception.helper", &exception.helper)?;
-        if !matches!(scope.office(), Some((AdminLevel::Province, _))) {
-            return Err(PairingError::PermissionDenied(
-                "only the provincial office grants exceptions",
-            )
-            .into());
-        }
+        require_province(&scope, "only the provincial office grants exceptions")?;
         tokio::try_join!(
             self.campaign_deadline(&onward, "exception.campaign", &campaign),
             self.registry

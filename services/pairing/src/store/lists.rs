@@ -8,7 +8,7 @@ use wenming_domain::{AdminLevel, Deadline, Reason, RegionCode};
 use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 
-use super::{Store, office_of};
+use super::{Store, office_of, require_province};
 use crate::error::{PairingError, Result};
 
 /// A list as stored.
@@ -270,14 +270,7 @@ impl Store {
         region: RegionCode,
         reason: &Reason,
     ) -> Result<PairingListView> {
-        if !matches!(
-            office_of(scope, "only the provincial office reopens pairing lists")?,
-            (AdminLevel::Province, _)
-        ) {
-            return Err(PairingError::PermissionDenied(
-                "only the provincial office reopens pairing lists",
-            ));
-        }
+        require_province(scope, "only the provincial office reopens pairing lists")?;
         let mut tx = self.db.begin_write().await?;
         let reopened = sqlx::query(
             "UPDATE pairing_lists SET state = 'open', version = version + 1 \

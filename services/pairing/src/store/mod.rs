@@ -76,7 +76,7 @@ impl Store {
         match &scope.principal().role {
             Role::Office { region, .. } => {
                 let arrange = RegionCode::parse(&pairing.office_region)
-                    .is_ok_and(|office| self.divisions.contains(*region, office));
+                    .is_ok_and(|office| scope.office_contains(self.divisions, office));
                 let work = pairing.helper == office_name(*region);
                 let read = arrange
                     || work
@@ -117,6 +117,24 @@ pub fn office_name(region: RegionCode) -> String {
 /// The office level and region of a caller that must be an office.
 fn office_of(scope: &Scope, what: &'static str) -> Result<(AdminLevel, RegionCode)> {
     scope.office().ok_or(PairingError::PermissionDenied(what))
+}
+
+/// Only city and county offices arrange pairings (and keep pairing lists).
+pub(crate) fn require_arranging_office(scope: &Scope) -> Result<(AdminLevel, RegionCode)> {
+    match office_of(scope, "only city and county offices arrange pairings")? {
+        (level @ (AdminLevel::City | AdminLevel::County), region) => Ok((level, region)),
+        _ => Err(PairingError::PermissionDenied(
+            "only city and county offices arrange pairings; the province grants exceptions",
+        )),
+    }
+}
+
+/// Only the provincial office grants exceptions and reopens lists; `what` says which.
+pub(crate) fn require_province(scope: &Scope, what: &'static str) -> Result<RegionCode> {
+    match office_of(scope, what)? {
+        (AdminLevel::Province, region) => Ok(region),
+        _ => Err(PairingError::PermissionDenied(what)),
+    }
 }
 
 /// Appends ` AND (...)` restricting pairings to those `scope` reads: its units' pairings

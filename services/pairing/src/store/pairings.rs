@@ -5,8 +5,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use wenming_authz::Scope;
 use wenming_domain::{
-    AdminLevel, Description, Heading, HelperKind, PairingExceptionId, PairingId, PairingState,
-    Reason, RegionCode,
+    Description, Heading, HelperKind, PairingExceptionId, PairingId, PairingState, Reason,
 };
 use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::db::is_unique_violation;
@@ -14,7 +13,7 @@ use wenming_runtime::idempotency;
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 
 use super::lists::{ensure_list, gate_open_list};
-use super::{Store, office_of, push_pairing_scope};
+use super::{Store, push_pairing_scope, require_arranging_office, require_province};
 use crate::error::{PairingError, Result};
 
 /// A pairing to propose; the facts come from the registry, checked by the service.
@@ -196,7 +195,7 @@ impl Store {
         new: NewPairing,
         request_id: Option<&str>,
     ) -> Result<PairingView> {
-        let (_, office) = arranging_office(scope)?;
+        let (_, office) = require_arranging_office(scope)?;
         let office_city = self
             .divisions
             .city_of(office)
@@ -512,14 +511,7 @@ impl Store {
         new: NewException,
         request_id: Option<&str>,
     ) -> Result<ExceptionRecord> {
-        match office_of(scope, "only the provincial office grants exceptions")? {
-            (AdminLevel::Province, _) => {}
-            _ => {
-                return Err(PairingError::PermissionDenied(
-                    "only the provincial office grants exceptions",
-                ));
-            }
-        }
+        require_province(scope, "only the provincial office grants exceptions")?;
         let now = self.now_ms();
         let record = ExceptionRecord {
             id: PairingExceptionId::new().to_string(),
@@ -681,16 +673,6 @@ pub(super) async fn hold_for_work(
             pairing.name(),
             "the pairing was concluded or dissolved meanwhile: its work can no longer change",
         ))
-    }
-}
-
-/// The arranging office of a new pairing: a city or county office.
-fn arranging_office(scope: &Scope) -> Result<(AdminLevel, RegionCode)> {
-    match office_of(scope, "only city and county offices arrange pairings")? {
-        (level @ (AdminLevel::City | AdminLevel::County), region) => Ok((level, region)),
-        _ => Err(PairingError::PermissionDenied(
-            "only city and county offices arrange pairings; the province grants exceptions",
-        )),
     }
 }
 
