@@ -54,6 +54,16 @@ named_enum! {
 }
 
 impl PairingState {
+    /// How an official names the state.
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            PairingState::Proposed => "待确认",
+            PairingState::Active => "进行中",
+            PairingState::Concluded => "已结束",
+            PairingState::Dissolved => "已解除",
+        }
+    }
+
     /// Proposed and active pairings hold the helper's and the unit's one place.
     pub const fn is_open(self) -> bool {
         matches!(self, PairingState::Proposed | PairingState::Active)

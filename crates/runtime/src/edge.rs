@@ -4,6 +4,7 @@
 
 use jiff::civil::Date;
 
+use crate::catalogue::common;
 use crate::paging;
 use crate::status::Violation;
 
@@ -16,7 +17,7 @@ pub fn required_enum<T>(
     parse(value).ok_or_else(|| {
         Violation::new(
             field,
-            "required",
+            &common::REQUIRED,
             format!("{field} must be set to a known value"),
         )
     })
@@ -34,7 +35,7 @@ pub fn optional_enum<T>(
     parse(value).map(Some).ok_or_else(|| {
         Violation::new(
             field,
-            "unknown_value",
+            &common::UNKNOWN_VALUE,
             format!("{value} is not a known value"),
         )
     })
@@ -45,9 +46,10 @@ pub fn parse_date(field: &str, text: &str) -> Result<Date, Violation> {
     text.trim().parse::<Date>().map_err(|_| {
         Violation::new(
             field,
-            "date",
+            &common::DATE,
             format!("'{text}' is not a date like 2021-04-20"),
         )
+        .arg("value", text)
     })
 }
 
@@ -73,9 +75,11 @@ pub fn parse_name<T>(
         .ok_or_else(|| {
             Violation::new(
                 field,
-                "resource_name",
+                &common::RESOURCE_NAME,
                 format!("'{name}' is not a resource name like {collection}/{{id}}"),
             )
+            .arg("collection", collection)
+            .arg("value", name)
         })
 }
 
@@ -93,7 +97,7 @@ pub fn request_id(text: &str) -> Result<Option<&str>, Violation> {
     if text.len() > 100 {
         return Err(Violation::new(
             "request_id",
-            "too_long",
+            &common::REQUEST_ID_TOO_LONG,
             "must be at most 100 characters",
         ));
     }
@@ -107,20 +111,21 @@ pub fn etag(field: &str, text: &str) -> Result<Option<i64>, Violation> {
     }
     text.parse()
         .map(Some)
-        .map_err(|_| Violation::new(field, "etag", "not an etag this service issued"))
+        .map_err(|_| Violation::new(field, &common::ETAG, "not an etag this service issued"))
 }
 
 /// Page size and the cursor after which the page starts.
 pub fn page(size: i32, token: &str) -> Result<(i64, Option<String>), Violation> {
-    let size = paging::page_size(size)
-        .ok_or_else(|| Violation::new("page_size", "non_negative", "must not be negative"))?;
+    let size = paging::page_size(size).ok_or_else(|| {
+        Violation::new("page_size", &common::NON_NEGATIVE, "must not be negative")
+    })?;
     let after = if token.is_empty() {
         None
     } else {
         Some(paging::decode_token(token).ok_or_else(|| {
             Violation::new(
                 "page_token",
-                "page_token",
+                &common::PAGE_TOKEN,
                 "not a token from a previous page",
             )
         })?)
@@ -145,18 +150,21 @@ mod tests {
         );
         let err = parse_name("name", "pairings", "units/x", |id| Some(id.to_owned())).unwrap_err();
         assert_eq!(
-            (err.field.as_str(), err.rule.as_str()),
+            (err.field.as_str(), err.rule.name),
             ("name", "resource_name")
         );
         assert_eq!(
             parse_date("d", "2021-05-01").unwrap().to_string(),
             "2021-05-01"
         );
-        assert_eq!(parse_date("d", "1 May").unwrap_err().rule, "date");
+        assert_eq!(parse_date("d", "1 May").unwrap_err().rule.name, "date");
         assert_eq!(parse_optional_date("d", " ").unwrap(), None);
         assert_eq!(request_id(" ").unwrap(), None);
-        assert_eq!(request_id(&"x".repeat(101)).unwrap_err().rule, "too_long");
-        assert_eq!(etag("etag", "x").unwrap_err().rule, "etag");
+        assert_eq!(
+            request_id(&"x".repeat(101)).unwrap_err().rule.name,
+            "too_long"
+        );
+        assert_eq!(etag("etag", "x").unwrap_err().rule.name, "etag");
         let (size, after) = page(0, &next_page_token(Some("k"))).unwrap();
         assert_eq!(
             (size, after.as_deref()),

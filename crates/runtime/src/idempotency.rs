@@ -23,11 +23,12 @@ impl ClaimError {
     pub fn reused(operation: &str) -> crate::status::Violation {
         crate::status::Violation::new(
             "request_id",
-            "reused",
+            &crate::catalogue::common::REUSED,
             format!(
                 "this request_id was already used for another call ({operation}); use a new one"
             ),
         )
+        .arg("operation", operation)
     }
 }
 

@@ -76,9 +76,12 @@ where
             }
             Err(err) => {
                 tracing::warn!(path, error = %err, "call refused: no valid internal identity");
-                Either::Right(ready(Ok(
-                    Status::unauthenticated(err.to_string()).into_http()
-                )))
+                Either::Right(ready(Ok(crate::status::plain(
+                    tonic::Code::Unauthenticated,
+                    err.to_string(),
+                    crate::catalogue::common::status::NO_IDENTITY,
+                )
+                .into_http())))
             }
         }
     }
@@ -86,9 +89,11 @@ where
 
 /// The verified scope of a request that passed [`IdentityLayer`].
 pub fn scope_of<T>(request: &tonic::Request<T>) -> Result<Scope, Status> {
-    request
-        .extensions()
-        .get::<Scope>()
-        .cloned()
-        .ok_or_else(|| Status::unauthenticated("the call carries no internal identity"))
+    request.extensions().get::<Scope>().cloned().ok_or_else(|| {
+        crate::status::plain(
+            tonic::Code::Unauthenticated,
+            "the call carries no internal identity",
+            crate::catalogue::common::status::NO_IDENTITY,
+        )
+    })
 }

@@ -4,10 +4,12 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod catalogue;
 pub mod client;
 pub mod config;
 pub mod db;
 pub mod edge;
+pub mod error;
 pub mod idempotency;
 mod identity_layer;
 pub mod onward;
@@ -19,5 +21,6 @@ pub mod status;
 pub mod telemetry;
 pub mod trace_context;
 
+pub use error::{Error, NoCases, ServiceCases};
 pub use identity_layer::{IdentityLayer, scope_of};
 pub use server::{Access, ServeError, ServerSettings, serve};

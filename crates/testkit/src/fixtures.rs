@@ -66,15 +66,33 @@ pub fn pingdingshan_campaign_pb() -> pb::Campaign {
     }
 }
 
-/// The BadRequest field violations of a status, as (field, reason).
+/// The zh-CN message of a refusal (`google.rpc.LocalizedMessage`); panics when there is
+/// none, since every refusal must carry one.
+pub fn zh_cn(status: &tonic::Status) -> String {
+    let message = wenming_runtime::status::zh_cn_of(status)
+        .unwrap_or_else(|| panic!("no zh-CN LocalizedMessage in {status:?}"));
+    assert!(
+        !message.is_empty() && !message.contains('{'),
+        "unfinished zh-CN message: {message}"
+    );
+    message
+}
+
+/// The BadRequest field violations of a status, as (field, reason). Checks on the way
+/// that the refusal and each violation carry their zh-CN message.
 pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
     use tonic_types::StatusExt as _;
+    zh_cn(status);
     status
         .get_details_bad_request()
         .map(|b| {
             b.field_violations
                 .into_iter()
-                .map(|v| (v.field, v.reason))
+                .map(|v| {
+                    let zh = v.localized_message.map(|m| m.message).unwrap_or_default();
+                    assert!(!zh.is_empty(), "{} has no zh-CN message", v.field);
+                    (v.field, v.reason)
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -83,6 +101,7 @@ pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
 /// The PreconditionFailure violation types of a status.
 pub fn precondition_types(status: &tonic::Status) -> Vec<String> {
     use tonic_types::StatusExt as _;
+    zh_cn(status);
     status
         .get_details_precondition_failure()
         .map(|p| p.violations.into_iter().map(|v| v.r#type).collect())

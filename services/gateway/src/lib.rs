@@ -13,6 +13,7 @@ pub mod dev_key;
 mod jwks_url;
 mod keys;
 mod limits;
+mod messages;
 mod policy;
 mod proxy;
 mod server;

@@ -14,7 +14,11 @@ use http::HeaderValue;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use quick_cache::sync::Cache;
-use tonic::Status;
+use tonic::{Code, Status};
+use wenming_runtime::catalogue::{LOCALE, render};
+use wenming_runtime::status;
+
+use crate::messages;
 use tower::Service;
 use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal};
 
@@ -148,7 +152,7 @@ impl Inner {
             .and_then(|v| v.to_str().ok());
         let principal = self.authn.authenticate(authorization).map_err(|err| {
             tracing::warn!(target: "wenming::denial", %peer, %rpc, reason = %err, "unauthenticated call refused");
-            Status::unauthenticated(err.to_string())
+            status::plain(Code::Unauthenticated, err.to_string(), messages::auth_zh(&err))
         })?;
         if let Some(limiter) = &self.limiter
             && let Err(wait) = limiter.check(&principal)
@@ -157,21 +161,18 @@ impl Inner {
             return Err(rate_limited(&principal, wait));
         }
         if !self.known_rpcs.contains(&rpc) {
-            return Err(Status::unimplemented(format!("no RPC {rpc}")));
+            return Err(unknown_rpc(&rpc));
         }
         if !self.policy.allows(&principal, &rpc) {
             deny(&principal, &rpc, &peer);
-            return Err(wenming_runtime::status::permission_denied(&format!(
-                "{} may not call {rpc}",
-                kind(&principal)
-            )));
+            return Err(policy_denied(&principal, &rpc));
         }
         let service = rpc.split('/').next().unwrap_or_default();
         let backend = self
             .backends
             .iter()
             .find(|b| b.service == service)
-            .ok_or_else(|| Status::unimplemented(format!("no service {service}")))?;
+            .ok_or_else(|| unknown_rpc(&rpc))?;
 
         let (mut parts, body) = request.into_parts();
         // The external token stops here; the service trusts only the internal identity,
@@ -188,16 +189,23 @@ impl Inner {
             parts.headers.insert(
                 "grpc-timeout",
                 HeaderValue::from_str(&format!("{millis}m"))
-                    .map_err(|_| Status::internal("timeout"))?,
+                    .map_err(|_| status::internal(&"timeout header"))?,
             );
         }
         let mut uri = backend.base.clone().into_parts();
         uri.path_and_query = parts.uri.path_and_query().cloned();
-        parts.uri = http::Uri::from_parts(uri).map_err(|_| Status::internal("backend uri"))?;
+        parts.uri = http::Uri::from_parts(uri).map_err(|_| status::internal(&"backend uri"))?;
         let request = http::Request::from_parts(parts, tonic::body::Body::new(body));
         let response = backend.client.request(request).await.map_err(|err| {
             tracing::warn!(service, error = %err, "backend unavailable");
-            Status::unavailable(format!("{service} is unavailable"))
+            status::plain(
+                Code::Unavailable,
+                format!("{service} is unavailable"),
+                render(
+                    messages::BACKEND_UNAVAILABLE,
+                    &[("service", service.to_owned())],
+                ),
+            )
         })?;
         Ok(response.map(tonic::body::Body::new))
     }
@@ -242,9 +250,17 @@ fn rate_limited(principal: &Principal, wait: Duration) -> Status {
         format!("subject:{}", principal.subject),
         "calls per second of one caller",
     );
+    let wait_ms = wait.as_millis().max(1);
+    details.set_localized_message(
+        LOCALE,
+        render(
+            messages::RATE_LIMITED.zh_cn,
+            &[("wait_ms", wait_ms.to_string())],
+        ),
+    );
     Status::with_error_details(
         tonic::Code::ResourceExhausted,
-        format!("too many calls; retry in {} ms", wait.as_millis().max(1)),
+        format!("too many calls; retry in {wait_ms} ms"),
         details,
     )
 }
@@ -260,10 +276,44 @@ impl Inner {
             return Ok(value);
         }
         let value = HeaderValue::from_str(&self.signer.sign(principal))
-            .map_err(|_| Status::internal("identity"))?;
+            .map_err(|_| status::internal(&"identity header"))?;
         self.identities.insert(key, (Instant::now(), value.clone()));
         Ok(value)
     }
+}
+
+/// UNIMPLEMENTED for a path that is no RPC of the contracts.
+fn unknown_rpc(rpc: &str) -> Status {
+    status::plain(
+        Code::Unimplemented,
+        format!("no RPC {rpc}"),
+        render(messages::UNKNOWN_RPC, &[("rpc", rpc.to_owned())]),
+    )
+}
+
+/// PERMISSION_DENIED by the policy, naming the kind of caller and the RPC.
+fn policy_denied(principal: &Principal, rpc: &str) -> Status {
+    let mut details = tonic_types::ErrorDetails::with_error_info(
+        "PERMISSION_DENIED",
+        status::ERROR_DOMAIN,
+        [("rule".to_owned(), messages::POLICY.name.to_owned())],
+    );
+    details.set_localized_message(
+        LOCALE,
+        render(
+            messages::POLICY.zh_cn,
+            &[
+                ("caller", messages::caller_zh(principal)),
+                ("rpc", rpc.to_owned()),
+            ],
+        ),
+    );
+    use tonic_types::StatusExt as _;
+    Status::with_error_details(
+        Code::PermissionDenied,
+        format!("{} may not call {rpc}", kind(principal)),
+        details,
+    )
 }
 
 fn kind(principal: &Principal) -> String {

@@ -190,6 +190,7 @@ async fn calls_are_authenticated_checked_and_forwarded() {
     let err = suite.client(None).create_unit(unit(1)).await.unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
     assert_eq!(err.message(), "no bearer token");
+    assert!(wenming_testkit::fixtures::zh_cn(&err).contains("未携带访问令牌"));
 
     // A county office registers a unit; the registry saw the token's subject.
     let county = suite.token("county", Some("410421"), None);
@@ -208,6 +209,10 @@ async fn calls_are_authenticated_checked_and_forwarded() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
+    assert_eq!(
+        wenming_testkit::fixtures::zh_cn(&err),
+        "县级文明办无权调用 wenming.registry.v1.RegistryService/AwardTitle"
+    );
 
     // Another county: NOT_FOUND from the registry, passed through.
     let other = suite.token("county", Some("410422"), None);
@@ -219,6 +224,7 @@ async fn calls_are_authenticated_checked_and_forwarded() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
+    assert!(wenming_testkit::fixtures::zh_cn(&err).starts_with("未找到单位"));
 
     // Backend error details pass through (BadRequest naming the field).
     let mut bad = unit(2);

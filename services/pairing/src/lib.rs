@@ -6,6 +6,7 @@
 
 mod convert;
 mod error;
+pub mod messages;
 mod registry;
 mod render;
 mod service;

@@ -13,6 +13,9 @@ use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::onward::Onward;
 
+use crate::messages as msg;
+use wenming_runtime::catalogue::Noun;
+
 use crate::error::{PairingError, Result};
 
 /// A unit as the pairing rules need it.
@@ -70,7 +73,7 @@ impl Registry {
                 |request| client.get_unit(request),
             )
             .await
-            .map_err(|status| upstream(status, "unit", field, name))?;
+            .map_err(|status| upstream(status, &msg::UNIT, field, name))?;
         Ok(UnitFacts {
             name: unit.name,
             display_name: unit.display_name,
@@ -98,7 +101,7 @@ impl Registry {
                 |request| client.get_campaign(request),
             )
             .await
-            .map_err(|status| upstream(status, "campaign", field, name))?;
+            .map_err(|status| upstream(status, &msg::CAMPAIGN, field, name))?;
         let deadline = match campaign.pairing_list_deadline.as_str() {
             "" => None,
             text => Some(text.parse::<Date>().map_err(|err| {
@@ -133,7 +136,7 @@ impl Registry {
                     |request| client.list_titles(request),
                 )
                 .await
-                .map_err(|status| upstream(status, "unit", "pairing.helper.name", name))?;
+                .map_err(|status| upstream(status, &msg::UNIT, "pairing.helper.name", name))?;
             for title in &page.titles {
                 if tier_from_pb(title.tier) == Some(tier) && validity(title)?.is_valid_on(day) {
                     return Ok(true);
@@ -167,20 +170,22 @@ fn validity(title: &pb::Title) -> Result<TitleValidity> {
 /// The registry's answer as this service's error: NOT_FOUND is the caller's (the
 /// resource is absent or outside their scope); time and availability problems pass on
 /// as UNAVAILABLE or DEADLINE_EXCEEDED; anything else is our fault.
-fn upstream(status: Status, kind: &'static str, field: &str, name: &str) -> PairingError {
+fn upstream(status: Status, kind: &'static Noun, field: &str, name: &str) -> PairingError {
     match status.code() {
         Code::NotFound => PairingError::not_found(kind, name),
-        Code::PermissionDenied => {
-            PairingError::PermissionDenied("the registry refuses this caller the lookup")
-        }
+        Code::PermissionDenied => PairingError::denied(
+            &msg::REGISTRY_REFUSES,
+            "the registry refuses this caller the lookup",
+        ),
         Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted => {
-            PairingError::Registry(status)
+            PairingError::upstream(&msg::REGISTRY, status)
         }
         Code::InvalidArgument => PairingError::invalid(
             field,
-            "registry_refused",
+            &msg::REGISTRY_REFUSED,
             format!("the registry refused '{name}': {}", status.message()),
-        ),
+        )
+        .arg("value", name),
         _ => PairingError::Internal(format!(
             "registry answered {:?}: {}",
             status.code(),

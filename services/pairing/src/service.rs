@@ -18,6 +18,7 @@ use wenming_runtime::scope_of;
 
 use crate::convert::{category_from_pb, helper_kind_from_pb, state_from_pb};
 use crate::error::{PairingError, Result};
+use crate::messages as msg;
 use crate::registry::Registry;
 use crate::render::{
     activity_to_pb, exception_to_pb, ledger_entry_to_pb, list_to_pb, pairing_to_pb, work_plan_to_pb,
@@ -26,6 +27,7 @@ use crate::store::{
     NewActivity, NewException, NewLedgerEntry, NewPairing, NewWorkPlan, PairingFilter, Store,
     Transition, office_name, require_arranging_office, require_province,
 };
+use wenming_runtime::catalogue::{common, region_violation, text_violation};
 
 /// Most milestones in one plan, participants and evidence references in one entry.
 const MAX_MILESTONES: usize = 100;
@@ -47,7 +49,7 @@ impl PairingApi {
 }
 
 fn text<T>(field: &str, parsed: std::result::Result<T, TextError>) -> Result<T> {
-    parsed.map_err(|err| PairingError::invalid(field, err.rule(), err.to_string()))
+    parsed.map_err(|err| text_violation(field, &err).into())
 }
 
 fn pairing_id(field: &str, name: &str) -> Result<String> {
@@ -82,7 +84,7 @@ fn list_name(field: &str, name: &str) -> Result<(String, RegionCode)> {
     let (campaign, region) = parsed.ok_or_else(|| {
         PairingError::invalid(
             field,
-            "resource_name",
+            &common::RESOURCE_NAME,
             format!("'{name}' is not a name like campaigns/{{id}}/pairingLists/{{region_code}}"),
         )
     })?;
@@ -94,9 +96,10 @@ fn list_name(field: &str, name: &str) -> Result<(String, RegionCode)> {
         Some(AdminLevel::City | AdminLevel::County) => Ok((campaign, region)),
         _ => Err(PairingError::invalid(
             field,
-            "list_office",
+            &msg::LIST_OFFICE,
             format!("{region} is not a city or county office; only they keep pairing lists"),
-        )),
+        )
+        .arg("value", region)),
     }
 }
 
@@ -114,16 +117,20 @@ fn reason(field: &str, value: &str) -> Result<Reason> {
 }
 
 fn required<T>(field: &str, value: Option<T>) -> Result<T> {
-    value.ok_or_else(|| PairingError::invalid(field, "required", format!("{field} is required")))
+    value.ok_or_else(|| {
+        PairingError::invalid(field, &common::REQUIRED, format!("{field} is required"))
+    })
 }
 
 fn at_most(field: &str, len: usize, max: usize) -> Result<()> {
     if len > max {
         return Err(PairingError::invalid(
             field,
-            "too_many",
+            &common::TOO_MANY,
             format!("at most {max} allowed, {len} given"),
-        ));
+        )
+        .arg("max", max)
+        .arg("found", len));
     }
     Ok(())
 }
@@ -132,9 +139,10 @@ fn not_future(field: &str, day: jiff::civil::Date, today: jiff::civil::Date) -> 
     if day > today {
         return Err(PairingError::invalid(
             field,
-            "not_in_future",
+            &msg::NOT_IN_FUTURE,
             format!("{day} is after today ({today}, China Standard Time)"),
-        ));
+        )
+        .arg("today", today));
     }
     Ok(())
 }
@@ -163,12 +171,21 @@ impl PairingApi {
                 .ok_or_else(|| {
                     PairingError::invalid(
                         field,
-                        "helper_level",
+                        &msg::HELPER_LEVEL,
                         format!("{name} is not a {} office", level.as_str()),
+                    )
+                    .arg("value", name)
+                    .arg(
+                        "level",
+                        if level == AdminLevel::City {
+                            "市级"
+                        } else {
+                            "县级"
+                        },
                     )
                 })?;
             if !scope.office_contains(divisions, region) {
-                return Err(PairingError::not_found("office", name));
+                return Err(PairingError::not_found(&msg::OFFICE, name));
             }
             return Ok((office_name(region), None, division.name.clone()));
         };
@@ -177,14 +194,14 @@ impl PairingApi {
         let today = self.store.clock().today_in_china();
         if !helper.active {
             return Err(PairingError::precondition(
-                "pairing.helper_deregistered",
+                &msg::HELPER_DEREGISTERED,
                 name,
                 "the helper unit is deregistered",
             ));
         }
         if !self.registry.holds_title(onward, name, tier, today).await? {
             return Err(PairingError::precondition(
-                "pairing.helper_title",
+                &msg::HELPER_TITLE,
                 name,
                 format!(
                     "a {} helper must hold a valid {} title today ({today}); {} does not",
@@ -192,7 +209,10 @@ impl PairingApi {
                     tier.as_str(),
                     helper.display_name
                 ),
-            ));
+            )
+            .arg("helper", &helper.display_name)
+            .arg("today", today)
+            .arg("tier", tier.label_zh()));
         }
         Ok((format!("units/{id}"), Some(id), helper.display_name))
     }
@@ -254,22 +274,23 @@ impl PairingService for PairingApi {
         if helper_unit_id.as_deref() == Some(unit.as_str()) {
             return Err(PairingError::invalid(
                 "pairing.helper.name",
-                "self",
+                &msg::SELF,
                 "a unit cannot help itself",
             )
             .into());
         }
         if !facts.kind.is_some_and(|k| k.is_non_public()) {
             return Err(PairingError::precondition(
-                "pairing.unit_not_non_public",
+                &msg::UNIT_NOT_NON_PUBLIC,
                 &pairing.unit,
                 format!("{} is not a non-public unit", facts.display_name),
             )
+            .arg("unit", &facts.display_name)
             .into());
         }
         if !facts.active {
             return Err(PairingError::precondition(
-                "pairing.unit_deregistered",
+                &msg::UNIT_DEREGISTERED,
                 &pairing.unit,
                 "the unit is deregistered",
             )
@@ -322,7 +343,7 @@ impl PairingService for PairingApi {
             office_region: nonempty(&req.office_region_code)
                 .map(|c| {
                     RegionCode::parse(&c).map(|r| r.to_string()).map_err(|err| {
-                        PairingError::invalid("office_region_code", err.rule(), err.to_string())
+                        PairingError::from(region_violation("office_region_code", &err))
                     })
                 })
                 .transpose()?,
@@ -391,7 +412,11 @@ impl PairingService for PairingApi {
         let unit = unit_id("exception.unit", &exception.unit)?;
         let why = reason("exception.reason", &exception.reason)?;
         let helper = helper_name("exception.helper", &exception.helper)?;
-        require_province(&scope, "only the provincial office grants exceptions")?;
+        require_province(
+            &scope,
+            &msg::GRANT_EXCEPTIONS,
+            "only the provincial office grants exceptions",
+        )?;
         tokio::try_join!(
             self.campaign_deadline(&onward, "exception.campaign", &campaign),
             self.registry
@@ -449,7 +474,7 @@ impl PairingService for PairingApi {
         if plan.milestones.is_empty() {
             return Err(PairingError::invalid(
                 "work_plan.milestones",
-                "required",
+                &common::REQUIRED,
                 "a work plan needs at least one milestone with a responsible person and a due date",
             )
             .into());
@@ -462,7 +487,7 @@ impl PairingService for PairingApi {
         if req.base_version < 0 {
             return Err(PairingError::invalid(
                 "base_version",
-                "non_negative",
+                &common::NON_NEGATIVE,
                 "must not be negative",
             )
             .into());
@@ -508,9 +533,12 @@ impl PairingService for PairingApi {
         let req = request.get_ref();
         let id = pairing_id("pairing", &req.pairing)?;
         if req.version < 0 {
-            return Err(
-                PairingError::invalid("version", "non_negative", "must not be negative").into(),
-            );
+            return Err(PairingError::invalid(
+                "version",
+                &common::NON_NEGATIVE,
+                "must not be negative",
+            )
+            .into());
         }
         let record = self.store.get_work_plan(&scope, &id, req.version).await?;
         Ok(Response::new(work_plan_to_pb(&record)?))
@@ -530,7 +558,7 @@ impl PairingService for PairingApi {
         if entry.participants.is_empty() {
             return Err(PairingError::invalid(
                 "entry.participants",
-                "required",
+                &common::REQUIRED,
                 "name at least one participant",
             )
             .into());
@@ -564,7 +592,7 @@ impl PairingService for PairingApi {
                 .ok_or_else(|| {
                     PairingError::invalid(
                         "entry.activity",
-                        "resource_name",
+                        &common::RESOURCE_NAME,
                         format!("'{}' is not a name like {prefix}{{id}}", entry.activity),
                     )
                 })?;
@@ -626,7 +654,7 @@ impl PairingService for PairingApi {
         if end_date.is_some_and(|end| end < start_date) {
             return Err(PairingError::invalid(
                 "activity.end_date",
-                "not_before_start",
+                &msg::NOT_BEFORE_START,
                 "the last day is before the first",
             )
             .into());

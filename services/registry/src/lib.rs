@@ -5,6 +5,7 @@
 mod convert;
 pub mod demo;
 mod error;
+pub mod messages;
 mod service;
 pub mod store;
 mod unit_pb;

@@ -17,11 +17,13 @@ use crate::convert::{
     parse_name, parse_optional_date, required_enum, tier_from_pb, tier_to_pb, timestamp,
 };
 use crate::error::{RegistryError, Result};
+use crate::messages as msg;
 use crate::store::{
     CampaignRecord, ImportOutcome, ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle,
     NominationRecord, Page, Store, TitleRecord,
 };
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
+use wenming_runtime::catalogue::{common, region_violation, text_violation};
 
 /// Rows written per transaction in ImportUnits, whatever batches the client streams:
 /// fewer, larger transactions cost less per row on both databases.
@@ -60,7 +62,7 @@ fn title_id(field: &str, name: &str) -> Result<String> {
 }
 
 fn reason(field: &str, text: &str) -> Result<Reason> {
-    Reason::parse(text).map_err(|err| RegistryError::invalid(field, err.rule(), err.to_string()))
+    Reason::parse(text).map_err(|err| text_violation(field, &err).into())
 }
 
 fn next_token<T>(page: &Page<T>) -> String {
@@ -141,9 +143,10 @@ fn text_field(field: &str, value: &str, max: usize) -> Result<String> {
     if value.chars().count() > max {
         return Err(RegistryError::invalid(
             field,
-            "too_long",
+            &common::TOO_LONG,
             format!("must be at most {max} characters"),
-        ));
+        )
+        .arg("max", max));
     }
     Ok(value.to_owned())
 }
@@ -211,9 +214,11 @@ impl RegistryService for RegistryApi {
         let region = if req.region_code.is_empty() {
             None
         } else {
-            Some(divisions.resolve(&req.region_code).map_err(|err| {
-                RegistryError::invalid("region_code", err.rule(), err.to_string())
-            })?)
+            Some(
+                divisions
+                    .resolve(&req.region_code)
+                    .map_err(|err| RegistryError::from(region_violation("region_code", &err)))?,
+            )
         };
         let nomination = optional_enum(
             "nomination_status",
@@ -366,9 +371,10 @@ impl RegistryService for RegistryApi {
         if display_name.chars().count() < 2 {
             return Err(RegistryError::invalid(
                 "campaign.display_name",
-                "too_short",
+                &common::TOO_SHORT,
                 "must be at least 2 characters",
             )
+            .arg("min", 2)
             .into());
         }
         let batch = match (c.batch_min, c.batch_max) {
@@ -377,7 +383,7 @@ impl RegistryService for RegistryApi {
             _ => {
                 return Err(RegistryError::invalid(
                     "campaign.batch_max",
-                    "batch_range",
+                    &msg::BATCH_RANGE,
                     "need 1 <= batch_min <= batch_max <= 100 (or both 0 for the seed's 3 to 5)",
                 )
                 .into());
@@ -447,9 +453,12 @@ impl RegistryService for RegistryApi {
         let req = request.into_inner();
         let campaign = campaign_id("campaign", &req.campaign)?;
         if req.units.is_empty() {
-            return Err(
-                RegistryError::invalid("units", "required", "name at least one unit").into(),
-            );
+            return Err(RegistryError::invalid(
+                "units",
+                &common::REQUIRED,
+                "name at least one unit",
+            )
+            .into());
         }
         let units = req
             .units
@@ -477,9 +486,12 @@ impl RegistryService for RegistryApi {
             Ok(pb::NominationDecision::Accept) => true,
             Ok(pb::NominationDecision::Return) => false,
             _ => {
-                return Err(
-                    RegistryError::invalid("decision", "required", "ACCEPT or RETURN").into(),
-                );
+                return Err(RegistryError::invalid(
+                    "decision",
+                    &common::REQUIRED,
+                    "ACCEPT or RETURN",
+                )
+                .into());
             }
         };
         let reason = if accept && req.reason.trim().is_empty() {
@@ -515,9 +527,7 @@ impl RegistryService for RegistryApi {
                 self.store
                     .divisions()
                     .resolve(&req.region_code)
-                    .map_err(|err| {
-                        RegistryError::invalid("region_code", err.rule(), err.to_string())
-                    })?,
+                    .map_err(|err| RegistryError::from(region_violation("region_code", &err)))?,
             )
         };
         let page = self
@@ -549,7 +559,7 @@ impl RegistryService for RegistryApi {
         if valid_until.is_some_and(|until| until <= awarded_on) {
             return Err(RegistryError::invalid(
                 "title.valid_until",
-                "after_award",
+                &msg::AFTER_AWARD,
                 "must be after awarded_on",
             )
             .into());
@@ -613,7 +623,7 @@ impl RegistryService for RegistryApi {
         let scope = scope_of(&request)?;
         let req = request.get_ref();
         let code = CreditCode::parse(&req.credit_code)
-            .map_err(|err| RegistryError::invalid("credit_code", err.rule(), err.to_string()))?;
+            .map_err(|err| RegistryError::from(msg::credit_code_violation("credit_code", &err)))?;
         let day = parse_optional_date("as_of", &req.as_of)?
             .unwrap_or_else(|| self.store.clock().today_in_china());
         let verified = self.store.verify_title(&scope, &code, day).await?;
@@ -680,7 +690,7 @@ fn violations_to_pb(violations: Vec<Violation>) -> Vec<pb::FieldError> {
         .into_iter()
         .map(|v| pb::FieldError {
             field: v.field,
-            rule: v.rule,
+            rule: v.rule.name.to_owned(),
             description: v.description,
         })
         .collect()

@@ -3,7 +3,10 @@
 
 use wenming_domain::{CreditCode, Divisions, PersonName, PhoneNumber, RegionCode, UnitName};
 use wenming_proto::registry::v1 as pb;
+use wenming_runtime::catalogue::{common, region_violation, text_violation};
 use wenming_runtime::status::Violation;
+
+use crate::messages as msg;
 
 use crate::convert::{kind_from_pb, kind_to_pb, scale_from_pb, scale_to_pb, tier_to_pb, timestamp};
 use crate::store::{NewUnit, UnitFields, UnitRecord};
@@ -20,10 +23,9 @@ pub(crate) fn parse_new_unit(
     let mut violations = Vec::new();
     let credit_code = CreditCode::parse(&unit.credit_code)
         .map_err(|err| {
-            violations.push(Violation::new(
-                format!("{prefix}.credit_code"),
-                err.rule(),
-                err.to_string(),
+            violations.push(msg::credit_code_violation(
+                &format!("{prefix}.credit_code"),
+                &err,
             ));
         })
         .ok();
@@ -48,29 +50,17 @@ pub(crate) fn parse_fields(
     let mut v = Vec::new();
     let field = |name: &str| format!("{prefix}.{name}");
     let display_name = UnitName::parse(&unit.display_name)
-        .map_err(|err| {
-            v.push(Violation::new(
-                field("display_name"),
-                err.rule(),
-                err.to_string(),
-            ))
-        })
+        .map_err(|err| v.push(text_violation(&field("display_name"), &err)))
         .ok();
     let region = divisions
         .resolve(unit.region_code.trim())
-        .map_err(|err| {
-            v.push(Violation::new(
-                field("region_code"),
-                err.rule(),
-                err.to_string(),
-            ))
-        })
+        .map_err(|err| v.push(region_violation(&field("region_code"), &err)))
         .ok();
     let kind = kind_from_pb(unit.kind);
     if kind.is_none() {
         v.push(Violation::new(
             field("kind"),
-            "required",
+            &common::REQUIRED,
             "the ownership kind must be set",
         ));
     }
@@ -78,7 +68,7 @@ pub(crate) fn parse_fields(
     if scale.is_none() && unit.scale != 0 {
         v.push(Violation::new(
             field("scale"),
-            "unknown_value",
+            &common::UNKNOWN_VALUE,
             "unknown scale",
         ));
     }
@@ -91,7 +81,7 @@ pub(crate) fn parse_fields(
         Err(_) => {
             v.push(Violation::new(
                 field("party_building.organisation_type"),
-                "unknown_value",
+                &common::UNKNOWN_VALUE,
                 "unknown party organisation type",
             ));
             None
@@ -100,11 +90,14 @@ pub(crate) fn parse_fields(
     let mut text = |name: &str, value: &str| -> String {
         let value = value.trim();
         if value.chars().count() > MAX_TEXT {
-            v.push(Violation::new(
-                field(name),
-                "too_long",
-                format!("must be at most {MAX_TEXT} characters"),
-            ));
+            v.push(
+                Violation::new(
+                    field(name),
+                    &common::TOO_LONG,
+                    format!("must be at most {MAX_TEXT} characters"),
+                )
+                .arg("max", MAX_TEXT),
+            );
         }
         value.to_owned()
     };
@@ -117,10 +110,9 @@ pub(crate) fn parse_fields(
     } else {
         PersonName::parse(&officer.person_name)
             .map_err(|err| {
-                v.push(Violation::new(
-                    field("civilisation_officer.person_name"),
-                    err.rule(),
-                    err.to_string(),
+                v.push(text_violation(
+                    &field("civilisation_officer.person_name"),
+                    &err,
                 ));
             })
             .ok()
@@ -130,10 +122,9 @@ pub(crate) fn parse_fields(
     } else {
         PhoneNumber::parse(&officer.phone)
             .map_err(|err| {
-                v.push(Violation::new(
-                    field("civilisation_officer.phone"),
-                    err.rule(),
-                    err.to_string(),
+                v.push(msg::phone_violation(
+                    &field("civilisation_officer.phone"),
+                    &err,
                 ));
             })
             .ok()
@@ -141,11 +132,14 @@ pub(crate) fn parse_fields(
     if let Some(region) = region
         && !divisions.is_unit_region(region)
     {
-        v.push(Violation::new(
-            field("region_code"),
-            "unit_region",
-            format!("{region} is not a county-level region a unit can belong to"),
-        ));
+        v.push(
+            Violation::new(
+                field("region_code"),
+                &msg::UNIT_REGION,
+                format!("{region} is not a county-level region a unit can belong to"),
+            )
+            .arg("value", region),
+        );
     }
     match (display_name, region, kind) {
         (Some(display_name), Some(region), Some(kind)) if v.is_empty() => Ok(UnitFields {
@@ -257,26 +251,34 @@ pub(crate) fn apply_mask(
     if paths.is_empty() {
         v.push(Violation::new(
             "update_mask",
-            "required",
+            &common::REQUIRED,
             "name the fields to update",
         ));
     }
     for path in paths {
         let top = path.split('.').next().unwrap_or_default();
         match UPDATABLE.iter().find(|(name, _)| *name == top) {
-            None => v.push(Violation::new(
-                "update_mask",
-                "updatable",
-                format!("'{path}' is not an updatable field"),
-            )),
-            Some((_, false)) if unit_user => v.push(Violation::new(
-                "update_mask",
-                "office_only",
-                format!("'{path}' can only be changed by a civilisation office"),
-            )),
+            None => v.push(
+                Violation::new(
+                    "update_mask",
+                    &msg::UPDATABLE,
+                    format!("'{path}' is not an updatable field"),
+                )
+                .arg("value", path),
+            ),
+            Some((_, false)) if unit_user => v.push(
+                Violation::new(
+                    "update_mask",
+                    &msg::OFFICE_ONLY,
+                    format!("'{path}' can only be changed by a civilisation office"),
+                )
+                .arg("value", path),
+            ),
             Some(_) => {
                 if let Err(message) = copy_path(base, patch, path) {
-                    v.push(Violation::new("update_mask", "updatable", message));
+                    v.push(
+                        Violation::new("update_mask", &msg::UPDATABLE, message).arg("value", path),
+                    );
                 }
             }
         }

@@ -149,6 +149,14 @@ async fn bad_input_body(db: &TestDb) {
         "{violations:?}"
     );
     assert!(err.message().contains("character 18"), "{}", err.message());
+    // An official reads the same refusal in Chinese, with the character expected.
+    let expected = company("某公司", "410421", 2).credit_code.pop().unwrap();
+    let zh = zh_cn(&err);
+    assert!(
+        zh.contains(&format!("统一社会信用代码第18位校验码应为{expected}")),
+        "{zh}"
+    );
+    assert!(zh.contains("410499"), "{zh}");
 
     // A character outside the 31-character set is named with its position.
     let mut unit = company("某公司", "410421", 3);

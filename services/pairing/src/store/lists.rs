@@ -10,6 +10,7 @@ use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 
 use super::{Store, office_of, require_province};
 use crate::error::{PairingError, Result};
+use crate::messages as msg;
 
 /// A list as stored.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -102,7 +103,7 @@ pub(super) async fn gate_open_list(
         Ok(())
     } else {
         Err(PairingError::precondition(
-            "pairing_list.reported",
+            &msg::LIST_REPORTED,
             list_name(campaign_id, office_region),
             "the office's pairing list has been reported to the province; \
              it must reopen the list before its pairings change",
@@ -121,7 +122,7 @@ impl Store {
     ) -> Result<PairingListView> {
         if !self.reads_list_of(scope, region)? {
             return Err(PairingError::not_found(
-                "pairing list",
+                &msg::PAIRING_LIST,
                 list_name(campaign_id, &region.to_string()),
             ));
         }
@@ -161,7 +162,11 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<PairingListView>> {
-        let (level, region) = office_of(scope, "only civilisation offices read pairing lists")?;
+        let (level, region) = office_of(
+            scope,
+            &msg::READ_LISTS,
+            "only civilisation offices read pairing lists",
+        )?;
         let mut sql = Sql::new(&format!(
             "SELECT {LIST_COLUMNS} FROM pairing_lists WHERE campaign_id = "
         ));
@@ -199,14 +204,22 @@ impl Store {
         region: RegionCode,
         deadline: Option<String>,
     ) -> Result<PairingListView> {
-        let (level, own) = office_of(scope, "only city and county offices report pairing lists")?;
+        let (level, own) = office_of(
+            scope,
+            &msg::REPORT_LISTS,
+            "only city and county offices report pairing lists",
+        )?;
         if !matches!(level, AdminLevel::City | AdminLevel::County) || own != region {
             return Err(if self.reads_list_of(scope, region)? {
-                PairingError::PermissionDenied(
+                PairingError::denied(
+                    &msg::REPORT_OWN_LIST,
                     "a pairing list is reported by its own city or county office",
                 )
             } else {
-                PairingError::not_found("pairing list", list_name(campaign_id, &region.to_string()))
+                PairingError::not_found(
+                    &msg::PAIRING_LIST,
+                    list_name(campaign_id, &region.to_string()),
+                )
             });
         }
         let now = self.clock.now();
@@ -242,7 +255,7 @@ impl Store {
         .rows_affected();
         if reported == 0 {
             return Err(PairingError::precondition(
-                "pairing_list.reported",
+                &msg::LIST_REPORTED,
                 list_name(campaign_id, &region.to_string()),
                 "the list has already been reported; the province reopens it for changes",
             ));
@@ -270,7 +283,11 @@ impl Store {
         region: RegionCode,
         reason: &Reason,
     ) -> Result<PairingListView> {
-        require_province(scope, "only the provincial office reopens pairing lists")?;
+        require_province(
+            scope,
+            &msg::REOPEN_LISTS,
+            "only the provincial office reopens pairing lists",
+        )?;
         let mut tx = self.db.begin_write().await?;
         let reopened = sqlx::query(
             "UPDATE pairing_lists SET state = 'open', version = version + 1 \
@@ -283,7 +300,7 @@ impl Store {
         .rows_affected();
         if reopened == 0 {
             return Err(PairingError::precondition(
-                "pairing_list.open",
+                &msg::LIST_OPEN,
                 list_name(campaign_id, &region.to_string()),
                 "the list is not reported, so there is nothing to reopen",
             ));
@@ -384,7 +401,11 @@ impl Store {
     /// Whether the caller reads the list of the office of `region`: that office and
     /// the offices above it.
     fn reads_list_of(&self, scope: &Scope, region: RegionCode) -> Result<bool> {
-        office_of(scope, "only civilisation offices read pairing lists")?;
+        office_of(
+            scope,
+            &msg::READ_LISTS,
+            "only civilisation offices read pairing lists",
+        )?;
         Ok(scope.office_contains(self.divisions, region))
     }
 }

@@ -25,6 +25,8 @@ pub use work::{
 };
 
 use crate::error::{PairingError, Result};
+use crate::messages as msg;
+use wenming_runtime::catalogue::Rule;
 
 /// The pairing store.
 #[derive(Clone, Debug)]
@@ -115,25 +117,38 @@ pub fn office_name(region: RegionCode) -> String {
 }
 
 /// The office level and region of a caller that must be an office.
-fn office_of(scope: &Scope, what: &'static str) -> Result<(AdminLevel, RegionCode)> {
-    scope.office().ok_or(PairingError::PermissionDenied(what))
+fn office_of(
+    scope: &Scope,
+    rule: &'static Rule,
+    what: &'static str,
+) -> Result<(AdminLevel, RegionCode)> {
+    scope.office().ok_or(PairingError::denied(rule, what))
 }
 
 /// Only city and county offices arrange pairings (and keep pairing lists).
 pub(crate) fn require_arranging_office(scope: &Scope) -> Result<(AdminLevel, RegionCode)> {
-    match office_of(scope, "only city and county offices arrange pairings")? {
+    match office_of(
+        scope,
+        &msg::ARRANGE,
+        "only city and county offices arrange pairings",
+    )? {
         (level @ (AdminLevel::City | AdminLevel::County), region) => Ok((level, region)),
-        _ => Err(PairingError::PermissionDenied(
+        _ => Err(PairingError::denied(
+            &msg::ARRANGE,
             "only city and county offices arrange pairings; the province grants exceptions",
         )),
     }
 }
 
 /// Only the provincial office grants exceptions and reopens lists; `what` says which.
-pub(crate) fn require_province(scope: &Scope, what: &'static str) -> Result<RegionCode> {
-    match office_of(scope, what)? {
+pub(crate) fn require_province(
+    scope: &Scope,
+    rule: &'static Rule,
+    what: &'static str,
+) -> Result<RegionCode> {
+    match office_of(scope, rule, what)? {
         (AdminLevel::Province, region) => Ok(region),
-        _ => Err(PairingError::PermissionDenied(what)),
+        _ => Err(PairingError::denied(rule, what)),
     }
 }
 

@@ -15,6 +15,7 @@ use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 use super::lists::{ensure_list, gate_open_list};
 use super::{Store, push_pairing_scope, require_arranging_office, require_province};
 use crate::error::{PairingError, Result};
+use crate::messages as msg;
 
 /// A pairing to propose; the facts come from the registry, checked by the service.
 #[derive(Clone, Debug)]
@@ -337,7 +338,10 @@ impl Store {
             .await?;
         match pairing {
             Some(p) if self.access(scope, &p).read => Ok(p),
-            _ => Err(PairingError::not_found("pairing", format!("pairings/{id}"))),
+            _ => Err(PairingError::not_found(
+                &msg::PAIRING,
+                format!("pairings/{id}"),
+            )),
         }
     }
 
@@ -436,21 +440,27 @@ impl Store {
         let access = self.access(scope, &before);
         let allowed = access.arrange || (step == Transition::Activate && access.accept);
         if !allowed {
-            return Err(PairingError::PermissionDenied(match step {
-                Transition::Activate => {
-                    "only the arranging office, an office above it or the helper confirms a pairing"
-                }
-                _ => "only the arranging office or an office above it ends a pairing",
-            }));
+            return Err(match step {
+                Transition::Activate => PairingError::denied(
+                    &msg::CONFIRM,
+                    "only the arranging office, an office above it or the helper confirms a pairing",
+                ),
+                _ => PairingError::denied(
+                    &msg::END,
+                    "only the arranging office or an office above it ends a pairing",
+                ),
+            });
         }
         let target = step.target();
         let current = before.state()?;
         if !current.can_become(target) {
             return Err(PairingError::precondition(
-                "pairing.lifecycle",
+                &msg::LIFECYCLE,
                 before.name(),
                 format!("a {current} pairing cannot become {target}"),
-            ));
+            )
+            .arg("from", current.label_zh())
+            .arg("to", target.label_zh()));
         }
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(PairingError::EtagMismatch(before.name()));
@@ -511,7 +521,11 @@ impl Store {
         new: NewException,
         request_id: Option<&str>,
     ) -> Result<ExceptionRecord> {
-        require_province(scope, "only the provincial office grants exceptions")?;
+        require_province(
+            scope,
+            &msg::GRANT_EXCEPTIONS,
+            "only the provincial office grants exceptions",
+        )?;
         let now = self.now_ms();
         let record = ExceptionRecord {
             id: PairingExceptionId::new().to_string(),
@@ -542,7 +556,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| PairingError::not_found("pairing exception", earlier));
+            .ok_or_else(|| PairingError::not_found(&msg::PAIRING_EXCEPTION, earlier));
         }
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO pairing_exceptions ({EXCEPTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -629,14 +643,15 @@ impl Store {
     pub(super) async fn workable_pairing(&self, scope: &Scope, id: &str) -> Result<PairingRecord> {
         let pairing = self.readable_pairing(scope, id).await?;
         if !self.access(scope, &pairing).work {
-            return Err(PairingError::PermissionDenied(
+            return Err(PairingError::denied(
+                &msg::WORK,
                 "only the helper and the unit write to a pairing; offices above read it",
             ));
         }
         let state = pairing.state()?;
         if !state.accepts_work() {
             return Err(PairingError::precondition(
-                "pairing.closed",
+                &msg::CLOSED,
                 pairing.name(),
                 format!("the pairing is {state}: its work can no longer change"),
             ));
@@ -669,7 +684,7 @@ pub(super) async fn hold_for_work(
         Ok(())
     } else {
         Err(PairingError::precondition(
-            "pairing.closed",
+            &msg::CLOSED,
             pairing.name(),
             "the pairing was concluded or dissolved meanwhile: its work can no longer change",
         ))
@@ -730,7 +745,7 @@ async fn use_exception(conn: &mut AnyConnection, new: &PairingRecord) -> Result<
 /// not be allowed to see.
 fn one_to_one(new: &PairingRecord) -> PairingError {
     PairingError::precondition(
-        "pairing.one_to_one",
+        &msg::ONE_TO_ONE,
         new.helper.clone(),
         format!(
             "the helper {} or the unit units/{} already has an open pairing; a second one \

@@ -16,6 +16,7 @@ use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 use super::pairings::hold_for_work;
 use super::{Store, from_json, to_json};
 use crate::error::{PairingError, Result};
+use crate::messages as msg;
 
 /// A milestone as stored (inside the plan's JSON).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -153,7 +154,7 @@ async fn earlier_child<T>(
     pairing: &super::PairingRecord,
     earlier: String,
     select: &str,
-    kind: &'static str,
+    kind: &'static wenming_runtime::catalogue::Noun,
 ) -> Result<T>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
@@ -266,7 +267,7 @@ impl Store {
             .fetch_optional(self.db.pool())
             .await?
             .ok_or_else(|| {
-                PairingError::not_found("work plan", format!("{}/workPlan", pairing.name()))
+                PairingError::not_found(&msg::WORK_PLAN, format!("{}/workPlan", pairing.name()))
             })
     }
 
@@ -281,7 +282,7 @@ impl Store {
         let pairing = self.workable_pairing(scope, pairing_id).await?;
         if pairing.state()? != PairingState::Active {
             return Err(PairingError::precondition(
-                "pairing.not_active",
+                &msg::NOT_ACTIVE,
                 pairing.name(),
                 "ledger entries record the work of an active pairing; confirm it first",
             ));
@@ -327,7 +328,7 @@ impl Store {
                 &pairing,
                 earlier,
                 &format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE id = $1"),
-                "ledger entry",
+                &msg::LEDGER_ENTRY,
             )
             .await;
         }
@@ -342,7 +343,7 @@ impl Store {
             if found.is_none() {
                 return Err(PairingError::invalid(
                     "entry.activity",
-                    "unknown_activity",
+                    &msg::UNKNOWN_ACTIVITY,
                     format!(
                         "{}/activities/{activity} is not an activity of this pairing",
                         pairing.name()
@@ -445,7 +446,7 @@ impl Store {
                 &pairing,
                 earlier,
                 &format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"),
-                "activity",
+                &msg::ACTIVITY,
             )
             .await;
         }

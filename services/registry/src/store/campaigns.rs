@@ -8,6 +8,7 @@ use wenming_runtime::sql::Sql;
 
 use super::{Page, Store, into_page, push_page};
 use crate::error::{RegistryError, Result};
+use crate::messages as msg;
 use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::idempotency;
 
@@ -95,7 +96,8 @@ impl Store {
         let region = match scope.office() {
             Some((AdminLevel::Province | AdminLevel::City, region)) => region,
             _ => {
-                return Err(RegistryError::PermissionDenied(
+                return Err(RegistryError::denied(
+                    &msg::ORGANISE_CAMPAIGNS,
                     "only city and provincial offices organise campaigns",
                 ));
             }
@@ -174,7 +176,8 @@ impl Store {
     /// Regions whose campaigns the caller sees: its own region and every region above.
     fn visible_organisers(&self, scope: &Scope) -> Result<Option<Vec<String>>> {
         let Some((level, region)) = scope.office() else {
-            return Err(RegistryError::PermissionDenied(
+            return Err(RegistryError::denied(
+                &msg::OFFICES_READ_CAMPAIGNS,
                 "only civilisation offices read campaigns",
             ));
         };
@@ -201,7 +204,7 @@ impl Store {
         sql.query_as::<CampaignRecord>()
             .fetch_optional(self.db.pool())
             .await?
-            .ok_or_else(|| RegistryError::not_found("campaign", format!("campaigns/{id}")))
+            .ok_or_else(|| RegistryError::not_found(&msg::CAMPAIGN, format!("campaigns/{id}")))
     }
 
     /// Lists campaigns visible to the caller.

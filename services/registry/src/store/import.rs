@@ -13,6 +13,7 @@ use wenming_runtime::status::Violation;
 use super::Store;
 use super::units::{NewUnit, UnitRecord};
 use crate::error::{RegistryError, Result};
+use crate::messages as msg;
 use wenming_runtime::audit::{self, AuditEntry};
 
 /// Rows per INSERT statement: 26 parameters a row stays well under both databases' limits.
@@ -48,7 +49,8 @@ impl Store {
         seen: &mut HashSet<String>,
     ) -> Result<Vec<ImportRowResult>> {
         if scope.office().is_none() {
-            return Err(RegistryError::PermissionDenied(
+            return Err(RegistryError::denied(
+                &msg::OFFICES_REGISTER,
                 "only civilisation offices register units",
             ));
         }

@@ -66,7 +66,8 @@ impl Store {
     /// The rows the caller reads; platforms read nothing but title verifications.
     fn readable_rows(scope: &Scope) -> crate::error::Result<RowScope> {
         match scope.rows() {
-            RowScope::Nothing => Err(crate::RegistryError::PermissionDenied(
+            RowScope::Nothing => Err(crate::RegistryError::denied(
+                &crate::messages::PLATFORMS_VERIFY_ONLY,
                 "platforms may only verify titles",
             )),
             rows => Ok(rows),

@@ -11,6 +11,7 @@ use wenming_runtime::sql::Sql;
 
 use super::{Page, Store, into_page, push_page, push_scope};
 use crate::error::{RegistryError, Result};
+use crate::messages as msg;
 use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::idempotency;
 
@@ -68,7 +69,8 @@ impl Store {
         let county = match scope.office() {
             Some((AdminLevel::County, county)) => county,
             _ => {
-                return Err(RegistryError::PermissionDenied(
+                return Err(RegistryError::denied(
+                    &msg::COUNTIES_NOMINATE,
                     "only county offices submit nominations",
                 ));
             }
@@ -77,21 +79,24 @@ impl Store {
         let city = self.divisions.city_of(county).unwrap_or(county);
         if campaign.organiser()? != city {
             return Err(RegistryError::precondition(
-                "nomination.organiser",
+                &msg::NOMINATION_ORGANISER,
                 campaign.name(),
                 format!(
                     "the campaign is organised by {}, not by your city {city}",
                     campaign.organising_region
                 ),
-            ));
+            )
+            .arg("organiser", &campaign.organising_region)
+            .arg("city", city));
         }
         let deadline = campaign.nomination_deadline()?;
         if !deadline.is_open_at(self.clock.now()) {
             return Err(RegistryError::precondition(
-                "nomination.deadline",
+                &msg::NOMINATION_DEADLINE,
                 campaign.name(),
                 format!("nominations closed at the end of {}", deadline.date),
-            ));
+            )
+            .arg("deadline", deadline.date));
         }
         let rule = campaign.batch();
         let mut units = Vec::with_capacity(unit_ids.len());
@@ -99,24 +104,26 @@ impl Store {
             if unit_ids[..i].contains(id) {
                 return Err(RegistryError::invalid(
                     format!("units[{i}]"),
-                    "distinct",
+                    &msg::DISTINCT,
                     "the same unit is listed twice",
                 ));
             }
             let unit = self.get_unit(scope, id).await?;
             if !unit.is_active() {
                 return Err(RegistryError::precondition(
-                    "unit.active",
+                    &msg::UNIT_ACTIVE,
                     unit.name(),
                     "a deregistered unit cannot be nominated",
-                ));
+                )
+                .arg("unit", &unit.display_name));
             }
             if !unit.unit_kind().is_some_and(UnitKind::is_non_public) {
                 return Err(RegistryError::precondition(
-                    "unit.non_public",
+                    &msg::UNIT_NON_PUBLIC,
                     unit.name(),
                     "only non-public units are nominated as cultivation targets",
-                ));
+                )
+                .arg("unit", &unit.display_name));
             }
             units.push(unit);
         }
@@ -195,17 +202,24 @@ impl Store {
             active.0 + count
         };
         if let Err(err) = rule.check(u32::try_from(after).unwrap_or(u32::MAX)) {
+            let (rule, limit) = match err {
+                wenming_domain::BatchRuleError::TooFew { min, .. } => {
+                    (&msg::NOMINATION_BATCH_MIN, ("min", min))
+                }
+                wenming_domain::BatchRuleError::TooMany { max, .. } => {
+                    (&msg::NOMINATION_BATCH_MAX, ("max", max))
+                }
+            };
             return Err(RegistryError::precondition(
-                match err {
-                    wenming_domain::BatchRuleError::TooFew { .. } => "nomination.batch_min",
-                    wenming_domain::BatchRuleError::TooMany { .. } => "nomination.batch_max",
-                },
+                rule,
                 campaign.name(),
                 format!(
                     "{err} (your county has {} active nominations in this campaign)",
                     active.0
                 ),
-            ));
+            )
+            .arg(limit.0, limit.1)
+            .arg("found", after));
         }
         for record in &records {
             let inserted = sqlx::query(
@@ -226,10 +240,11 @@ impl Store {
             match inserted {
                 Err(err) if is_unique_violation(&err) => {
                     return Err(RegistryError::precondition(
-                        "nomination.unique",
+                        &msg::NOMINATION_UNIQUE,
                         format!("units/{}", record.unit_id),
                         "the unit is already nominated in this campaign",
-                    ));
+                    )
+                    .arg("unit", &record.unit_display_name));
                 }
                 other => other?,
             };
@@ -278,7 +293,8 @@ impl Store {
         let campaign = self.get_campaign(scope, &before.campaign_id).await?;
         let organiser = campaign.organiser()?;
         if scope.office().map(|(_, region)| region) != Some(organiser) {
-            return Err(RegistryError::PermissionDenied(
+            return Err(RegistryError::denied(
+                &msg::ORGANISER_DECIDES,
                 "only the organising office decides nominations",
             ));
         }
@@ -287,10 +303,11 @@ impl Store {
             .is_some_and(NominationStatus::can_decide)
         {
             return Err(RegistryError::precondition(
-                "nomination.status",
+                &msg::NOMINATION_STATUS,
                 before.name(),
                 format!("the nomination is already {}", before.status),
-            ));
+            )
+            .arg("status", status_zh(&before.status)));
         }
         let status = if accept {
             NominationStatus::Accepted
@@ -367,7 +384,9 @@ impl Store {
             .query_as::<NominationRecord>()
             .fetch_optional(self.db.pool())
             .await?
-            .ok_or_else(|| RegistryError::not_found("nomination", format!("nominations/{id}")))?;
+            .ok_or_else(|| {
+                RegistryError::not_found(&msg::NOMINATION, format!("nominations/{id}"))
+            })?;
         self.attach_history(std::slice::from_mut(&mut record))
             .await?;
         Ok(record)
@@ -450,6 +469,16 @@ impl Store {
             record.history = by_id.remove(&record.id).unwrap_or_default();
         }
         Ok(())
+    }
+}
+
+/// How an official reads a nomination's status.
+fn status_zh(status: &str) -> &'static str {
+    match status.parse() {
+        Ok(NominationStatus::Submitted) => "待审核",
+        Ok(NominationStatus::Accepted) => "已接受",
+        Ok(NominationStatus::Returned) => "已退回",
+        Err(_) => "未知",
     }
 }
 

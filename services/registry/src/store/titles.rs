@@ -12,6 +12,7 @@ use wenming_runtime::sql::Sql;
 use super::verify_cache::UnitTitles;
 use super::{Page, Store, into_page, push_page, push_scope};
 use crate::error::{RegistryError, Result};
+use crate::messages as msg;
 use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::idempotency;
 
@@ -129,11 +130,13 @@ impl Store {
         if allowed {
             Ok(())
         } else if tier.awarding_level() == AdminLevel::City {
-            Err(RegistryError::PermissionDenied(
+            Err(RegistryError::denied(
+                &msg::CITY_TITLES,
                 "city titles are awarded by the unit's city office",
             ))
         } else {
-            Err(RegistryError::PermissionDenied(
+            Err(RegistryError::denied(
+                &msg::PROVINCIAL_TITLES,
                 "provincial, provincial-model and national titles are recorded by the provincial office",
             ))
         }
@@ -151,10 +154,11 @@ impl Store {
         self.check_awarding_office(scope, title.tier, &unit.city_code)?;
         if !unit.is_active() {
             return Err(RegistryError::precondition(
-                "unit.active",
+                &msg::UNIT_ACTIVE,
                 unit.name(),
                 "a deregistered unit cannot be awarded a title",
-            ));
+            )
+            .arg("unit", &unit.display_name));
         }
         let now = self.now_ms();
         let record = TitleRecord {
@@ -205,10 +209,11 @@ impl Store {
             });
             if held {
                 return Err(RegistryError::precondition(
-                    "title.already_held",
+                    &msg::TITLE_ALREADY_HELD,
                     current.name(),
                     format!("the unit already holds a current {} title", record.tier),
-                ));
+                )
+                .arg("tier", title.tier.label_zh()));
             }
             sqlx::query(
                 "UPDATE titles SET state = 'superseded' WHERE id = $1 AND state = 'current'",
@@ -241,10 +246,11 @@ impl Store {
         match inserted {
             Err(err) if is_unique_violation(&err) => {
                 return Err(RegistryError::precondition(
-                    "title.already_held",
+                    &msg::TITLE_ALREADY_HELD,
                     unit.name(),
                     format!("the unit already holds a current {} title", record.tier),
-                ));
+                )
+                .arg("tier", title.tier.label_zh()));
             }
             other => other?,
         };
@@ -281,9 +287,17 @@ impl Store {
         self.check_awarding_office(scope, tier, &before.city_code)?;
         if before.state != CURRENT {
             return Err(RegistryError::precondition(
-                "title.current",
+                &msg::TITLE_CURRENT,
                 before.name(),
                 format!("the title is {}, not current", before.state),
+            )
+            .arg(
+                "state",
+                if before.state == REVOKED {
+                    "已撤销"
+                } else {
+                    "已被新称号取代"
+                },
             ));
         }
         let day = revoked_on.unwrap_or_else(|| self.clock.today_in_china());
@@ -294,7 +308,7 @@ impl Store {
         {
             return Err(RegistryError::invalid(
                 "revoked_on",
-                "after_award",
+                &msg::AFTER_AWARD,
                 format!("the title was awarded on {}", before.awarded_on),
             ));
         }
@@ -349,7 +363,7 @@ impl Store {
         sql.query_as::<TitleRecord>()
             .fetch_optional(self.db.pool())
             .await?
-            .ok_or_else(|| RegistryError::not_found("title", format!("titles/{id}")))
+            .ok_or_else(|| RegistryError::not_found(&msg::TITLE, format!("titles/{id}")))
     }
 
     /// Lists titles (all states) in the caller's scope, optionally of one unit.
@@ -392,7 +406,8 @@ impl Store {
         } else {
             match scope.rows() {
                 RowScope::Nothing => {
-                    return Err(RegistryError::PermissionDenied(
+                    return Err(RegistryError::denied(
+                        &msg::PLATFORM_NOT_GRANTED,
                         "this platform is not granted title verification",
                     ));
                 }
@@ -409,7 +424,7 @@ impl Store {
             }
         };
         if !rows.allows(&unit.unit_id, &unit.region_code, &unit.city_code) {
-            return Err(RegistryError::not_found("unit", code.as_str()));
+            return Err(RegistryError::not_found(&msg::UNIT, code.as_str()));
         }
         let mut held: Vec<HeldTitle> = unit
             .titles
@@ -444,7 +459,7 @@ impl Store {
             .fetch_all(self.db.pool())
             .await?;
         let Some(first) = rows.first() else {
-            return Err(RegistryError::not_found("unit", code.as_str()));
+            return Err(RegistryError::not_found(&msg::UNIT, code.as_str()));
         };
         let mut unit = UnitTitles {
             unit_id: first.0.clone(),

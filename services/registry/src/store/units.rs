@@ -10,6 +10,7 @@ use wenming_runtime::sql::Sql;
 
 use super::{Page, Store, into_page, push_page, push_scope};
 use crate::error::{RegistryError, Result};
+use crate::messages as msg;
 use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::idempotency;
 
@@ -140,7 +141,8 @@ impl Store {
         request_id: Option<&str>,
     ) -> Result<UnitRecord> {
         if scope.office().is_none() {
-            return Err(RegistryError::PermissionDenied(
+            return Err(RegistryError::denied(
+                &msg::OFFICES_REGISTER,
                 "only civilisation offices register units",
             ));
         }
@@ -174,7 +176,7 @@ impl Store {
         .await?;
         if inserted.is_empty() {
             return Err(RegistryError::AlreadyExists {
-                kind: "unit",
+                kind: &msg::UNIT,
                 description: format!(
                     "a unit with credit code {} is already registered",
                     record.credit_code
@@ -253,16 +255,18 @@ impl Store {
         if !self.divisions.is_unit_region(region) {
             return Err(RegistryError::invalid(
                 field,
-                "unit_region",
+                &msg::UNIT_REGION,
                 format!("{region} is not a county-level region a unit can belong to"),
-            ));
+            )
+            .arg("value", region));
         }
         if !scope.office_contains(self.divisions, region) {
             return Err(RegistryError::invalid(
                 field,
-                "out_of_scope",
+                &msg::OUT_OF_SCOPE,
                 format!("{region} is outside the region of your office"),
-            ));
+            )
+            .arg("value", region));
         }
         Ok(())
     }
@@ -281,7 +285,7 @@ impl Store {
         sql.query_as::<UnitRecord>()
             .fetch_optional(self.db.pool())
             .await?
-            .ok_or_else(|| RegistryError::not_found("unit", format!("units/{id}")))
+            .ok_or_else(|| RegistryError::not_found(&msg::UNIT, format!("units/{id}")))
     }
 
     /// Replaces the fields of a unit if `etag` (its version) is current.
@@ -295,10 +299,11 @@ impl Store {
         let before = self.get_unit(scope, id).await?;
         if !before.is_active() {
             return Err(RegistryError::precondition(
-                "unit.active",
+                &msg::UNIT_ACTIVE,
                 before.name(),
                 "a deregistered unit cannot be changed",
-            ));
+            )
+            .arg("unit", &before.display_name));
         }
         let fields = apply(&before)?;
         if fields.region.to_string() != before.region_code {
@@ -487,17 +492,19 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<UnitRecord> {
         if scope.office().is_none() {
-            return Err(RegistryError::PermissionDenied(
+            return Err(RegistryError::denied(
+                &msg::OFFICES_DEREGISTER,
                 "only civilisation offices deregister units",
             ));
         }
         let before = self.get_unit(scope, id).await?;
         if !before.is_active() {
             return Err(RegistryError::precondition(
-                "unit.active",
+                &msg::UNIT_ACTIVE,
                 before.name(),
                 "the unit is already deregistered",
-            ));
+            )
+            .arg("unit", &before.display_name));
         }
         let version = expected_version.unwrap_or(before.version);
         let now = self.now_ms();
@@ -553,17 +560,19 @@ impl Store {
         removal_reason: Option<&Reason>,
     ) -> Result<UnitRecord> {
         if scope.office().is_none() {
-            return Err(RegistryError::PermissionDenied(
+            return Err(RegistryError::denied(
+                &msg::OFFICES_POOL,
                 "only civilisation offices keep the reserve pool",
             ));
         }
         let before = self.get_unit(scope, id).await?;
         if !before.is_active() {
             return Err(RegistryError::precondition(
-                "unit.active",
+                &msg::UNIT_ACTIVE,
                 before.name(),
                 "a deregistered unit cannot be in the reserve pool",
-            ));
+            )
+            .arg("unit", &before.display_name));
         }
         let now = self.now_ms();
         let mut after = before.clone();
@@ -571,17 +580,19 @@ impl Store {
             Some((tier, reason)) => {
                 if !before.unit_kind().is_some_and(UnitKind::is_non_public) {
                     return Err(RegistryError::precondition(
-                        "unit.non_public",
+                        &msg::UNIT_NON_PUBLIC,
                         before.name(),
                         "only non-public units enter the reserve pool",
-                    ));
+                    )
+                    .arg("unit", &before.display_name));
                 }
                 if before.pool_reason.is_some() {
                     return Err(RegistryError::precondition(
-                        "reserve_pool.absent",
+                        &msg::RESERVE_POOL_ABSENT,
                         before.name(),
                         "the unit is already in the reserve pool",
-                    ));
+                    )
+                    .arg("unit", &before.display_name));
                 }
                 after.pool_reason = Some(reason.as_str().to_owned());
                 after.pool_target_tier = Some(tier.as_str().to_owned());
@@ -592,10 +603,11 @@ impl Store {
             None => {
                 if before.pool_reason.is_none() {
                     return Err(RegistryError::precondition(
-                        "reserve_pool.present",
+                        &msg::RESERVE_POOL_PRESENT,
                         before.name(),
                         "the unit is not in the reserve pool",
-                    ));
+                    )
+                    .arg("unit", &before.display_name));
                 }
                 after.pool_reason = None;
                 after.pool_target_tier = None;

@@ -1,0 +1,199 @@
+//! The registry's catalogue: every rule it refuses a call by, with the zh-CN text an
+//! official reads (the English sentence for integrators is written where the rule is
+//! checked). Rules shared by every service are in `wenming_runtime::catalogue::common`.
+
+use wenming_domain::{CreditCodeError, PhoneNumberError};
+use wenming_runtime::catalogue::{Noun, Rule};
+use wenming_runtime::status::Violation;
+
+// Resources.
+/// 单位.
+pub const UNIT: Noun = Noun::new("unit", "单位");
+/// 创建活动.
+pub const CAMPAIGN: Noun = Noun::new("campaign", "创建活动");
+/// 培育对象推荐.
+pub const NOMINATION: Noun = Noun::new("nomination", "培育对象推荐");
+/// 文明单位称号.
+pub const TITLE: Noun = Noun::new("title", "文明单位称号");
+
+// The unified social credit code (GB 32100-2015).
+/// Not 18 characters.
+pub const CREDIT_CODE_LENGTH: Rule = Rule::new(
+    "length",
+    "统一社会信用代码应为 {expected} 位，收到的是 {found} 位",
+);
+/// A character outside the code's character set.
+pub const CREDIT_CODE_CHARSET: Rule = Rule::new(
+    "charset",
+    "统一社会信用代码第 {position} 位“{found}”不是允许的字符（数字及除 I、O、S、V、Z 以外的大写字母）",
+);
+/// Positions 3 to 8 are the registering region.
+pub const CREDIT_CODE_REGION_DIGITS: Rule = Rule::new(
+    "region_digits",
+    "统一社会信用代码第 {position} 位应为数字（第 3 至 8 位是登记管理机关行政区划码）",
+);
+/// Position 17, the organisation code check (GB 11714).
+pub const ORGANISATION_CHECK: Rule = Rule::new(
+    "organisation_check",
+    "统一社会信用代码第17位（组织机构代码校验码）应为{expected}，收到的是{found}",
+);
+/// Position 18, the code's own check (GB 32100).
+pub const CHECK_CHARACTER: Rule = Rule::new(
+    "check_character",
+    "统一社会信用代码第18位校验码应为{expected}，收到的是{found}",
+);
+
+// The civilisation officer's phone.
+/// A character a phone number cannot hold.
+pub const PHONE_CHARACTER: Rule = Rule::new(
+    "invalid_character",
+    "联系电话第 {position} 位“{found}”无效，只能使用数字、“-”、空格和开头的“+”",
+);
+/// Too few digits.
+pub const PHONE_TOO_FEW: Rule = Rule::new("too_few_digits", "联系电话至少需要 {min} 位数字");
+/// Too many digits.
+pub const PHONE_TOO_MANY: Rule = Rule::new("too_many_digits", "联系电话最多 {max} 位数字");
+
+// Fields.
+/// A unit belongs to a county-level region.
+pub const UNIT_REGION: Rule = Rule::new(
+    "unit_region",
+    "{value} 不是县级行政区划，单位应登记在县（市、区）",
+);
+/// A region outside the caller's office.
+pub const OUT_OF_SCOPE: Rule = Rule::new("out_of_scope", "{value} 不在本文明办的管辖范围内");
+/// An update mask path that names no updatable field.
+pub const UPDATABLE: Rule = Rule::new("updatable", "“{value}”不是可以修改的字段");
+/// A field only offices change.
+pub const OFFICE_ONLY: Rule = Rule::new("office_only", "字段“{value}”只能由文明办修改");
+/// A campaign's batch limits.
+pub const BATCH_RANGE: Rule = Rule::new(
+    "batch_range",
+    "推荐数量范围应满足 1 ≤ 最少 ≤ 最多 ≤ 100（两者都为 0 时按通知要求为 3 至 5 个）",
+);
+/// A date that must come after the award.
+pub const AFTER_AWARD: Rule = Rule::new("after_award", "{field} 应晚于称号授予日期");
+/// The same unit twice in one submission.
+pub const DISTINCT: Rule = Rule::new("distinct", "同一单位在本次推荐中重复出现");
+
+// Business rules.
+/// A deregistered unit.
+pub const UNIT_ACTIVE: Rule = Rule::new("unit.active", "单位“{unit}”已注销，不能办理此事项");
+/// Only non-public units.
+pub const UNIT_NON_PUBLIC: Rule = Rule::new(
+    "unit.non_public",
+    "单位“{unit}”不是非公单位，只有非公单位可以办理此事项",
+);
+/// Counties nominate for their own city's campaign.
+pub const NOMINATION_ORGANISER: Rule = Rule::new(
+    "nomination.organiser",
+    "该创建活动由 {organiser} 组织，不是本县所属的市（{city}），不能向其推荐",
+);
+/// The nomination deadline has passed.
+pub const NOMINATION_DEADLINE: Rule = Rule::new(
+    "nomination.deadline",
+    "推荐截止日期 {deadline} 已过（以北京时间当日24时为准）",
+);
+/// Too few active nominations.
+pub const NOMINATION_BATCH_MIN: Rule = Rule::new(
+    "nomination.batch_min",
+    "每个县（市、区）至少推荐 {min} 个非公单位，提交后本县将有 {found} 个",
+);
+/// Too many active nominations.
+pub const NOMINATION_BATCH_MAX: Rule = Rule::new(
+    "nomination.batch_max",
+    "每个县（市、区）最多推荐 {max} 个非公单位，提交后本县将有 {found} 个",
+);
+/// A unit nominated twice in one campaign.
+pub const NOMINATION_UNIQUE: Rule =
+    Rule::new("nomination.unique", "单位“{unit}”已在本次创建活动中被推荐");
+/// A nomination already decided.
+pub const NOMINATION_STATUS: Rule = Rule::new(
+    "nomination.status",
+    "该推荐已处理（{status}），不能再次决定",
+);
+/// A title of the tier still held.
+pub const TITLE_ALREADY_HELD: Rule =
+    Rule::new("title.already_held", "该单位已持有有效的{tier}称号");
+/// Only current titles are revoked.
+pub const TITLE_CURRENT: Rule = Rule::new("title.current", "该称号当前状态为{state}，不能撤销");
+/// Already in the reserve pool.
+pub const RESERVE_POOL_ABSENT: Rule = Rule::new("reserve_pool.absent", "单位“{unit}”已在后备库中");
+/// Not in the reserve pool.
+pub const RESERVE_POOL_PRESENT: Rule =
+    Rule::new("reserve_pool.present", "单位“{unit}”不在后备库中");
+
+// Who may (the policy lets the kind of caller in; these are the service's own checks
+// for a direct call and for the levels inside a kind).
+/// Registering units.
+pub const OFFICES_REGISTER: Rule = Rule::new("offices_register", "只有文明办可以登记单位");
+/// Deregistering units.
+pub const OFFICES_DEREGISTER: Rule = Rule::new("offices_deregister", "只有文明办可以注销单位");
+/// Keeping the reserve pool.
+pub const OFFICES_POOL: Rule = Rule::new("offices_pool", "只有文明办可以管理后备库");
+/// Organising campaigns.
+pub const ORGANISE_CAMPAIGNS: Rule =
+    Rule::new("organise_campaigns", "只有市级和省级文明办可以组织创建活动");
+/// Reading campaigns.
+pub const OFFICES_READ_CAMPAIGNS: Rule =
+    Rule::new("offices_read_campaigns", "只有文明办可以查看创建活动");
+/// Platforms only verify.
+pub const PLATFORMS_VERIFY_ONLY: Rule =
+    Rule::new("platforms_verify_only", "政务平台只能核验文明单位称号");
+/// A platform without the grant.
+pub const PLATFORM_NOT_GRANTED: Rule =
+    Rule::new("platform_not_granted", "该政务平台未获授权核验文明单位称号");
+/// Counties nominate.
+pub const COUNTIES_NOMINATE: Rule = Rule::new(
+    "counties_nominate",
+    "只有县（市、区）文明办可以推荐培育对象",
+);
+/// The organiser decides.
+pub const ORGANISER_DECIDES: Rule = Rule::new(
+    "organiser_decides",
+    "只有组织该创建活动的文明办可以审核推荐",
+);
+/// City titles.
+pub const CITY_TITLES: Rule = Rule::new(
+    "city_titles",
+    "市级文明单位称号由单位所在市的文明办授予和撤销",
+);
+/// Provincial and national titles.
+pub const PROVINCIAL_TITLES: Rule = Rule::new(
+    "provincial_titles",
+    "省级文明单位（标兵）和全国文明单位称号由省文明办授予、记录和撤销",
+);
+
+/// A credit code's violation, in both languages.
+pub fn credit_code_violation(field: &str, err: &CreditCodeError) -> Violation {
+    let violation = |rule| Violation::new(field, rule, err.to_string());
+    match *err {
+        CreditCodeError::Length { expected, found } => violation(&CREDIT_CODE_LENGTH)
+            .arg("expected", expected)
+            .arg("found", found),
+        CreditCodeError::Charset { position, found } => violation(&CREDIT_CODE_CHARSET)
+            .arg("position", position)
+            .arg("found", found),
+        CreditCodeError::RegionDigits { position, .. } => {
+            violation(&CREDIT_CODE_REGION_DIGITS).arg("position", position)
+        }
+        CreditCodeError::OrganisationCheck { expected, found } => violation(&ORGANISATION_CHECK)
+            .arg("expected", expected)
+            .arg("found", found),
+        CreditCodeError::CheckCharacter { expected, found } => violation(&CHECK_CHARACTER)
+            .arg("expected", expected)
+            .arg("found", found),
+    }
+}
+
+/// A phone number's violation, in both languages.
+pub fn phone_violation(field: &str, err: &PhoneNumberError) -> Violation {
+    let violation = |rule| Violation::new(field, rule, err.to_string());
+    match *err {
+        PhoneNumberError::InvalidCharacter { position, found } => violation(&PHONE_CHARACTER)
+            .arg("position", position)
+            .arg("found", found),
+        PhoneNumberError::TooFewDigits { min, .. } => violation(&PHONE_TOO_FEW).arg("min", min),
+        PhoneNumberError::TooManyDigits { max, .. } => violation(&PHONE_TOO_MANY).arg("max", max),
+    }
+}
