@@ -79,7 +79,7 @@ impl Suite {
         let clock = Arc::new(FixedClock::new(now));
         let mut stops = Vec::new();
 
-        let db = test_db.open(&wenming_registry::MIGRATOR).await;
+        let db = test_db.open(&wenming_registry::MIGRATIONS).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let registry_addr = listener.local_addr().expect("addr");
         let (stop, stopped) = stop_signal();
@@ -99,7 +99,7 @@ impl Suite {
         });
 
         let pairing_db = test_db
-            .open_companion("pairing", &wenming_pairing::MIGRATOR)
+            .open_companion("pairing", &wenming_pairing::MIGRATIONS)
             .await;
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let pairing_addr = listener.local_addr().expect("addr");

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::migrate::MigrateError;
 use sqlx::{Any, AnyPool, ConnectOptions as _, Connection as _, Executor as _, Transaction};
 
 /// Where a service keeps its data.
@@ -107,12 +107,6 @@ impl Database {
             backend,
             url: url.to_owned(),
         })
-    }
-
-    /// Runs embedded migrations.
-    pub async fn migrate(&self, migrator: &Migrator) -> Result<(), DbError> {
-        migrator.run(&self.pool).await?;
-        Ok(())
     }
 
     /// The pool, for reads and single statements.

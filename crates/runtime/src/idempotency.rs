@@ -72,3 +72,39 @@ pub async fn claim(
     }
     Ok(Some(earlier))
 }
+
+/// How long a request id is kept: a retry within this time gets the first answer; after
+/// it the id may be used again. Clients retry within minutes; a week leaves room for a
+/// batch resent the next working day.
+pub const RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Deletes the request ids claimed before `before_ms`; returns how many.
+pub async fn purge(pool: &sqlx::AnyPool, before_ms: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM request_ids WHERE created_at < $1")
+        .bind(before_ms)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+/// Purges expired request ids now and then every `every`, for as long as the process
+/// runs (a failed purge is logged and tried again next time).
+pub fn spawn_purge(
+    db: crate::db::Database,
+    clock: std::sync::Arc<dyn wenming_domain::Clock>,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            let retention = i64::try_from(RETENTION.as_millis()).unwrap_or(i64::MAX);
+            let before = clock.now().as_millisecond().saturating_sub(retention);
+            match purge(db.pool(), before).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired request ids purged"),
+                Err(err) => tracing::warn!(error = %err, "request id purge failed"),
+            }
+        }
+    })
+}

@@ -12,6 +12,7 @@ pub mod edge;
 pub mod error;
 pub mod idempotency;
 mod identity_layer;
+pub mod migrations;
 pub mod onward;
 pub mod paging;
 mod server;
@@ -20,6 +21,7 @@ pub mod sql;
 pub mod status;
 pub mod telemetry;
 pub mod trace_context;
+pub mod write;
 
 pub use error::{Error, NoCases, ServiceCases};
 pub use identity_layer::{IdentityLayer, scope_of};

@@ -7,7 +7,10 @@
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments as _, Encode, Type};
 
+use crate::catalogue::Noun;
 use crate::db::Backend;
+use crate::error::{Error, ServiceCases};
+use sqlx::AnyPool;
 
 /// SQL text plus its bound arguments.
 #[derive(Default)]
@@ -116,6 +119,64 @@ pub fn into_page<T>(mut items: Vec<T>, size: i64, id: impl Fn(&T) -> String) -> 
         None
     };
     Page { items, next }
+}
+
+/// A table a store reads one row of by key, and in keyset pages, under the caller's
+/// scope. Implemented by each record type.
+pub trait Table: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin {
+    /// The table (with an alias, if filters use one), e.g. `units u`.
+    const FROM: &'static str;
+    /// The columns read.
+    const COLUMNS: &'static str;
+    /// The key column, for lookups and keyset order, e.g. `u.id`.
+    const KEY: &'static str;
+    /// What NOT_FOUND names.
+    const NOUN: &'static Noun;
+    /// The collection of its resource names, e.g. `units`.
+    const COLLECTION: &'static str;
+
+    /// This row's key.
+    fn key(&self) -> String;
+}
+
+/// The row of `T` keyed `key` that `filter` (the caller's scope) lets through, or
+/// NOT_FOUND naming `{collection}/{key}` (absent and out of scope alike).
+pub async fn get_scoped<T: Table, S: ServiceCases>(
+    pool: &AnyPool,
+    key: &str,
+    filter: impl FnOnce(&mut Sql),
+) -> Result<T, Error<S>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE {} = ",
+        T::COLUMNS,
+        T::FROM,
+        T::KEY
+    ));
+    sql.bind(key.to_owned());
+    filter(&mut sql);
+    sql.query_as::<T>()
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::not_found(T::NOUN, format!("{}/{key}", T::COLLECTION)))
+}
+
+/// One keyset page of `T` after `after`, of the rows `filter` (scope and filters, each
+/// appended as ` AND …`) lets through.
+pub async fn list_scoped<T: Table>(
+    pool: &AnyPool,
+    filter: impl FnOnce(&mut Sql),
+    after: Option<&str>,
+    size: i64,
+) -> Result<Page<T>, sqlx::Error> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE 1 = 1",
+        T::COLUMNS,
+        T::FROM
+    ));
+    filter(&mut sql);
+    push_page(&mut sql, T::KEY, after, size);
+    let rows = sql.query_as::<T>().fetch_all(pool).await?;
+    Ok(into_page(rows, size, T::key))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod fixtures;
 use sqlx::{Connection as _, Executor as _};
 pub use wenming_runtime::client::AsPrincipal;
 use wenming_runtime::db::{Database, DatabaseSettings};
+use wenming_runtime::migrations::Migrations;
 
 /// Environment variable with the PostgreSQL admin URL for tests.
 pub const PG_URL_VAR: &str = "WENMING_TEST_DATABASE_URL";
@@ -69,18 +70,18 @@ impl TestDb {
         })
     }
 
-    /// Opens the database and runs `migrator`.
-    pub async fn open(&self, migrator: &sqlx::migrate::Migrator) -> Database {
+    /// Opens the database and runs `migrations`.
+    pub async fn open(&self, migrations: &Migrations) -> Database {
         let db = Database::connect(&self.settings)
             .await
             .expect("open test database");
-        db.migrate(migrator).await.expect("migrate test database");
+        db.migrate(migrations).await.expect("migrate test database");
         db
     }
 
     /// Opens a fresh database of its own for another service (`name`: "pairing", …) on
     /// the same backend, and runs `migrator`: each service owns its database.
-    pub async fn open_companion(&self, name: &str, migrator: &sqlx::migrate::Migrator) -> Database {
+    pub async fn open_companion(&self, name: &str, migrations: &Migrations) -> Database {
         let url = match (&self.pg, &self._dir) {
             (Some((admin, base)), _) => {
                 let companion = format!("{base}_{name}");
@@ -108,7 +109,7 @@ impl TestDb {
         let db = Database::connect(&settings(url))
             .await
             .expect("open companion database");
-        db.migrate(migrator)
+        db.migrate(migrations)
             .await
             .expect("migrate companion database");
         db

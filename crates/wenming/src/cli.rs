@@ -199,7 +199,7 @@ async fn serve(service: Service, file: Option<PathBuf>) -> CliResult {
             let settings = &config.pairing;
             let db = Database::connect(&settings.database).await?;
             if settings.database.migrate_on_start {
-                db.migrate(&wenming_pairing::MIGRATOR).await?;
+                db.migrate(&wenming_pairing::MIGRATIONS).await?;
             }
             let listener = tokio::net::TcpListener::bind(settings.listen).await?;
             let addr = listener.local_addr()?;
@@ -307,7 +307,7 @@ async fn migrate(file: Option<PathBuf>) -> CliResult {
     }
     if !config.pairing.database.url.is_empty() {
         let db = Database::connect(&config.pairing.database).await?;
-        db.migrate(&wenming_pairing::MIGRATOR).await?;
+        db.migrate(&wenming_pairing::MIGRATIONS).await?;
         db.close().await;
         tracing::info!("pairing migrated");
         done += 1;

@@ -66,7 +66,7 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
         ..DatabaseSettings::default()
     })
     .await?;
-    pairing_db.migrate(&wenming_pairing::MIGRATOR).await?;
+    pairing_db.migrate(&wenming_pairing::MIGRATIONS).await?;
     let pairing_listener = TcpListener::bind("127.0.0.1:0").await?;
     let pairing_addr = pairing_listener.local_addr()?;
     let pairing_settings = PairingSettings {

@@ -50,7 +50,7 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
     let registry_addr = match registry_addr {
         Some(addr) => addr,
         None => {
-            let database = db.open(&wenming_registry::MIGRATOR).await;
+            let database = db.open(&wenming_registry::MIGRATIONS).await;
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let (stop, stopped) = stop_signal();

@@ -2,6 +2,7 @@
 -- Ids are application-made UUIDv7 text; instants are BIGINT milliseconds since the
 -- epoch; calendar dates are TEXT 'YYYY-MM-DD' (China Standard Time); flags are BIGINT.
 -- Units and campaigns live in the registry: they are referenced here by id only.
+-- request_ids and audit_records are the shared tables (crates/runtime/migrations).
 
 -- The province's waivers of the one-to-one rule, each for one helper and one unit.
 CREATE TABLE pairing_exceptions (
@@ -135,26 +136,3 @@ CREATE TABLE pairing_list_events (
     at            BIGINT NOT NULL,
     PRIMARY KEY (campaign_id, office_region, seq)
 );
-
--- Idempotency keys of creating calls (same shape in every service).
-CREATE TABLE request_ids (
-    subject     TEXT NOT NULL,
-    request_id  TEXT NOT NULL,
-    operation   TEXT NOT NULL,
-    resource    TEXT NOT NULL,
-    created_at  BIGINT NOT NULL,
-    PRIMARY KEY (subject, request_id)
-);
-
--- Audit records, written in the transaction of each change (same shape in every service).
-CREATE TABLE audit_records (
-    id          TEXT PRIMARY KEY,
-    at          BIGINT NOT NULL,
-    subject     TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    resource    TEXT NOT NULL,
-    request_id  TEXT,
-    before_json TEXT,
-    after_json  TEXT
-);
-CREATE INDEX audit_records_resource ON audit_records (resource, at);

@@ -21,6 +21,7 @@ use wenming_authz::IdentityVerifier;
 use wenming_domain::Clock;
 use wenming_proto::pairing::v1::pairing_service_server::{PairingServiceServer, SERVICE_NAME};
 use wenming_runtime::db::Database;
+use wenming_runtime::migrations::{Migrations, Reissued};
 use wenming_runtime::{ServeError, ServerSettings};
 
 pub use error::PairingError;
@@ -29,7 +30,17 @@ pub use service::PairingApi;
 pub use store::Store;
 
 /// The pairing service's embedded migrations (portable SQL, same files for both databases).
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The pairing service's migrations after the shared tables'.
+pub static MIGRATIONS: Migrations = Migrations {
+    own: &MIGRATOR,
+    // 0001 lost the shared tables (now in crates/runtime/migrations).
+    reissued: &[Reissued {
+        version: 1,
+        old_checksum: "oTzjcWZFi6YFETFnmLIWEEGA1jEj2LUyMqwxRk59duPOAe3b3oePXY4+UhKwRz8d",
+    }],
+};
 
 /// Fully qualified gRPC service name, as health reports it.
 pub const GRPC_SERVICE: &str = SERVICE_NAME;
@@ -44,11 +55,18 @@ pub async fn serve(
     settings: &ServerSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let (db_for_purge, clock_for_purge) = (db.clone(), clock.clone());
     let api = PairingApi::new(Store::new(db, clock), registry);
     let service = PairingServiceServer::new(api)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_response_bytes);
-    wenming_runtime::serve(
+    // Request ids outlive their retention by at most an hour.
+    let purge = wenming_runtime::idempotency::spawn_purge(
+        db_for_purge,
+        clock_for_purge,
+        std::time::Duration::from_secs(3600),
+    );
+    let served = wenming_runtime::serve(
         listener,
         settings,
         wenming_runtime::Access::Internal(Box::new(verifier)),
@@ -56,5 +74,7 @@ pub async fn serve(
         &[GRPC_SERVICE],
         shutdown,
     )
-    .await
+    .await;
+    purge.abort();
+    served
 }

@@ -1,6 +1,7 @@
 -- Registry schema. Portable SQL: the same file runs on SQLite and PostgreSQL.
 -- Ids are application-made UUIDv7 text; instants are BIGINT milliseconds since the
 -- epoch; calendar dates are TEXT 'YYYY-MM-DD' (China Standard Time); flags are BIGINT.
+-- request_ids and audit_records are the shared tables (crates/runtime/migrations).
 
 CREATE TABLE units (
     id                      TEXT PRIMARY KEY,
@@ -34,16 +35,6 @@ CREATE TABLE units (
 CREATE UNIQUE INDEX units_credit_code ON units (credit_code);
 CREATE INDEX units_region ON units (region_code, id);
 CREATE INDEX units_city ON units (city_code, id);
-
--- Idempotency keys of creating calls: a retried request_id returns the first result.
-CREATE TABLE request_ids (
-    subject     TEXT NOT NULL,
-    request_id  TEXT NOT NULL,
-    operation   TEXT NOT NULL,
-    resource    TEXT NOT NULL,
-    created_at  BIGINT NOT NULL,
-    PRIMARY KEY (subject, request_id)
-);
 
 CREATE TABLE campaigns (
     id                    TEXT PRIMARY KEY,
@@ -116,15 +107,3 @@ CREATE TABLE titles (
 CREATE UNIQUE INDEX titles_current ON titles (unit_id, tier) WHERE state = 'current';
 -- VerifyTitle reads by credit code only.
 CREATE INDEX titles_credit_code ON titles (credit_code);
-
-CREATE TABLE audit_records (
-    id          TEXT PRIMARY KEY,
-    at          BIGINT NOT NULL,
-    subject     TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    resource    TEXT NOT NULL,
-    request_id  TEXT,
-    before_json TEXT,
-    after_json  TEXT
-);
-CREATE INDEX audit_records_resource ON audit_records (resource, at);

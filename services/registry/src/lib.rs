@@ -19,6 +19,7 @@ use wenming_authz::IdentityVerifier;
 use wenming_domain::Clock;
 use wenming_proto::registry::v1::registry_service_server::{RegistryServiceServer, SERVICE_NAME};
 use wenming_runtime::db::Database;
+use wenming_runtime::migrations::{Migrations, Reissued};
 use wenming_runtime::{ServeError, ServerSettings};
 
 pub use error::RegistryError;
@@ -26,11 +27,21 @@ pub use service::RegistryApi;
 pub use store::Store;
 
 /// The registry's embedded migrations (portable SQL, same files for both databases).
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The registry's migrations after the shared tables'.
+pub static MIGRATIONS: Migrations = Migrations {
+    own: &MIGRATOR,
+    // 0001 lost the shared tables (now in crates/runtime/migrations).
+    reissued: &[Reissued {
+        version: 1,
+        old_checksum: "VvZVA5Gt9l3/TVKO+nRpCXPxgg+WVnTnPsdD+NkUusyeOA5f3peKUTloQvEnrsV+",
+    }],
+};
 
 /// Runs the migrations and seeds the division table (idempotent).
 pub async fn migrate(db: &Database) -> Result<(), wenming_runtime::db::DbError> {
-    db.migrate(&MIGRATOR).await?;
+    db.migrate(&MIGRATIONS).await?;
     let mut tx = db.begin_write().await?;
     for division in wenming_domain::Divisions::henan().iter() {
         sqlx::query(
@@ -60,11 +71,18 @@ pub async fn serve(
     settings: &ServerSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let (db_for_purge, clock_for_purge) = (db.clone(), clock.clone());
     let api = RegistryApi::new(Store::new(db, clock));
     let service = RegistryServiceServer::new(api)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_response_bytes);
-    wenming_runtime::serve(
+    // Request ids outlive their retention by at most an hour.
+    let purge = wenming_runtime::idempotency::spawn_purge(
+        db_for_purge,
+        clock_for_purge,
+        std::time::Duration::from_secs(3600),
+    );
+    let served = wenming_runtime::serve(
         listener,
         settings,
         wenming_runtime::Access::Internal(Box::new(verifier)),
@@ -72,5 +90,7 @@ pub async fn serve(
         &[GRPC_SERVICE],
         shutdown,
     )
-    .await
+    .await;
+    purge.abort();
+    served
 }

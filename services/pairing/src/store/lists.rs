@@ -5,8 +5,8 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use wenming_authz::Scope;
 use wenming_domain::{AdminLevel, Deadline, Reason, RegionCode};
-use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
+use wenming_runtime::write::WriteTx;
 
 use super::{Store, office_of, require_province};
 use crate::error::{PairingError, Result};
@@ -222,16 +222,17 @@ impl Store {
                 )
             });
         }
-        let now = self.clock.now();
-        let late = deadline
-            .as_deref()
-            .and_then(|d| d.parse().ok())
-            .is_some_and(|date| !Deadline::new(date).is_open_at(now));
         let city = self
             .divisions
             .city_of(region)
             .ok_or_else(|| PairingError::Internal(format!("office {region} has no city")))?;
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
+        let now = jiff::Timestamp::from_millisecond(tx.now_ms())
+            .map_err(|err| PairingError::Internal(format!("clock: {err}")))?;
+        let late = deadline
+            .as_deref()
+            .and_then(|d| d.parse().ok())
+            .is_some_and(|date| !Deadline::new(date).is_open_at(now));
         ensure_list(
             &mut tx,
             campaign_id,
@@ -262,7 +263,6 @@ impl Store {
         }
         self.finish_list_change(
             &mut tx,
-            scope,
             campaign_id,
             region,
             "reported",
@@ -288,7 +288,7 @@ impl Store {
             &msg::REOPEN_LISTS,
             "only the provincial office reopens pairing lists",
         )?;
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
         let reopened = sqlx::query(
             "UPDATE pairing_lists SET state = 'open', version = version + 1 \
              WHERE campaign_id = $1 AND office_region = $2 AND state = 'reported'",
@@ -307,7 +307,6 @@ impl Store {
         }
         self.finish_list_change(
             &mut tx,
-            scope,
             campaign_id,
             region,
             "open",
@@ -324,8 +323,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn finish_list_change(
         &self,
-        conn: &mut AnyConnection,
-        scope: &Scope,
+        tx: &mut WriteTx<'_>,
         campaign_id: &str,
         region: RegionCode,
         state: &str,
@@ -333,7 +331,6 @@ impl Store {
         late: bool,
         action: &'static str,
     ) -> Result<()> {
-        let now = self.now_ms();
         sqlx::query(
             "INSERT INTO pairing_list_events \
              (campaign_id, office_region, seq, state, actor, reason, late, at) \
@@ -343,34 +340,23 @@ impl Store {
         .bind(campaign_id.to_owned())
         .bind(region.to_string())
         .bind(state.to_owned())
-        .bind(scope.subject().to_owned())
+        .bind(tx.subject().to_owned())
         .bind(reason.to_owned())
         .bind(i64::from(late))
-        .bind(now)
+        .bind(tx.now_ms())
         .bind(campaign_id.to_owned())
         .bind(region.to_string())
-        .execute(&mut *conn)
+        .execute(&mut **tx)
         .await?;
         let after = sqlx::query_as::<_, PairingListRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {LIST_COLUMNS} FROM pairing_lists WHERE campaign_id = $1 AND office_region = $2"
         )))
         .bind(campaign_id.to_owned())
         .bind(region.to_string())
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut **tx)
         .await?;
-        audit::record(
-            conn,
-            AuditEntry {
-                subject: scope.subject(),
-                action,
-                resource: &after.name(),
-                request_id: None,
-                at_ms: now,
-            },
-            None::<&()>,
-            Some(&after),
-        )
-        .await?;
+        tx.audit(action, &after.name(), None::<&()>, Some(&after))
+            .await?;
         Ok(())
     }
 

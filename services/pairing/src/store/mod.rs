@@ -69,10 +69,6 @@ impl Store {
         self.clock.as_ref()
     }
 
-    fn now_ms(&self) -> i64 {
-        self.clock.now().as_millisecond()
-    }
-
     /// The caller's rights on `pairing`.
     fn access(&self, scope: &Scope, pairing: &PairingRecord) -> Access {
         match &scope.principal().role {

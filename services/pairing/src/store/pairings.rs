@@ -7,9 +7,7 @@ use wenming_authz::Scope;
 use wenming_domain::{
     Description, Heading, HelperKind, PairingExceptionId, PairingId, PairingState, Reason,
 };
-use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::idempotency;
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 
 use super::lists::{ensure_list, gate_open_list};
@@ -201,7 +199,8 @@ impl Store {
             .divisions
             .city_of(office)
             .ok_or_else(|| PairingError::Internal(format!("office {office} has no city")))?;
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
+        let now = tx.now_ms();
         let record = PairingRecord {
             id: PairingId::new().to_string(),
             campaign_id: new.campaign_id,
@@ -227,18 +226,7 @@ impl Store {
             updated_at: now,
         };
         let mut record = record;
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id
-            && let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "CreatePairing",
-                &record.name(),
-                now,
-            )
-            .await?
-        {
+        if let Some(earlier) = tx.claim("CreatePairing", &record.name()).await? {
             drop(tx);
             return self
                 .get_pairing(scope, earlier.trim_start_matches("pairings/"))
@@ -308,19 +296,8 @@ impl Store {
             now,
         )
         .await?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "CreatePairing",
-                resource: &record.name(),
-                request_id,
-                at_ms: now,
-            },
-            None::<&()>,
-            Some(&record),
-        )
-        .await?;
+        tx.audit("CreatePairing", &record.name(), None::<&()>, Some(&record))
+            .await?;
         tx.commit().await?;
         self.get_pairing(scope, &record.id).await
     }
@@ -465,8 +442,8 @@ impl Store {
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(PairingError::EtagMismatch(before.name()));
         }
-        let now = self.now_ms();
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
+        let now = tx.now_ms();
         if step == Transition::Dissolve {
             gate_open_list(&mut tx, &before.campaign_id, &before.office_region).await?;
         }
@@ -497,19 +474,8 @@ impl Store {
             .pairing_row(&mut tx, &before.id)
             .await?
             .ok_or_else(|| PairingError::Internal("pairing vanished in its transaction".into()))?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: step.action(),
-                resource: &before.name(),
-                request_id: None,
-                at_ms: now,
-            },
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        tx.audit(step.action(), &before.name(), Some(&before), Some(&after))
+            .await?;
         tx.commit().await?;
         self.view(after).await
     }
@@ -526,7 +492,8 @@ impl Store {
             &msg::GRANT_EXCEPTIONS,
             "only the provincial office grants exceptions",
         )?;
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
+        let now = tx.now_ms();
         let record = ExceptionRecord {
             id: PairingExceptionId::new().to_string(),
             campaign_id: new.campaign_id,
@@ -537,18 +504,7 @@ impl Store {
             used_by: None,
             created_at: now,
         };
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id
-            && let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "GrantPairingException",
-                &record.name(),
-                now,
-            )
-            .await?
-        {
+        if let Some(earlier) = tx.claim("GrantPairingException", &record.name()).await? {
             let id = earlier.trim_start_matches("pairingExceptions/").to_owned();
             return sqlx::query_as::<_, ExceptionRecord>(sqlx::AssertSqlSafe(format!(
                 "SELECT {EXCEPTION_COLUMNS} FROM pairing_exceptions WHERE id = $1"
@@ -571,15 +527,9 @@ impl Store {
         .bind(record.created_at)
         .execute(&mut *tx)
         .await?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "GrantPairingException",
-                resource: &record.name(),
-                request_id,
-                at_ms: now,
-            },
+        tx.audit(
+            "GrantPairingException",
+            &record.name(),
             None::<&()>,
             Some(&record),
         )
@@ -601,8 +551,8 @@ impl Store {
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(PairingError::EtagMismatch(before.name()));
         }
-        let now = self.now_ms();
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
+        let now = tx.now_ms();
         let changed = sqlx::query(
             "UPDATE pairings SET brand_name = $1, brand_description = $2, version = version + 1, \
              updated_at = $3 WHERE id = $4 AND version = $5",
@@ -622,15 +572,9 @@ impl Store {
             .pairing_row(&mut tx, &before.id)
             .await?
             .ok_or_else(|| PairingError::Internal("pairing vanished in its transaction".into()))?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "SetHighlightBrand",
-                resource: &before.name(),
-                request_id: None,
-                at_ms: now,
-            },
+        tx.audit(
+            "SetHighlightBrand",
+            &before.name(),
             Some(&before),
             Some(&after),
         )

@@ -8,9 +8,7 @@ use wenming_domain::{
     ActivityId, Description, EvidenceRef, Heading, LedgerCategory, LedgerEntryId, PairingState,
     PersonName,
 };
-use wenming_runtime::audit::{self, AuditEntry};
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::idempotency;
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 
 use super::pairings::hold_for_work;
@@ -191,16 +189,16 @@ impl Store {
                 completed_on: done.map(|d| d.to_string()),
             })
             .collect();
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
         let record = WorkPlanRecord {
             pairing_id: pairing.id.clone(),
             version: plan.base_version + 1,
             summary: plan.summary.as_str().to_owned(),
             milestones_json: to_json(&milestones)?,
             author: scope.subject().to_owned(),
-            created_at: self.now_ms(),
+            created_at: tx.now_ms(),
         };
         let name = format!("{}/workPlan", pairing.name());
-        let mut tx = self.db.begin_write().await?;
         hold_for_work(&mut tx, &pairing, false).await?;
         let (current,): (i64,) = sqlx::query_as(
             "SELECT COALESCE(MAX(version), 0) FROM work_plans WHERE pairing_id = $1",
@@ -229,19 +227,8 @@ impl Store {
             Err(err) if is_unique_violation(&err) => return Err(PairingError::EtagMismatch(name)),
             Err(err) => return Err(err.into()),
         }
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "SubmitWorkPlan",
-                resource: &name,
-                request_id: None,
-                at_ms: record.created_at,
-            },
-            None::<&()>,
-            Some(&record),
-        )
-        .await?;
+        tx.audit("SubmitWorkPlan", &name, None::<&()>, Some(&record))
+            .await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -287,6 +274,7 @@ impl Store {
                 "ledger entries record the work of an active pairing; confirm it first",
             ));
         }
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
         let record = LedgerEntryRecord {
             id: LedgerEntryId::new().to_string(),
             pairing_id: pairing.id.clone(),
@@ -309,20 +297,9 @@ impl Store {
             )?,
             activity_id: entry.activity_id,
             author: scope.subject().to_owned(),
-            created_at: self.now_ms(),
+            created_at: tx.now_ms(),
         };
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id
-            && let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "AddLedgerEntry",
-                &record.name(),
-                record.created_at,
-            )
-            .await?
-        {
+        if let Some(earlier) = tx.claim("AddLedgerEntry", &record.name()).await? {
             return earlier_child::<LedgerEntryRecord>(
                 &mut tx,
                 &pairing,
@@ -366,19 +343,8 @@ impl Store {
         .bind(record.created_at)
         .execute(&mut *tx)
         .await?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "AddLedgerEntry",
-                resource: &record.name(),
-                request_id,
-                at_ms: record.created_at,
-            },
-            None::<&()>,
-            Some(&record),
-        )
-        .await?;
+        tx.audit("AddLedgerEntry", &record.name(), None::<&()>, Some(&record))
+            .await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -418,6 +384,7 @@ impl Store {
         request_id: Option<&str>,
     ) -> Result<ActivityRecord> {
         let pairing = self.workable_pairing(scope, pairing_id).await?;
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
         let record = ActivityRecord {
             id: ActivityId::new().to_string(),
             pairing_id: pairing.id.clone(),
@@ -427,20 +394,9 @@ impl Store {
             end_date: activity.end_date.map(|d| d.to_string()),
             description: activity.description.as_str().to_owned(),
             author: scope.subject().to_owned(),
-            created_at: self.now_ms(),
+            created_at: tx.now_ms(),
         };
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id
-            && let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "RecordActivity",
-                &record.name(),
-                record.created_at,
-            )
-            .await?
-        {
+        if let Some(earlier) = tx.claim("RecordActivity", &record.name()).await? {
             return earlier_child::<ActivityRecord>(
                 &mut tx,
                 &pairing,
@@ -465,19 +421,8 @@ impl Store {
         .bind(record.created_at)
         .execute(&mut *tx)
         .await?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "RecordActivity",
-                resource: &record.name(),
-                request_id,
-                at_ms: record.created_at,
-            },
-            None::<&()>,
-            Some(&record),
-        )
-        .await?;
+        tx.audit("RecordActivity", &record.name(), None::<&()>, Some(&record))
+            .await?;
         tx.commit().await?;
         Ok(record)
     }

@@ -49,7 +49,7 @@ fn stop_signal() -> (oneshot::Sender<()>, impl Future<Output = ()>) {
 pub async fn spawn(test_db: &TestDb) -> App {
     let key = IdentityKey::generate();
     let clock = Arc::new(FixedClock::new(april_15_2021()));
-    let registry_db = test_db.open(&wenming_registry::MIGRATOR).await;
+    let registry_db = test_db.open(&wenming_registry::MIGRATIONS).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let registry_addr = listener.local_addr().unwrap();
     let (stop, stopped) = stop_signal();
@@ -83,7 +83,7 @@ pub async fn spawn_pairing(
     static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let db = test_db
-        .open_companion(&format!("pairing{n}"), &wenming_pairing::MIGRATOR)
+        .open_companion(&format!("pairing{n}"), &wenming_pairing::MIGRATIONS)
         .await;
     let server_db = db.clone();
     let registry = wenming_pairing::Registry::new(

@@ -4,13 +4,12 @@ use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::Scope;
 use wenming_domain::{AdminLevel, BatchRule, CampaignId, Deadline, RegionCode, TitleTier};
-use wenming_runtime::sql::Sql;
+use wenming_runtime::catalogue::Noun;
+use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
 
-use super::{Page, Store, into_page, push_page};
+use super::{Page, Store};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
-use wenming_runtime::audit::{self, AuditEntry};
-use wenming_runtime::idempotency;
 
 /// A campaign to create. Validated.
 #[derive(Clone, Debug)]
@@ -47,6 +46,18 @@ pub struct CampaignRecord {
 
 const CAMPAIGN_COLUMNS: &str = "id, display_name, organising_region, document_number, \
     nomination_deadline, pairing_list_deadline, batch_min, batch_max, target_tiers, created_by, created_at";
+
+impl Table for CampaignRecord {
+    const FROM: &'static str = "campaigns";
+    const COLUMNS: &'static str = CAMPAIGN_COLUMNS;
+    const KEY: &'static str = "id";
+    const NOUN: &'static Noun = &msg::CAMPAIGN;
+    const COLLECTION: &'static str = "campaigns";
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
 
 impl CampaignRecord {
     /// Resource name.
@@ -102,7 +113,8 @@ impl Store {
                 ));
             }
         };
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
+        let now = tx.now_ms();
         let record = CampaignRecord {
             id: CampaignId::new().to_string(),
             display_name: campaign.display_name,
@@ -121,28 +133,16 @@ impl Store {
             created_by: scope.subject().to_owned(),
             created_at: now,
         };
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id
-            && let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "CreateCampaign",
-                &record.name(),
-                now,
-            )
-            .await?
-        {
+        if let Some(earlier) = tx.claim("CreateCampaign", &record.name()).await? {
             drop(tx);
             return self
                 .get_campaign(scope, earlier.trim_start_matches("campaigns/"))
                 .await;
         }
-        sqlx::query(
-            "INSERT INTO campaigns (id, display_name, organising_region, document_number, \
-             nomination_deadline, pairing_list_deadline, batch_min, batch_max, target_tiers, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO campaigns ({CAMPAIGN_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        )))
         .bind(record.id.clone())
         .bind(record.display_name.clone())
         .bind(record.organising_region.clone())
@@ -156,15 +156,9 @@ impl Store {
         .bind(record.created_at)
         .execute(&mut *tx)
         .await?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "CreateCampaign",
-                resource: &record.name(),
-                request_id,
-                at_ms: now,
-            },
+        tx.audit(
+            "CreateCampaign",
+            &record.name(),
             None::<&CampaignRecord>,
             Some(&record),
         )
@@ -196,15 +190,10 @@ impl Store {
     /// Reads a campaign visible to the caller.
     pub async fn get_campaign(&self, scope: &Scope, id: &str) -> Result<CampaignRecord> {
         let visible = self.visible_organisers(scope)?;
-        let mut sql = Sql::new(&format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = "
-        ));
-        sql.bind(id.to_owned());
-        push_organisers(&mut sql, visible.as_deref());
-        sql.query_as::<CampaignRecord>()
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or_else(|| RegistryError::not_found(&msg::CAMPAIGN, format!("campaigns/{id}")))
+        get_scoped(self.db.pool(), id, |sql| {
+            push_organisers(sql, visible.as_deref());
+        })
+        .await
     }
 
     /// Lists campaigns visible to the caller.
@@ -215,16 +204,8 @@ impl Store {
         size: i64,
     ) -> Result<Page<CampaignRecord>> {
         let visible = self.visible_organisers(scope)?;
-        let mut sql = Sql::new(&format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE 1 = 1"
-        ));
-        push_organisers(&mut sql, visible.as_deref());
-        push_page(&mut sql, "id", after, size);
-        let rows = sql
-            .query_as::<CampaignRecord>()
-            .fetch_all(self.db.pool())
-            .await?;
-        Ok(into_page(rows, size, |c| c.id.clone()))
+        let filters = |sql: &mut Sql| push_organisers(sql, visible.as_deref());
+        Ok(list_scoped(self.db.pool(), filters, after, size).await?)
     }
 }
 

@@ -377,7 +377,7 @@ mod tests {
         let Some(test_db) = wenming_testkit::TestDb::postgres().await else {
             return;
         };
-        let db = test_db.open(&crate::MIGRATOR).await;
+        let db = test_db.open(&crate::MIGRATIONS).await;
         let store = Store::new(db.clone(), Arc::new(SystemClock));
         let key = IdentityKey::generate();
         let region = RegionCode::parse("410421").unwrap();

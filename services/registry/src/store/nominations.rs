@@ -6,14 +6,13 @@ use std::collections::HashMap;
 use serde::Serialize;
 use wenming_authz::Scope;
 use wenming_domain::{AdminLevel, NominationId, NominationStatus, Reason, RegionCode, UnitKind};
+use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::Sql;
+use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
 
-use super::{Page, Store, into_page, push_page, push_scope};
+use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
-use wenming_runtime::audit::{self, AuditEntry};
-use wenming_runtime::idempotency;
 
 /// A nomination as stored, with its history.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -44,6 +43,18 @@ pub struct NominationEventRecord {
 
 const NOMINATION_COLUMNS: &str = "id, campaign_id, unit_id, unit_display_name, county_code, \
     city_code, status, version, submitted_at";
+
+impl Table for NominationRecord {
+    const FROM: &'static str = "nominations";
+    const COLUMNS: &'static str = NOMINATION_COLUMNS;
+    const KEY: &'static str = "id";
+    const NOUN: &'static Noun = &msg::NOMINATION;
+    const COLLECTION: &'static str = "nominations";
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
 
 impl NominationRecord {
     /// Resource name.
@@ -128,7 +139,8 @@ impl Store {
             units.push(unit);
         }
         let count = i64::try_from(units.len()).unwrap_or(i64::MAX);
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
+        let now = tx.now_ms();
         let records: Vec<NominationRecord> = units
             .iter()
             .map(|unit| NominationRecord {
@@ -150,18 +162,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join(",");
 
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id
-            && let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "SubmitNominations",
-                &resource,
-                now,
-            )
-            .await?
-        {
+        if let Some(earlier) = tx.claim("SubmitNominations", &resource).await? {
             drop(tx);
             let mut found = Vec::new();
             for id in earlier.split(',').filter(|s| !s.is_empty()) {
@@ -258,15 +259,9 @@ impl Store {
                 now,
             )
             .await?;
-            audit::record(
-                &mut tx,
-                AuditEntry {
-                    subject: scope.subject(),
-                    action: "SubmitNomination",
-                    resource: &record.name(),
-                    request_id,
-                    at_ms: now,
-                },
+            tx.audit(
+                "SubmitNomination",
+                &record.name(),
                 None::<&NominationRecord>,
                 Some(record),
             )
@@ -316,8 +311,8 @@ impl Store {
         };
         let reason_text = reason.map(|r| r.as_str().to_owned()).unwrap_or_default();
         let version = expected_version.unwrap_or(before.version);
-        let now = self.now_ms();
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
+        let now = tx.now_ms();
         let changed = sqlx::query(
             "UPDATE nominations SET status = $1, version = version + 1 \
              WHERE id = $2 AND version = $3 AND status = 'submitted'",
@@ -346,47 +341,24 @@ impl Store {
         let mut after = before.clone();
         after.status = status.as_str().to_owned();
         after.version = version + 1;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: if accept {
-                    "AcceptNomination"
-                } else {
-                    "ReturnNomination"
-                },
-                resource: &after.name(),
-                request_id: None,
-                at_ms: now,
-            },
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        let action = if accept {
+            "AcceptNomination"
+        } else {
+            "ReturnNomination"
+        };
+        tx.audit(action, &after.name(), Some(&before), Some(&after))
+            .await?;
         tx.commit().await?;
         self.get_nomination(scope, id).await
     }
 
     /// Reads a nomination in the caller's scope, with its history.
     pub async fn get_nomination(&self, scope: &Scope, id: &str) -> Result<NominationRecord> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {NOMINATION_COLUMNS} FROM nominations WHERE id = "
-        ));
-        sql.bind(id.to_owned());
-        push_scope(
-            &mut sql,
-            Self::readable_rows(scope)?,
-            "unit_id",
-            "county_code",
-            "city_code",
-        );
-        let mut record = sql
-            .query_as::<NominationRecord>()
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or_else(|| {
-                RegistryError::not_found(&msg::NOMINATION, format!("nominations/{id}"))
-            })?;
+        let rows = Self::readable_rows(scope)?;
+        let mut record: NominationRecord = get_scoped(self.db.pool(), id, |sql| {
+            push_scope(sql, rows, "unit_id", "county_code", "city_code");
+        })
+        .await?;
         self.attach_history(std::slice::from_mut(&mut record))
             .await?;
         Ok(record)
@@ -402,16 +374,24 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<NominationRecord>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {NOMINATION_COLUMNS} FROM nominations WHERE 1 = 1"
-        ));
-        push_scope(
-            &mut sql,
-            Self::readable_rows(scope)?,
-            "unit_id",
-            "county_code",
-            "city_code",
-        );
+        let rows = Self::readable_rows(scope)?;
+        let filters = |sql: &mut Sql| {
+            push_scope(sql, rows, "unit_id", "county_code", "city_code");
+            self.push_nomination_filters(sql, campaign, status, region);
+        };
+        let mut page = list_scoped(self.db.pool(), filters, after, size).await?;
+        self.attach_history(&mut page.items).await?;
+        Ok(page)
+    }
+
+    /// Appends the filters of ListNominations.
+    fn push_nomination_filters(
+        &self,
+        sql: &mut Sql,
+        campaign: Option<&str>,
+        status: Option<NominationStatus>,
+        region: Option<RegionCode>,
+    ) {
         if let Some(campaign) = campaign {
             sql.push(" AND campaign_id = ").bind(campaign.to_owned());
         }
@@ -429,14 +409,6 @@ impl Store {
                 }
             }
         }
-        push_page(&mut sql, "id", after, size);
-        let rows = sql
-            .query_as::<NominationRecord>()
-            .fetch_all(self.db.pool())
-            .await?;
-        let mut page = into_page(rows, size, |n| n.id.clone());
-        self.attach_history(&mut page.items).await?;
-        Ok(page)
     }
 
     async fn attach_history(&self, records: &mut [NominationRecord]) -> Result<()> {

@@ -6,15 +6,14 @@ use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::{PlatformAction, RowScope, Scope};
 use wenming_domain::{AdminLevel, CreditCode, Reason, TitleId, TitleTier, TitleValidity};
+use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::Sql;
+use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
 
 use super::verify_cache::UnitTitles;
-use super::{Page, Store, into_page, push_page, push_scope};
+use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
-use wenming_runtime::audit::{self, AuditEntry};
-use wenming_runtime::idempotency;
 
 /// A title award to record. Validated.
 #[derive(Clone, Debug)]
@@ -56,6 +55,18 @@ const TITLE_COLUMNS: &str = "id, unit_id, credit_code, region_code, city_code, t
 /// State names.
 pub(crate) const CURRENT: &str = "current";
 const REVOKED: &str = "revoked";
+
+impl Table for TitleRecord {
+    const FROM: &'static str = "titles";
+    const COLUMNS: &'static str = TITLE_COLUMNS;
+    const KEY: &'static str = "id";
+    const NOUN: &'static Noun = &msg::TITLE;
+    const COLLECTION: &'static str = "titles";
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
 
 impl TitleRecord {
     /// Resource name.
@@ -160,7 +171,8 @@ impl Store {
             )
             .arg("unit", &unit.display_name));
         }
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
+        let now = tx.now_ms();
         let record = TitleRecord {
             id: TitleId::new().to_string(),
             unit_id: unit.id.clone(),
@@ -177,28 +189,15 @@ impl Store {
             awarded_by: scope.subject().to_owned(),
             created_at: now,
         };
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id
-            && let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "AwardTitle",
-                &record.name(),
-                now,
-            )
-            .await?
-        {
+        if let Some(earlier) = tx.claim("AwardTitle", &record.name()).await? {
             drop(tx);
             return self
                 .get_title(scope, earlier.trim_start_matches("titles/"))
                 .await;
         }
-        let current: Option<TitleRecord> = sqlx::query_as(
-            "SELECT id, unit_id, credit_code, region_code, city_code, tier, awarded_on, valid_until, \
-             document_number, state, revoked_on, revocation_reason, awarded_by, created_at \
-             FROM titles WHERE unit_id = $1 AND tier = $2 AND state = 'current'",
-        )
+        let current: Option<TitleRecord> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {TITLE_COLUMNS} FROM titles WHERE unit_id = $1 AND tier = $2 AND state = 'current'"
+        )))
         .bind(unit.id.clone())
         .bind(record.tier.clone())
         .fetch_optional(&mut *tx)
@@ -222,11 +221,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let inserted = sqlx::query(
-            "INSERT INTO titles (id, unit_id, credit_code, region_code, city_code, tier, awarded_on, \
-             valid_until, document_number, state, revoked_on, revocation_reason, awarded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO titles ({TITLE_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        )))
         .bind(record.id.clone())
         .bind(record.unit_id.clone())
         .bind(record.credit_code.clone())
@@ -254,15 +252,9 @@ impl Store {
             }
             other => other?,
         };
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "AwardTitle",
-                resource: &record.name(),
-                request_id,
-                at_ms: now,
-            },
+        tx.audit(
+            "AwardTitle",
+            &record.name(),
             None::<&TitleRecord>,
             Some(&record),
         )
@@ -312,12 +304,11 @@ impl Store {
                 format!("the title was awarded on {}", before.awarded_on),
             ));
         }
-        let now = self.now_ms();
         let mut after = before.clone();
         after.state = REVOKED.to_owned();
         after.revoked_on = Some(day.to_string());
         after.revocation_reason = Some(reason.as_str().to_owned());
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
         let changed = sqlx::query(
             "UPDATE titles SET state = 'revoked', revoked_on = $1, revocation_reason = $2 \
              WHERE id = $3 AND state = 'current'",
@@ -331,19 +322,8 @@ impl Store {
         if changed == 0 {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "RevokeTitle",
-                resource: &after.name(),
-                request_id: None,
-                at_ms: now,
-            },
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        tx.audit("RevokeTitle", &after.name(), Some(&before), Some(&after))
+            .await?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
         Ok(after)
@@ -351,19 +331,11 @@ impl Store {
 
     /// Reads a title in the caller's scope.
     pub async fn get_title(&self, scope: &Scope, id: &str) -> Result<TitleRecord> {
-        let mut sql = Sql::new(&format!("SELECT {TITLE_COLUMNS} FROM titles WHERE id = "));
-        sql.bind(id.to_owned());
-        push_scope(
-            &mut sql,
-            Self::readable_rows(scope)?,
-            "unit_id",
-            "region_code",
-            "city_code",
-        );
-        sql.query_as::<TitleRecord>()
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or_else(|| RegistryError::not_found(&msg::TITLE, format!("titles/{id}")))
+        let rows = Self::readable_rows(scope)?;
+        get_scoped(self.db.pool(), id, |sql| {
+            push_scope(sql, rows, "unit_id", "region_code", "city_code");
+        })
+        .await
     }
 
     /// Lists titles (all states) in the caller's scope, optionally of one unit.
@@ -374,23 +346,14 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<TitleRecord>> {
-        let mut sql = Sql::new(&format!("SELECT {TITLE_COLUMNS} FROM titles WHERE 1 = 1"));
-        push_scope(
-            &mut sql,
-            Self::readable_rows(scope)?,
-            "unit_id",
-            "region_code",
-            "city_code",
-        );
-        if let Some(unit_id) = unit_id {
-            sql.push(" AND unit_id = ").bind(unit_id.to_owned());
-        }
-        push_page(&mut sql, "id", after, size);
-        let rows = sql
-            .query_as::<TitleRecord>()
-            .fetch_all(self.db.pool())
-            .await?;
-        Ok(into_page(rows, size, |t| t.id.clone()))
+        let rows = Self::readable_rows(scope)?;
+        let filters = |sql: &mut Sql| {
+            push_scope(sql, rows, "unit_id", "region_code", "city_code");
+            if let Some(unit_id) = unit_id {
+                sql.push(" AND unit_id = ").bind(unit_id.to_owned());
+            }
+        };
+        Ok(list_scoped(self.db.pool(), filters, after, size).await?)
     }
 
     /// Titles a unit holds on `day`, by credit code: from the cache, or from one indexed

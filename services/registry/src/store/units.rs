@@ -6,13 +6,12 @@ use wenming_domain::{
     CreditCode, PersonName, PhoneNumber, Reason, RegionCode, TitleTier, UnitId, UnitKind, UnitName,
     UnitScale,
 };
-use wenming_runtime::sql::Sql;
+use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
 
-use super::{Page, Store, into_page, push_page, push_scope};
+use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
-use wenming_runtime::audit::{self, AuditEntry};
-use wenming_runtime::idempotency;
+use wenming_runtime::catalogue::Noun;
 
 /// The fields of a unit that offices (and, for some, the unit) may change. Validated.
 #[derive(Clone, Debug)]
@@ -96,6 +95,18 @@ pub(crate) const UNIT_COLUMNS: &str = "id, display_name, credit_code, region_cod
 pub(crate) const ACTIVE: &str = "active";
 const DEREGISTERED: &str = "deregistered";
 
+impl Table for UnitRecord {
+    const FROM: &'static str = "units u";
+    const COLUMNS: &'static str = UNIT_COLUMNS;
+    const KEY: &'static str = "u.id";
+    const NOUN: &'static Noun = &msg::UNIT;
+    const COLLECTION: &'static str = "units";
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
 impl UnitRecord {
     /// Resource name.
     pub fn name(&self) -> String {
@@ -148,26 +159,14 @@ impl Store {
         }
         self.check_region_in_scope(scope, "unit.region_code", unit.fields.region)?;
         let id = UnitId::new().to_string();
-        let now = self.now_ms();
-        let mut tx = self.db.begin_write().await?;
-        if let Some(request_id) = request_id {
-            let resource = format!("units/{id}");
-            if let Some(earlier) = idempotency::claim(
-                &mut tx,
-                scope.subject(),
-                request_id,
-                "CreateUnit",
-                &resource,
-                now,
-            )
-            .await?
-            {
-                drop(tx);
-                let earlier_id = earlier.trim_start_matches("units/");
-                return self.get_unit(scope, earlier_id).await;
-            }
+        let mut tx = self.db.write(scope, self.clock(), request_id).await?;
+        if let Some(earlier) = tx.claim("CreateUnit", &format!("units/{id}")).await? {
+            drop(tx);
+            return self
+                .get_unit(scope, earlier.trim_start_matches("units/"))
+                .await;
         }
-        let record = self.unit_record(&id, unit, now);
+        let record = self.unit_record(&id, unit, tx.now_ms());
         let inserted = super::import::insert_units(
             &mut tx,
             self.db.backend(),
@@ -184,15 +183,9 @@ impl Store {
                 name: record.credit_code,
             });
         }
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "CreateUnit",
-                resource: &record.name(),
-                request_id,
-                at_ms: now,
-            },
+        tx.audit(
+            "CreateUnit",
+            &record.name(),
             None::<&UnitRecord>,
             Some(&record),
         )
@@ -273,19 +266,11 @@ impl Store {
 
     /// Reads a unit the caller can see.
     pub async fn get_unit(&self, scope: &Scope, id: &str) -> Result<UnitRecord> {
-        let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = "));
-        sql.bind(id.to_owned());
-        push_scope(
-            &mut sql,
-            Self::readable_rows(scope)?,
-            "id",
-            "region_code",
-            "city_code",
-        );
-        sql.query_as::<UnitRecord>()
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or_else(|| RegistryError::not_found(&msg::UNIT, format!("units/{id}")))
+        let rows = Self::readable_rows(scope)?;
+        get_scoped(self.db.pool(), id, |sql| {
+            push_scope(sql, rows, "u.id", "u.region_code", "u.city_code");
+        })
+        .await
     }
 
     /// Replaces the fields of a unit if `etag` (its version) is current.
@@ -310,7 +295,8 @@ impl Store {
             self.check_region_in_scope(scope, "unit.region_code", fields.region)?;
         }
         let version = expected_version.unwrap_or(before.version);
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
+        let now = tx.now_ms();
         let credit_code = CreditCode::parse(&before.credit_code)
             .map_err(|err| RegistryError::Internal(format!("stored credit code: {err}")))?;
         let mut after = self.unit_record(
@@ -328,8 +314,6 @@ impl Store {
         after.pool_added_at = before.pool_added_at;
         after.created_at = before.created_at;
         after.version = version + 1;
-
-        let mut tx = self.db.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE units SET display_name = $1, region_code = $2, city_code = $3, kind = $4, \
              scale = $5, nature = $6, employees = $7, main_business = $8, \
@@ -363,19 +347,8 @@ impl Store {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
         self.sync_title_regions(&mut tx, &after).await?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "UpdateUnit",
-                resource: &after.name(),
-                request_id: None,
-                at_ms: now,
-            },
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        tx.audit("UpdateUnit", &after.name(), Some(&before), Some(&after))
+            .await?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
         Ok(after)
@@ -404,16 +377,18 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<UnitRecord>> {
-        let mut sql = Sql::new(&format!("SELECT {UNIT_COLUMNS} FROM units u WHERE 1 = 1"));
-        push_scope(
-            &mut sql,
-            Self::readable_rows(scope)?,
-            "u.id",
-            "u.region_code",
-            "u.city_code",
-        );
+        let rows = Self::readable_rows(scope)?;
+        let filters = |sql: &mut Sql| {
+            push_scope(sql, rows, "u.id", "u.region_code", "u.city_code");
+            self.push_unit_filters(sql, filter);
+        };
+        Ok(list_scoped(self.db.pool(), filters, after, size).await?)
+    }
+
+    /// Appends the filters of ListUnits on units (`u`).
+    fn push_unit_filters(&self, sql: &mut Sql, filter: &ListUnitsFilter) {
         if let Some(region) = filter.region {
-            self.push_region_filter(&mut sql, region);
+            self.push_region_filter(sql, region);
         }
         if let Some(kind) = filter.kind {
             sql.push(" AND u.kind = ").bind(kind.as_str().to_owned());
@@ -462,12 +437,6 @@ impl Store {
         if !filter.include_deregistered {
             sql.push(" AND u.state = 'active'");
         }
-        push_page(&mut sql, "u.id", after, size);
-        let rows = sql
-            .query_as::<UnitRecord>()
-            .fetch_all(self.db.pool())
-            .await?;
-        Ok(into_page(rows, size, |u| u.id.clone()))
     }
 
     /// Appends a region-subtree filter on units (`u`).
@@ -507,7 +476,8 @@ impl Store {
             .arg("unit", &before.display_name));
         }
         let version = expected_version.unwrap_or(before.version);
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
+        let now = tx.now_ms();
         let mut after = before.clone();
         after.state = DEREGISTERED.to_owned();
         after.deregistration_reason = Some(reason.as_str().to_owned());
@@ -517,7 +487,6 @@ impl Store {
         after.pool_added_at = None;
         after.version = version + 1;
         after.updated_at = now;
-        let mut tx = self.db.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE units SET state = 'deregistered', deregistration_reason = $1, \
              pool_reason = NULL, pool_target_tier = NULL, pool_added_by = NULL, pool_added_at = NULL, \
@@ -533,19 +502,8 @@ impl Store {
         if changed == 0 {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action: "DeregisterUnit",
-                resource: &after.name(),
-                request_id: None,
-                at_ms: now,
-            },
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        tx.audit("DeregisterUnit", &after.name(), Some(&before), Some(&after))
+            .await?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
         Ok(after)
@@ -574,7 +532,8 @@ impl Store {
             )
             .arg("unit", &before.display_name));
         }
-        let now = self.now_ms();
+        let mut tx = self.db.write(scope, self.clock(), None).await?;
+        let now = tx.now_ms();
         let mut after = before.clone();
         let action = match entry {
             Some((tier, reason)) => {
@@ -618,7 +577,6 @@ impl Store {
         };
         after.version += 1;
         after.updated_at = now;
-        let mut tx = self.db.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE units SET pool_reason = $1, pool_target_tier = $2, pool_added_by = $3, \
              pool_added_at = $4, version = version + 1, updated_at = $5 \
@@ -642,15 +600,9 @@ impl Store {
             reason: &'a str,
         }
         let removal = removal_reason.map(|r| Removal { reason: r.as_str() });
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                subject: scope.subject(),
-                action,
-                resource: &after.name(),
-                request_id: None,
-                at_ms: now,
-            },
+        tx.audit(
+            action,
+            &after.name(),
             Some(&before),
             Some(&(&after, removal)),
         )

@@ -33,7 +33,7 @@ pub async fn spawn_registry(test_db: &TestDb) -> App {
 }
 
 pub async fn spawn_registry_with(test_db: &TestDb, settings: ServerSettings) -> App {
-    let db = test_db.open(&wenming_registry::MIGRATOR).await;
+    let db = test_db.open(&wenming_registry::MIGRATIONS).await;
     let key = IdentityKey::generate();
     let clock = Arc::new(FixedClock::new(april_15_2021()));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
