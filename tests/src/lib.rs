@@ -105,12 +105,12 @@ impl Suite {
         let pairing_addr = listener.local_addr().expect("addr");
         let (stop, stopped) = stop_signal();
         stops.push(stop);
-        let registry_client = wenming_pairing::Registry::new(
+        let registry_client = std::sync::Arc::new(wenming_clients::GrpcRegistry::new(
             Endpoint::from_shared(format!("http://{registry_addr}"))
                 .expect("uri")
                 .connect_lazy(),
             Duration::from_secs(5),
-        );
+        ));
         let (verifier, pairing_clock) = (IdentityVerifier::new(&key), clock.clone());
         tokio::spawn(async move {
             let _ = wenming_pairing::serve(

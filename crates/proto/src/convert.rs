@@ -5,6 +5,8 @@ use wenming_domain::{NominationStatus, TitleTier, UnitKind, UnitScale};
 
 use crate::registry::v1 as pb;
 
+pub mod pairing;
+
 /// A wire unit kind; `None` for UNSPECIFIED or an unknown value.
 pub fn kind_from_pb(value: i32) -> Option<UnitKind> {
     Some(match pb::UnitKind::try_from(value).ok()? {

@@ -6,6 +6,7 @@
 //! instead of skipping it, so CI cannot silently test one database only.
 #![forbid(unsafe_code)]
 
+pub mod fakes;
 pub mod fixtures;
 
 use sqlx::{Connection as _, Executor as _};

@@ -131,12 +131,14 @@ impl Default for PairingSettings {
 
 impl PairingSettings {
     /// The registry client the pairing service calls.
-    pub fn registry(&self) -> Result<wenming_pairing::Registry, tonic::transport::Error> {
-        Ok(wenming_pairing::Registry::new(
+    pub fn registry(
+        &self,
+    ) -> Result<std::sync::Arc<dyn wenming_clients::Registry>, tonic::transport::Error> {
+        Ok(std::sync::Arc::new(wenming_clients::GrpcRegistry::new(
             tonic::transport::Endpoint::from_shared(self.registry_url.clone())?
                 .connect_timeout(std::time::Duration::from_secs(2))
                 .connect_lazy(),
             std::time::Duration::from_secs(self.registry_timeout_secs),
-        ))
+        )))
     }
 }

@@ -4,10 +4,8 @@
 //! about units, titles and campaigns with the caller's identity.
 #![forbid(unsafe_code)]
 
-mod convert;
 mod error;
 pub mod messages;
-mod registry;
 mod render;
 mod service;
 pub mod store;
@@ -25,7 +23,6 @@ use wenming_runtime::migrations::{Migrations, Reissued};
 use wenming_runtime::{ServeError, ServerSettings};
 
 pub use error::PairingError;
-pub use registry::Registry;
 pub use service::PairingApi;
 pub use store::Store;
 
@@ -50,7 +47,7 @@ pub async fn serve(
     listener: TcpListener,
     db: Database,
     clock: Arc<dyn Clock>,
-    registry: Registry,
+    registry: Arc<dyn wenming_clients::Registry>,
     verifier: IdentityVerifier,
     settings: &ServerSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,

@@ -20,13 +20,6 @@ pub const LEDGER_ENTRY: Noun = Noun::new("ledger entry", "工作台账记录");
 /// 创建活动 of a pairing.
 pub const ACTIVITY: Noun = Noun::new("activity", "创建活动记录");
 
-/// 单位 (asked of the registry).
-pub const UNIT: Noun = Noun::new("unit", "单位");
-/// 创建活动 (campaign, asked of the registry).
-pub const CAMPAIGN: Noun = Noun::new("campaign", "创建活动");
-/// The registry service.
-pub const REGISTRY: Noun = Noun::new("registry", "单位名录服务");
-
 // Fields.
 /// Lists are kept by city and county offices.
 pub const LIST_OFFICE: Rule = Rule::new(
@@ -44,8 +37,6 @@ pub const SELF: Rule = Rule::new("self", "单位不能与自己结对");
 pub const NOT_BEFORE_START: Rule = Rule::new("not_before_start", "活动结束日期早于开始日期");
 /// A ledger entry naming another pairing's activity.
 pub const UNKNOWN_ACTIVITY: Rule = Rule::new("unknown_activity", "该活动不属于本结对");
-/// The registry refused a name this service passed on.
-pub const REGISTRY_REFUSED: Rule = Rule::new("registry_refused", "单位名录服务不接受“{value}”");
 
 // Business rules.
 /// A deregistered helper unit.
@@ -115,5 +106,3 @@ pub const WORK: Rule = Rule::new(
     "work",
     "只有帮创方和受帮扶单位可以填写结对的工作，上级文明办只能查看",
 );
-/// The registry refused the caller a lookup.
-pub const REGISTRY_REFUSES: Rule = Rule::new("registry_refuses", "单位名录服务拒绝了此次查询");

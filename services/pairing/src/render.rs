@@ -3,12 +3,12 @@
 use wenming_proto::pairing::v1 as pb;
 use wenming_runtime::edge::timestamp;
 
-use crate::convert::{category_to_pb, helper_kind_to_pb, state_to_pb};
 use crate::error::{PairingError, Result};
 use crate::store::{
     ActivityRecord, ExceptionRecord, LedgerEntryRecord, PairingListView, PairingView,
     WorkPlanRecord,
 };
+use wenming_proto::convert::pairing::{category_to_pb, helper_kind_to_pb, state_to_pb};
 
 fn stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T>
 where

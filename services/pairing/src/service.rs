@@ -16,10 +16,11 @@ use wenming_runtime::edge::{
 use wenming_runtime::onward::Onward;
 use wenming_runtime::scope_of;
 
-use crate::convert::{category_from_pb, helper_kind_from_pb, state_from_pb};
 use crate::error::{PairingError, Result};
 use crate::messages as msg;
-use crate::registry::Registry;
+use std::sync::Arc;
+use wenming_proto::convert::pairing::{category_from_pb, helper_kind_from_pb, state_from_pb};
+
 use crate::render::{
     activity_to_pb, exception_to_pb, ledger_entry_to_pb, list_to_pb, pairing_to_pb, work_plan_to_pb,
 };
@@ -27,6 +28,7 @@ use crate::store::{
     NewActivity, NewException, NewLedgerEntry, NewPairing, NewWorkPlan, PairingFilter, Store,
     Transition, office_name, require_arranging_office, require_province,
 };
+use wenming_clients::{Registry, UnitFacts};
 use wenming_runtime::catalogue::{common, region_violation, text_violation};
 
 /// Most milestones in one plan, participants and evidence references in one entry.
@@ -38,12 +40,12 @@ const MAX_EVIDENCE: usize = 20;
 #[derive(Clone, Debug)]
 pub struct PairingApi {
     store: Store,
-    registry: Registry,
+    registry: Arc<dyn Registry>,
 }
 
 impl PairingApi {
     /// The service over `store`, looking units and campaigns up in `registry`.
-    pub fn new(store: Store, registry: Registry) -> Self {
+    pub fn new(store: Store, registry: Arc<dyn Registry>) -> Self {
         Self { store, registry }
     }
 }
@@ -199,7 +201,11 @@ impl PairingApi {
                 "the helper unit is deregistered",
             ));
         }
-        if !self.registry.holds_title(onward, name, tier, today).await? {
+        if !self
+            .registry
+            .holds_title(onward, field, name, tier, today)
+            .await?
+        {
             return Err(PairingError::precondition(
                 &msg::HELPER_TITLE,
                 name,
@@ -232,6 +238,11 @@ impl PairingApi {
             .transition(&scope, &id, step, &why, version)
             .await?;
         Ok(pairing_to_pb(&view)?)
+    }
+
+    /// The unit `name` from the registry, as the caller sees it.
+    async fn unit(&self, onward: &Onward, field: &str, name: &str) -> Result<UnitFacts> {
+        Ok(self.registry.unit(onward, field, name).await?)
     }
 
     async fn campaign_deadline(
@@ -268,7 +279,7 @@ impl PairingService for PairingApi {
         // The three lookups are independent: ask the registry for them at once.
         let (deadline, facts, (helper_name, helper_unit_id, helper_display_name)) = tokio::try_join!(
             self.campaign_deadline(&onward, "pairing.campaign", &campaign),
-            self.registry.unit(&onward, "pairing.unit", &pairing.unit),
+            self.unit(&onward, "pairing.unit", &pairing.unit),
             self.resolve_helper(&onward, &scope, kind, &helper.name),
         )?;
         if helper_unit_id.as_deref() == Some(unit.as_str()) {
@@ -419,8 +430,7 @@ impl PairingService for PairingApi {
         )?;
         tokio::try_join!(
             self.campaign_deadline(&onward, "exception.campaign", &campaign),
-            self.registry
-                .unit(&onward, "exception.unit", &exception.unit),
+            self.unit(&onward, "exception.unit", &exception.unit),
         )?;
         let record = self
             .store

@@ -79,6 +79,24 @@ pub async fn spawn_pairing(
     clock: Arc<FixedClock>,
     registry_url: &str,
 ) -> App {
+    let registry = Arc::new(wenming_clients::GrpcRegistry::new(
+        Endpoint::from_shared(registry_url.to_owned())
+            .unwrap()
+            .connect_lazy(),
+        Duration::from_secs(2),
+    ));
+    spawn_pairing_on(test_db, key, clock, registry, registry_url).await
+}
+
+/// The pairing service alone, asking `registry` (the real one's client or a fake);
+/// `registry_url` is where the test's own registry clients go.
+pub async fn spawn_pairing_on(
+    test_db: &TestDb,
+    key: IdentityKey,
+    clock: Arc<FixedClock>,
+    registry: Arc<dyn wenming_clients::Registry>,
+    registry_url: &str,
+) -> App {
     // Several pairing services may run beside one registry database in a test.
     static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -86,12 +104,6 @@ pub async fn spawn_pairing(
         .open_companion(&format!("pairing{n}"), &wenming_pairing::MIGRATIONS)
         .await;
     let server_db = db.clone();
-    let registry = wenming_pairing::Registry::new(
-        Endpoint::from_shared(registry_url.to_owned())
-            .unwrap()
-            .connect_lazy(),
-        Duration::from_secs(2),
-    );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = stop_signal();

@@ -1,10 +1,10 @@
 //! Wire enums of the pairing contract ↔ the domain vocabularies.
 
+use crate::pairing::v1 as pb;
 use wenming_domain::{HelperKind, LedgerCategory, PairingState};
-use wenming_proto::pairing::v1 as pb;
 
 /// A wire helper kind; `None` for UNSPECIFIED or unknown.
-pub(crate) fn helper_kind_from_pb(value: i32) -> Option<HelperKind> {
+pub fn helper_kind_from_pb(value: i32) -> Option<HelperKind> {
     Some(match pb::HelperKind::try_from(value).ok()? {
         pb::HelperKind::Unspecified => return None,
         pb::HelperKind::CityOffice => HelperKind::CityOffice,
@@ -15,7 +15,7 @@ pub(crate) fn helper_kind_from_pb(value: i32) -> Option<HelperKind> {
 }
 
 /// The wire helper kind.
-pub(crate) fn helper_kind_to_pb(kind: HelperKind) -> pb::HelperKind {
+pub fn helper_kind_to_pb(kind: HelperKind) -> pb::HelperKind {
     match kind {
         HelperKind::CityOffice => pb::HelperKind::CityOffice,
         HelperKind::CountyOffice => pb::HelperKind::CountyOffice,
@@ -25,7 +25,7 @@ pub(crate) fn helper_kind_to_pb(kind: HelperKind) -> pb::HelperKind {
 }
 
 /// A wire pairing state; `None` for UNSPECIFIED or unknown.
-pub(crate) fn state_from_pb(value: i32) -> Option<PairingState> {
+pub fn state_from_pb(value: i32) -> Option<PairingState> {
     Some(match pb::PairingState::try_from(value).ok()? {
         pb::PairingState::Unspecified => return None,
         pb::PairingState::Proposed => PairingState::Proposed,
@@ -36,7 +36,7 @@ pub(crate) fn state_from_pb(value: i32) -> Option<PairingState> {
 }
 
 /// The wire pairing state.
-pub(crate) fn state_to_pb(state: PairingState) -> pb::PairingState {
+pub fn state_to_pb(state: PairingState) -> pb::PairingState {
     match state {
         PairingState::Proposed => pb::PairingState::Proposed,
         PairingState::Active => pb::PairingState::Active,
@@ -46,7 +46,7 @@ pub(crate) fn state_to_pb(state: PairingState) -> pb::PairingState {
 }
 
 /// A wire ledger category; `None` for UNSPECIFIED or unknown.
-pub(crate) fn category_from_pb(value: i32) -> Option<LedgerCategory> {
+pub fn category_from_pb(value: i32) -> Option<LedgerCategory> {
     use pb::LedgerCategory as W;
     Some(match W::try_from(value).ok()? {
         W::Unspecified => return None,
@@ -63,7 +63,7 @@ pub(crate) fn category_from_pb(value: i32) -> Option<LedgerCategory> {
 }
 
 /// The wire ledger category.
-pub(crate) fn category_to_pb(category: LedgerCategory) -> pb::LedgerCategory {
+pub fn category_to_pb(category: LedgerCategory) -> pb::LedgerCategory {
     use pb::LedgerCategory as W;
     match category {
         LedgerCategory::Training => W::Training,

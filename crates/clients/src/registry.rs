@@ -1,25 +1,20 @@
-//! What the pairing service asks the registry, always with the caller's identity, trace
-//! context and deadline ([`Onward`]): the registry applies the caller's own scope, so a
-//! unit or campaign outside it answers NOT_FOUND here too.
+//! What services ask the registry: unit facts, titles held on a day, campaigns.
 
 use std::time::Duration;
 
 use jiff::civil::Date;
 use tonic::transport::Channel;
-use tonic::{Code, Status};
 use wenming_domain::{TitleTier, TitleValidity, UnitKind};
 use wenming_proto::convert::{kind_from_pb, tier_from_pb};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::onward::Onward;
 
-use crate::messages as msg;
-use wenming_runtime::catalogue::Noun;
+use crate::error::ClientError;
+use crate::messages::{CAMPAIGN, REGISTRY, UNIT};
 
-use crate::error::{PairingError, Result};
-
-/// A unit as the pairing rules need it.
-#[derive(Clone, Debug)]
+/// A unit as other services' rules need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitFacts {
     /// "units/{id}".
     pub name: String,
@@ -35,8 +30,8 @@ pub struct UnitFacts {
     pub active: bool,
 }
 
-/// A campaign as the pairing rules need it.
-#[derive(Clone, Debug)]
+/// A campaign as other services' rules need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CampaignFacts {
     /// "campaigns/{id}".
     pub name: String,
@@ -44,25 +39,64 @@ pub struct CampaignFacts {
     pub pairing_list_deadline: Option<Date>,
 }
 
-/// The registry, reached through its gRPC client.
+/// The registry, as another service asks it, always on behalf of its caller: the
+/// registry applies the caller's own scope, so a unit or campaign outside it answers
+/// NOT_FOUND here too.
+#[tonic::async_trait]
+pub trait Registry: Send + Sync + std::fmt::Debug {
+    /// The unit `name` ("units/{id}"); `field` is where the caller named it.
+    async fn unit(
+        &self,
+        onward: &Onward,
+        field: &str,
+        name: &str,
+    ) -> Result<UnitFacts, ClientError>;
+
+    /// The campaign `name` ("campaigns/{id}").
+    async fn campaign(
+        &self,
+        onward: &Onward,
+        field: &str,
+        name: &str,
+    ) -> Result<CampaignFacts, ClientError>;
+
+    /// Whether the unit `name` holds a title of `tier` on `day`.
+    async fn holds_title(
+        &self,
+        onward: &Onward,
+        field: &str,
+        name: &str,
+        tier: TitleTier,
+        day: Date,
+    ) -> Result<bool, ClientError>;
+}
+
+/// The registry over gRPC.
 #[derive(Clone, Debug)]
-pub struct Registry {
+pub struct GrpcRegistry {
     client: RegistryServiceClient<Channel>,
-    /// Longest a registry call may take, whatever the caller's deadline.
+    /// Longest a call may take, whatever the caller's deadline.
     timeout: Duration,
 }
 
-impl Registry {
-    /// A registry on `channel`; each call takes at most `timeout`.
+impl GrpcRegistry {
+    /// The registry on `channel`; each call takes at most `timeout`.
     pub fn new(channel: Channel, timeout: Duration) -> Self {
         Self {
             client: RegistryServiceClient::new(channel),
             timeout,
         }
     }
+}
 
-    /// The unit `name` ("units/{id}"), as the caller sees it.
-    pub async fn unit(&self, onward: &Onward, field: &str, name: &str) -> Result<UnitFacts> {
+#[tonic::async_trait]
+impl Registry for GrpcRegistry {
+    async fn unit(
+        &self,
+        onward: &Onward,
+        field: &str,
+        name: &str,
+    ) -> Result<UnitFacts, ClientError> {
         let mut client = self.client.clone();
         let unit = onward
             .call(
@@ -73,7 +107,7 @@ impl Registry {
                 |request| client.get_unit(request),
             )
             .await
-            .map_err(|status| upstream(status, &msg::UNIT, field, name))?;
+            .map_err(|status| ClientError::from_status(&REGISTRY, status, &UNIT, field, name))?;
         Ok(UnitFacts {
             name: unit.name,
             display_name: unit.display_name,
@@ -84,13 +118,12 @@ impl Registry {
         })
     }
 
-    /// The campaign `name` ("campaigns/{id}"), as the caller sees it.
-    pub async fn campaign(
+    async fn campaign(
         &self,
         onward: &Onward,
         field: &str,
         name: &str,
-    ) -> Result<CampaignFacts> {
+    ) -> Result<CampaignFacts, ClientError> {
         let mut client = self.client.clone();
         let campaign = onward
             .call(
@@ -101,11 +134,13 @@ impl Registry {
                 |request| client.get_campaign(request),
             )
             .await
-            .map_err(|status| upstream(status, &msg::CAMPAIGN, field, name))?;
+            .map_err(|status| {
+                ClientError::from_status(&REGISTRY, status, &CAMPAIGN, field, name)
+            })?;
         let deadline = match campaign.pairing_list_deadline.as_str() {
             "" => None,
             text => Some(text.parse::<Date>().map_err(|err| {
-                PairingError::Internal(format!("registry sent a bad deadline: {err}"))
+                ClientError::Internal(format!("the registry sent a bad deadline: {err}"))
             })?),
         };
         Ok(CampaignFacts {
@@ -114,14 +149,14 @@ impl Registry {
         })
     }
 
-    /// Whether the unit `name` holds a title of `tier` on `day`.
-    pub async fn holds_title(
+    async fn holds_title(
         &self,
         onward: &Onward,
+        field: &str,
         name: &str,
         tier: TitleTier,
         day: Date,
-    ) -> Result<bool> {
+    ) -> Result<bool, ClientError> {
         let mut page_token = String::new();
         loop {
             let mut client = self.client.clone();
@@ -136,7 +171,9 @@ impl Registry {
                     |request| client.list_titles(request),
                 )
                 .await
-                .map_err(|status| upstream(status, &msg::UNIT, "pairing.helper.name", name))?;
+                .map_err(|status| {
+                    ClientError::from_status(&REGISTRY, status, &UNIT, field, name)
+                })?;
             for title in &page.titles {
                 if tier_from_pb(title.tier) == Some(tier) && validity(title)?.is_valid_on(day) {
                     return Ok(true);
@@ -150,46 +187,20 @@ impl Registry {
     }
 }
 
-fn validity(title: &pb::Title) -> Result<TitleValidity> {
-    let date = |text: &str| -> Result<Option<Date>> {
+fn validity(title: &pb::Title) -> Result<TitleValidity, ClientError> {
+    let date = |text: &str| -> Result<Option<Date>, ClientError> {
         if text.is_empty() {
             return Ok(None);
         }
         text.parse()
             .map(Some)
-            .map_err(|err| PairingError::Internal(format!("registry sent a bad date: {err}")))
+            .map_err(|err| ClientError::Internal(format!("the registry sent a bad date: {err}")))
     };
     Ok(TitleValidity {
-        awarded_on: date(&title.awarded_on)?
-            .ok_or_else(|| PairingError::Internal("registry sent a title without a date".into()))?,
+        awarded_on: date(&title.awarded_on)?.ok_or_else(|| {
+            ClientError::Internal("the registry sent a title without a date".into())
+        })?,
         valid_until: date(&title.valid_until)?,
         revoked_on: date(&title.revoked_on)?,
     })
-}
-
-/// The registry's answer as this service's error: NOT_FOUND is the caller's (the
-/// resource is absent or outside their scope); time and availability problems pass on
-/// as UNAVAILABLE or DEADLINE_EXCEEDED; anything else is our fault.
-fn upstream(status: Status, kind: &'static Noun, field: &str, name: &str) -> PairingError {
-    match status.code() {
-        Code::NotFound => PairingError::not_found(kind, name),
-        Code::PermissionDenied => PairingError::denied(
-            &msg::REGISTRY_REFUSES,
-            "the registry refuses this caller the lookup",
-        ),
-        Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted => {
-            PairingError::upstream(&msg::REGISTRY, status)
-        }
-        Code::InvalidArgument => PairingError::invalid(
-            field,
-            &msg::REGISTRY_REFUSED,
-            format!("the registry refused '{name}': {}", status.message()),
-        )
-        .arg("value", name),
-        _ => PairingError::Internal(format!(
-            "registry answered {:?}: {}",
-            status.code(),
-            status.message()
-        )),
-    }
 }
