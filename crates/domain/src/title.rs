@@ -55,6 +55,32 @@ impl TitleTier {
     }
 }
 
+named_enum! {
+    /// Where an awarded title stands in the registry. At most one title per unit and
+    /// tier is current; whether a current title is *held* on a day is
+    /// [`TitleValidity::is_valid_on`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum TitleState: "title state" {
+        /// The latest award of its tier, not revoked.
+        Current = "current",
+        /// Withdrawn from a day on, with a reason.
+        Revoked = "revoked",
+        /// Replaced by a later award of the same tier after it expired.
+        Superseded = "superseded",
+    }
+}
+
+impl TitleState {
+    /// How an official names the state.
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            TitleState::Current => "有效",
+            TitleState::Revoked => "已撤销",
+            TitleState::Superseded => "已被新称号取代",
+        }
+    }
+}
+
 /// When an awarded title is in force. All dates are civil dates in China.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TitleValidity {

@@ -15,6 +15,7 @@ mod identity_layer;
 pub mod migrations;
 pub mod onward;
 pub mod paging;
+pub mod row_scope;
 mod server;
 pub mod shutdown;
 pub mod sql;

@@ -7,6 +7,7 @@
 mod error;
 pub mod messages;
 mod render;
+pub mod rules;
 mod service;
 pub mod store;
 

@@ -18,6 +18,7 @@ use wenming_runtime::scope_of;
 
 use crate::error::{PairingError, Result};
 use crate::messages as msg;
+use crate::rules::{self, at_most, not_future, office_name};
 use std::sync::Arc;
 use wenming_proto::convert::pairing::{category_from_pb, helper_kind_from_pb, state_from_pb};
 
@@ -26,7 +27,7 @@ use crate::render::{
 };
 use crate::store::{
     NewActivity, NewException, NewLedgerEntry, NewPairing, NewWorkPlan, PairingFilter, Store,
-    Transition, office_name, require_arranging_office, require_province,
+    Transition,
 };
 use wenming_clients::{Registry, UnitFacts};
 use wenming_runtime::catalogue::{common, region_violation, text_violation};
@@ -114,6 +115,11 @@ fn helper_name(field: &str, name: &str) -> Result<String> {
     }
 }
 
+/// "campaigns/{id}/pairingLists/{region}".
+fn request_list_name(campaign: &str, region: RegionCode) -> String {
+    crate::store::list_name(campaign, &region.to_string())
+}
+
 fn reason(field: &str, value: &str) -> Result<Reason> {
     text(field, Reason::parse(value))
 }
@@ -122,31 +128,6 @@ fn required<T>(field: &str, value: Option<T>) -> Result<T> {
     value.ok_or_else(|| {
         PairingError::invalid(field, &common::REQUIRED, format!("{field} is required"))
     })
-}
-
-fn at_most(field: &str, len: usize, max: usize) -> Result<()> {
-    if len > max {
-        return Err(PairingError::invalid(
-            field,
-            &common::TOO_MANY,
-            format!("at most {max} allowed, {len} given"),
-        )
-        .arg("max", max)
-        .arg("found", len));
-    }
-    Ok(())
-}
-
-fn not_future(field: &str, day: jiff::civil::Date, today: jiff::civil::Date) -> Result<()> {
-    if day > today {
-        return Err(PairingError::invalid(
-            field,
-            &msg::NOT_IN_FUTURE,
-            format!("{day} is after today ({today}, China Standard Time)"),
-        )
-        .arg("today", today));
-    }
-    Ok(())
 }
 
 impl PairingApi {
@@ -163,63 +144,20 @@ impl PairingApi {
         let Some(tier) = kind.required_title() else {
             let region = office_region(field, name)?;
             let divisions = self.store.divisions();
-            let level = match kind {
-                HelperKind::CityOffice => AdminLevel::City,
-                _ => AdminLevel::County,
-            };
-            let division = divisions
-                .get(region)
-                .filter(|d| d.level == level)
-                .ok_or_else(|| {
-                    PairingError::invalid(
-                        field,
-                        &msg::HELPER_LEVEL,
-                        format!("{name} is not a {} office", level.as_str()),
-                    )
-                    .arg("value", name)
-                    .arg(
-                        "level",
-                        if level == AdminLevel::City {
-                            "市级"
-                        } else {
-                            "县级"
-                        },
-                    )
-                })?;
-            if !scope.office_contains(divisions, region) {
-                return Err(PairingError::not_found(&msg::OFFICE, name));
-            }
-            return Ok((office_name(region), None, division.name.clone()));
+            let (helper, display_name) =
+                rules::office_helper(scope, divisions, kind, field, name, region)?;
+            return Ok((helper, None, display_name));
         };
         let id = unit_id(field, name)?;
-        let helper = self.registry.unit(onward, field, name).await?;
+        let helper = self.unit(onward, field, name).await?;
         let today = self.store.clock().today_in_china();
-        if !helper.active {
-            return Err(PairingError::precondition(
-                &msg::HELPER_DEREGISTERED,
-                name,
-                "the helper unit is deregistered",
-            ));
-        }
-        if !self
-            .registry
-            .holds_title(onward, field, name, tier, today)
-            .await?
-        {
-            return Err(PairingError::precondition(
-                &msg::HELPER_TITLE,
-                name,
-                format!(
-                    "a {} helper must hold a valid {} title today ({today}); {} does not",
-                    kind.as_str(),
-                    tier.as_str(),
-                    helper.display_name
-                ),
-            )
-            .arg("helper", &helper.display_name)
-            .arg("today", today)
-            .arg("tier", tier.label_zh()));
-        }
+        // A deregistered helper is refused whatever its titles: no need to ask.
+        let holds_title = helper.active
+            && self
+                .registry
+                .holds_title(onward, field, name, tier, today)
+                .await?;
+        rules::unit_helper(&helper, kind, tier, holds_title, today)?;
         Ok((format!("units/{id}"), Some(id), helper.display_name))
     }
 
@@ -274,43 +212,20 @@ impl PairingService for PairingApi {
         let helper = required("pairing.helper", pairing.helper)?;
         let kind = required_enum("pairing.helper.kind", helper.kind, helper_kind_from_pb)?;
         let unit = unit_id("pairing.unit", &pairing.unit)?;
-        // Before any registry lookup: the store checks the same rule again.
-        require_arranging_office(&scope)?;
+        // Before any registry lookup.
+        let office = rules::arranging_office(&scope, self.store.divisions())?;
         // The three lookups are independent: ask the registry for them at once.
         let (deadline, facts, (helper_name, helper_unit_id, helper_display_name)) = tokio::try_join!(
             self.campaign_deadline(&onward, "pairing.campaign", &campaign),
             self.unit(&onward, "pairing.unit", &pairing.unit),
             self.resolve_helper(&onward, &scope, kind, &helper.name),
         )?;
-        if helper_unit_id.as_deref() == Some(unit.as_str()) {
-            return Err(PairingError::invalid(
-                "pairing.helper.name",
-                &msg::SELF,
-                "a unit cannot help itself",
-            )
-            .into());
-        }
-        if !facts.kind.is_some_and(|k| k.is_non_public()) {
-            return Err(PairingError::precondition(
-                &msg::UNIT_NOT_NON_PUBLIC,
-                &pairing.unit,
-                format!("{} is not a non-public unit", facts.display_name),
-            )
-            .arg("unit", &facts.display_name)
-            .into());
-        }
-        if !facts.active {
-            return Err(PairingError::precondition(
-                &msg::UNIT_DEREGISTERED,
-                &pairing.unit,
-                "the unit is deregistered",
-            )
-            .into());
-        }
+        rules::helped_unit(&facts, helper_unit_id.as_deref(), &unit)?;
         let view = self
             .store
             .create_pairing(
                 &scope,
+                office,
                 NewPairing {
                     campaign_id: campaign,
                     deadline,
@@ -423,7 +338,7 @@ impl PairingService for PairingApi {
         let unit = unit_id("exception.unit", &exception.unit)?;
         let why = reason("exception.reason", &exception.reason)?;
         let helper = helper_name("exception.helper", &exception.helper)?;
-        require_province(
+        let province = rules::province(
             &scope,
             &msg::GRANT_EXCEPTIONS,
             "only the provincial office grants exceptions",
@@ -436,6 +351,7 @@ impl PairingService for PairingApi {
             .store
             .grant_exception(
                 &scope,
+                province,
                 NewException {
                     campaign_id: campaign,
                     helper,
@@ -757,9 +673,11 @@ impl PairingService for PairingApi {
         let scope = scope_of(&request)?;
         let (campaign, region) = list_name("name", &request.get_ref().name)?;
         let deadline = self.campaign_deadline(&onward, "name", &campaign).await?;
+        let list = request_list_name(&campaign, region);
+        let office = rules::list_reporter(&scope, self.store.divisions(), region, &list)?;
         let view = self
             .store
-            .report_list(&scope, &campaign, region, deadline)
+            .report_list(&scope, office, &campaign, deadline)
             .await?;
         Ok(Response::new(list_to_pb(&view)?))
     }
@@ -772,9 +690,14 @@ impl PairingService for PairingApi {
         let req = request.get_ref();
         let (campaign, region) = list_name("name", &req.name)?;
         let why = reason("reason", &req.reason)?;
+        let province = rules::province(
+            &scope,
+            &msg::REOPEN_LISTS,
+            "only the provincial office reopens pairing lists",
+        )?;
         let view = self
             .store
-            .reopen_list(&scope, &campaign, region, &why)
+            .reopen_list(&scope, &campaign, region, province, &why)
             .await?;
         Ok(Response::new(list_to_pb(&view)?))
     }

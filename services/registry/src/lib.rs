@@ -6,6 +6,7 @@ mod convert;
 pub mod demo;
 mod error;
 pub mod messages;
+pub mod rules;
 mod service;
 pub mod store;
 mod unit_pb;

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use futures::StreamExt as _;
 use tonic::{Request, Response, Status, Streaming};
 use wenming_authz::Role;
-use wenming_domain::{BatchRule, CampaignId, CreditCode, NominationId, Reason, TitleId, UnitId};
+use wenming_domain::{
+    BatchRule, CampaignId, CreditCode, NominationId, Reason, TitleId, TitleState, UnitId,
+};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_server::RegistryService;
 use wenming_runtime::edge::{self, etag, page, request_id};
@@ -125,11 +127,11 @@ fn title_to_pb(t: &TitleRecord) -> pb::Title {
         awarded_on: t.awarded_on.clone(),
         valid_until: t.valid_until.clone().unwrap_or_default(),
         document_number: t.document_number.clone(),
-        state: match t.state.as_str() {
-            "current" => pb::TitleState::Current,
-            "revoked" => pb::TitleState::Revoked,
-            "superseded" => pb::TitleState::Superseded,
-            _ => pb::TitleState::Unspecified,
+        state: match t.title_state() {
+            Ok(TitleState::Current) => pb::TitleState::Current,
+            Ok(TitleState::Revoked) => pb::TitleState::Revoked,
+            Ok(TitleState::Superseded) => pb::TitleState::Superseded,
+            Err(_) => pb::TitleState::Unspecified,
         } as i32,
         revoked_on: t.revoked_on.clone().unwrap_or_default(),
         revocation_reason: t.revocation_reason.clone().unwrap_or_default(),

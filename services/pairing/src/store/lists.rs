@@ -8,9 +8,10 @@ use wenming_domain::{AdminLevel, Deadline, Reason, RegionCode};
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 use wenming_runtime::write::WriteTx;
 
-use super::{Store, office_of, require_province};
+use super::Store;
 use crate::error::{PairingError, Result};
 use crate::messages as msg;
+use crate::rules::{self, ArrangingOffice, Province};
 
 /// A list as stored.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -120,7 +121,7 @@ impl Store {
         region: RegionCode,
         deadline: Option<String>,
     ) -> Result<PairingListView> {
-        if !self.reads_list_of(scope, region)? {
+        if !rules::reads_list_of(scope, self.divisions, region)? {
             return Err(PairingError::not_found(
                 &msg::PAIRING_LIST,
                 list_name(campaign_id, &region.to_string()),
@@ -162,11 +163,7 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<PairingListView>> {
-        let (level, region) = office_of(
-            scope,
-            &msg::READ_LISTS,
-            "only civilisation offices read pairing lists",
-        )?;
+        let (level, region) = rules::list_reader(scope)?;
         let mut sql = Sql::new(&format!(
             "SELECT {LIST_COLUMNS} FROM pairing_lists WHERE campaign_id = "
         ));
@@ -196,36 +193,15 @@ impl Store {
         })
     }
 
-    /// The office reports its own list; after the deadline it is accepted and marked late.
+    /// `office` reports its own list; after the deadline it is accepted and marked late.
     pub async fn report_list(
         &self,
         scope: &Scope,
+        office: ArrangingOffice,
         campaign_id: &str,
-        region: RegionCode,
         deadline: Option<String>,
     ) -> Result<PairingListView> {
-        let (level, own) = office_of(
-            scope,
-            &msg::REPORT_LISTS,
-            "only city and county offices report pairing lists",
-        )?;
-        if !matches!(level, AdminLevel::City | AdminLevel::County) || own != region {
-            return Err(if self.reads_list_of(scope, region)? {
-                PairingError::denied(
-                    &msg::REPORT_OWN_LIST,
-                    "a pairing list is reported by its own city or county office",
-                )
-            } else {
-                PairingError::not_found(
-                    &msg::PAIRING_LIST,
-                    list_name(campaign_id, &region.to_string()),
-                )
-            });
-        }
-        let city = self
-            .divisions
-            .city_of(region)
-            .ok_or_else(|| PairingError::Internal(format!("office {region} has no city")))?;
+        let (region, city) = (office.region, office.city);
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let now = jiff::Timestamp::from_millisecond(tx.now_ms())
             .map_err(|err| PairingError::Internal(format!("clock: {err}")))?;
@@ -281,13 +257,9 @@ impl Store {
         scope: &Scope,
         campaign_id: &str,
         region: RegionCode,
+        _province: Province,
         reason: &Reason,
     ) -> Result<PairingListView> {
-        require_province(
-            scope,
-            &msg::REOPEN_LISTS,
-            "only the provincial office reopens pairing lists",
-        )?;
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let reopened = sqlx::query(
             "UPDATE pairing_lists SET state = 'open', version = version + 1 \
@@ -382,16 +354,5 @@ impl Store {
             pairing_count,
             history,
         })
-    }
-
-    /// Whether the caller reads the list of the office of `region`: that office and
-    /// the offices above it.
-    fn reads_list_of(&self, scope: &Scope, region: RegionCode) -> Result<bool> {
-        office_of(
-            scope,
-            &msg::READ_LISTS,
-            "only civilisation offices read pairing lists",
-        )?;
-        Ok(scope.office_contains(self.divisions, region))
     }
 }

@@ -7,13 +7,15 @@ use wenming_authz::Scope;
 use wenming_domain::{
     Description, Heading, HelperKind, PairingExceptionId, PairingId, PairingState, Reason,
 };
+use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::{Page, Sql, into_page, push_page};
+use wenming_runtime::sql::{Page, Sql, Table, get_scoped, list_scoped};
 
+use super::Store;
 use super::lists::{ensure_list, gate_open_list};
-use super::{Store, push_pairing_scope, require_arranging_office, require_province};
 use crate::error::{PairingError, Result};
 use crate::messages as msg;
+use crate::rules::{self, ArrangingOffice, Province};
 
 /// A pairing to propose; the facts come from the registry, checked by the service.
 #[derive(Clone, Debug)]
@@ -71,6 +73,18 @@ const PAIRING_COLUMNS: &str = "id, campaign_id, office_region, office_city, help
     helper_unit_id, helper_display_name, unit_id, unit_display_name, unit_region, unit_city, \
     state, helper_slot, unit_slot, exception_id, brand_name, brand_description, version, \
     created_by, created_at, updated_at";
+
+impl Table for PairingRecord {
+    const FROM: &'static str = "pairings";
+    const COLUMNS: &'static str = PAIRING_COLUMNS;
+    const KEY: &'static str = "id";
+    const NOUN: &'static Noun = &msg::PAIRING;
+    const COLLECTION: &'static str = "pairings";
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
 
 impl PairingRecord {
     /// Resource name.
@@ -187,25 +201,21 @@ impl Transition {
 }
 
 impl Store {
-    /// Proposes a pairing arranged by the caller's (city or county) office.
+    /// Proposes a pairing arranged by `office`, the caller's.
     pub async fn create_pairing(
         &self,
         scope: &Scope,
+        office: ArrangingOffice,
         new: NewPairing,
         request_id: Option<&str>,
     ) -> Result<PairingView> {
-        let (_, office) = require_arranging_office(scope)?;
-        let office_city = self
-            .divisions
-            .city_of(office)
-            .ok_or_else(|| PairingError::Internal(format!("office {office} has no city")))?;
         let mut tx = self.db.write(scope, self.clock(), request_id).await?;
         let now = tx.now_ms();
         let record = PairingRecord {
             id: PairingId::new().to_string(),
             campaign_id: new.campaign_id,
-            office_region: office.to_string(),
-            office_city: office_city.to_string(),
+            office_region: office.region.to_string(),
+            office_city: office.city.to_string(),
             helper_kind: new.helper_kind.as_str().to_owned(),
             helper: new.helper.clone(),
             helper_unit_id: new.helper_unit_id,
@@ -310,16 +320,7 @@ impl Store {
 
     /// The row of a pairing the caller may read; NOT_FOUND otherwise.
     pub(super) async fn readable_pairing(&self, scope: &Scope, id: &str) -> Result<PairingRecord> {
-        let pairing = self
-            .pairing_row(&mut *self.db.pool().acquire().await?, id)
-            .await?;
-        match pairing {
-            Some(p) if self.access(scope, &p).read => Ok(p),
-            _ => Err(PairingError::not_found(
-                &msg::PAIRING,
-                format!("pairings/{id}"),
-            )),
-        }
+        get_scoped(self.db.pool(), id, |sql| rules::push_reads(sql, scope)).await
     }
 
     async fn pairing_row(
@@ -370,30 +371,24 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<PairingView>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {PAIRING_COLUMNS} FROM pairings WHERE 1 = 1"
-        ));
-        push_pairing_scope(&mut sql, scope);
-        let eq = [
-            ("campaign_id", &filter.campaign_id),
-            ("office_region", &filter.office_region),
-            ("helper", &filter.helper),
-            ("unit_id", &filter.unit_id),
-        ];
-        for (column, value) in eq {
-            if let Some(value) = value {
-                sql.push(&format!(" AND {column} = ")).bind(value.clone());
+        let filters = |sql: &mut Sql| {
+            rules::push_reads(sql, scope);
+            let eq = [
+                ("campaign_id", &filter.campaign_id),
+                ("office_region", &filter.office_region),
+                ("helper", &filter.helper),
+                ("unit_id", &filter.unit_id),
+            ];
+            for (column, value) in eq {
+                if let Some(value) = value {
+                    sql.push(&format!(" AND {column} = ")).bind(value.clone());
+                }
             }
-        }
-        if let Some(state) = filter.state {
-            sql.push(" AND state = ").bind(state.as_str().to_owned());
-        }
-        push_page(&mut sql, "id", after, size);
-        let rows = sql
-            .query_as::<PairingRecord>()
-            .fetch_all(self.db.pool())
-            .await?;
-        let page = into_page(rows, size, |p| p.id.clone());
+            if let Some(state) = filter.state {
+                sql.push(" AND state = ").bind(state.as_str().to_owned());
+            }
+        };
+        let page = list_scoped::<PairingRecord>(self.db.pool(), filters, after, size).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for pairing in page.items {
             items.push(self.view(pairing).await?);
@@ -414,20 +409,7 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<PairingView> {
         let before = self.readable_pairing(scope, id).await?;
-        let access = self.access(scope, &before);
-        let allowed = access.arrange || (step == Transition::Activate && access.accept);
-        if !allowed {
-            return Err(match step {
-                Transition::Activate => PairingError::denied(
-                    &msg::CONFIRM,
-                    "only the arranging office, an office above it or the helper confirms a pairing",
-                ),
-                _ => PairingError::denied(
-                    &msg::END,
-                    "only the arranging office or an office above it ends a pairing",
-                ),
-            });
-        }
+        rules::may_step(rules::access(scope, self.divisions, &before), step)?;
         let target = step.target();
         let current = before.state()?;
         if !current.can_become(target) {
@@ -484,14 +466,10 @@ impl Store {
     pub async fn grant_exception(
         &self,
         scope: &Scope,
+        _province: Province,
         new: NewException,
         request_id: Option<&str>,
     ) -> Result<ExceptionRecord> {
-        require_province(
-            scope,
-            &msg::GRANT_EXCEPTIONS,
-            "only the provincial office grants exceptions",
-        )?;
         let mut tx = self.db.write(scope, self.clock(), request_id).await?;
         let now = tx.now_ms();
         let record = ExceptionRecord {
@@ -586,20 +564,8 @@ impl Store {
     /// A pairing the caller may work on (helper or unit) and that is still open.
     pub(super) async fn workable_pairing(&self, scope: &Scope, id: &str) -> Result<PairingRecord> {
         let pairing = self.readable_pairing(scope, id).await?;
-        if !self.access(scope, &pairing).work {
-            return Err(PairingError::denied(
-                &msg::WORK,
-                "only the helper and the unit write to a pairing; offices above read it",
-            ));
-        }
-        let state = pairing.state()?;
-        if !state.accepts_work() {
-            return Err(PairingError::precondition(
-                &msg::CLOSED,
-                pairing.name(),
-                format!("the pairing is {state}: its work can no longer change"),
-            ));
-        }
+        let access = rules::access(scope, self.divisions, &pairing);
+        rules::may_work(access, &pairing.name(), pairing.state()?)?;
         Ok(pairing)
     }
 }

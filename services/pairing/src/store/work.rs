@@ -8,8 +8,9 @@ use wenming_domain::{
     ActivityId, Description, EvidenceRef, Heading, LedgerCategory, LedgerEntryId, PairingState,
     PersonName,
 };
+use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::{Page, Sql, into_page, push_page};
+use wenming_runtime::sql::{Page, Sql, Table, list_scoped};
 
 use super::pairings::hold_for_work;
 use super::{Store, from_json, to_json};
@@ -89,6 +90,18 @@ pub struct LedgerEntryRecord {
 const ENTRY_COLUMNS: &str = "id, pairing_id, entry_date, category, description, \
     participants_json, evidence_json, activity_id, author, created_at";
 
+impl Table for LedgerEntryRecord {
+    const FROM: &'static str = "ledger_entries";
+    const COLUMNS: &'static str = ENTRY_COLUMNS;
+    const KEY: &'static str = "id";
+    const NOUN: &'static Noun = &msg::LEDGER_ENTRY;
+    const COLLECTION: &'static str = "ledgerEntries";
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
 impl LedgerEntryRecord {
     /// Resource name.
     pub fn name(&self) -> String {
@@ -137,6 +150,18 @@ pub struct ActivityRecord {
 
 const ACTIVITY_COLUMNS: &str =
     "id, pairing_id, title, category, start_date, end_date, description, author, created_at";
+
+impl Table for ActivityRecord {
+    const FROM: &'static str = "activities";
+    const COLUMNS: &'static str = ACTIVITY_COLUMNS;
+    const KEY: &'static str = "id";
+    const NOUN: &'static Noun = &msg::ACTIVITY;
+    const COLLECTION: &'static str = "activities";
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
 
 impl ActivityRecord {
     /// Resource name.
@@ -359,20 +384,14 @@ impl Store {
         size: i64,
     ) -> Result<Page<LedgerEntryRecord>> {
         let pairing = self.readable_pairing(scope, pairing_id).await?;
-        let mut sql = Sql::new(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE pairing_id = "
-        ));
-        sql.bind(pairing.id);
-        if let Some(category) = category {
-            sql.push(" AND category = ")
-                .bind(category.as_str().to_owned());
-        }
-        push_page(&mut sql, "id", after, size);
-        let rows = sql
-            .query_as::<LedgerEntryRecord>()
-            .fetch_all(self.db.pool())
-            .await?;
-        Ok(into_page(rows, size, |e| e.id.clone()))
+        let filters = |sql: &mut Sql| {
+            sql.push(" AND pairing_id = ").bind(pairing.id.clone());
+            if let Some(category) = category {
+                sql.push(" AND category = ")
+                    .bind(category.as_str().to_owned());
+            }
+        };
+        Ok(list_scoped(self.db.pool(), filters, after, size).await?)
     }
 
     /// Records a creation activity of an open pairing.
@@ -436,15 +455,9 @@ impl Store {
         size: i64,
     ) -> Result<Page<ActivityRecord>> {
         let pairing = self.readable_pairing(scope, pairing_id).await?;
-        let mut sql = Sql::new(&format!(
-            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE pairing_id = "
-        ));
-        sql.bind(pairing.id);
-        push_page(&mut sql, "id", after, size);
-        let rows = sql
-            .query_as::<ActivityRecord>()
-            .fetch_all(self.db.pool())
-            .await?;
-        Ok(into_page(rows, size, |a| a.id.clone()))
+        let filters = |sql: &mut Sql| {
+            sql.push(" AND pairing_id = ").bind(pairing.id.clone());
+        };
+        Ok(list_scoped(self.db.pool(), filters, after, size).await?)
     }
 }

@@ -10,6 +10,7 @@ use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
 use super::{Page, Store};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
+use crate::rules;
 
 /// A campaign to create. Validated.
 #[derive(Clone, Debug)]
@@ -104,15 +105,7 @@ impl Store {
         campaign: NewCampaign,
         request_id: Option<&str>,
     ) -> Result<CampaignRecord> {
-        let region = match scope.office() {
-            Some((AdminLevel::Province | AdminLevel::City, region)) => region,
-            _ => {
-                return Err(RegistryError::denied(
-                    &msg::ORGANISE_CAMPAIGNS,
-                    "only city and provincial offices organise campaigns",
-                ));
-            }
-        };
+        let region = rules::organising_office(scope)?;
         let mut tx = self.db.write(scope, self.clock(), request_id).await?;
         let now = tx.now_ms();
         let record = CampaignRecord {
@@ -169,12 +162,11 @@ impl Store {
 
     /// Regions whose campaigns the caller sees: its own region and every region above.
     fn visible_organisers(&self, scope: &Scope) -> Result<Option<Vec<String>>> {
-        let Some((level, region)) = scope.office() else {
-            return Err(RegistryError::denied(
-                &msg::OFFICES_READ_CAMPAIGNS,
-                "only civilisation offices read campaigns",
-            ));
-        };
+        let (level, region) = rules::office(
+            scope,
+            &msg::OFFICES_READ_CAMPAIGNS,
+            "only civilisation offices read campaigns",
+        )?;
         if level == AdminLevel::Province {
             return Ok(None);
         }

@@ -48,12 +48,11 @@ impl Store {
         rows: Vec<(u64, Result<NewUnit, Vec<Violation>>)>,
         seen: &mut HashSet<String>,
     ) -> Result<Vec<ImportRowResult>> {
-        if scope.office().is_none() {
-            return Err(RegistryError::denied(
-                &msg::OFFICES_REGISTER,
-                "only civilisation offices register units",
-            ));
-        }
+        crate::rules::office(
+            scope,
+            &msg::OFFICES_REGISTER,
+            "only civilisation offices register units",
+        )?;
         let now = self.now_ms();
         let mut results = Vec::with_capacity(rows.len());
         let mut pending: Vec<(usize, UnitRecord)> = Vec::new();

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use wenming_authz::{RowScope, Scope};
 use wenming_domain::{Clock, Divisions};
 use wenming_runtime::db::{Backend, Database};
+use wenming_runtime::row_scope;
 use wenming_runtime::sql::Sql;
 pub use wenming_runtime::sql::{Page, into_page, push_page};
 
@@ -79,25 +80,8 @@ impl Store {
     }
 }
 
-/// Appends ` AND (...)` restricting rows to `scope`, on tables that carry the unit id and
+/// Appends ` AND …` restricting rows to `scope`, on tables that carry the unit id and
 /// its county-level and city-level regions.
-fn push_scope(sql: &mut Sql, scope: RowScope, unit_col: &str, region_col: &str, city_col: &str) {
-    match scope {
-        RowScope::Everything => {}
-        RowScope::City(city) => {
-            sql.push(&format!(" AND {city_col} = "))
-                .bind(city.to_string());
-        }
-        RowScope::County(county) => {
-            sql.push(&format!(" AND {region_col} = "))
-                .bind(county.to_string());
-        }
-        RowScope::Unit(unit) => {
-            sql.push(&format!(" AND {unit_col} = "))
-                .bind(unit.to_string());
-        }
-        RowScope::Nothing => {
-            sql.push(" AND 1 = 0");
-        }
-    }
+fn push_scope(sql: &mut Sql, scope: RowScope, unit: &str, region: &str, city: &str) {
+    row_scope::push(sql, scope, row_scope::Columns { unit, region, city });
 }

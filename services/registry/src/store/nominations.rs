@@ -13,6 +13,7 @@ use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
 use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
+use crate::rules;
 
 /// A nomination as stored, with its history.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -77,38 +78,16 @@ impl Store {
         unit_ids: &[String],
         request_id: Option<&str>,
     ) -> Result<Vec<NominationRecord>> {
-        let county = match scope.office() {
-            Some((AdminLevel::County, county)) => county,
-            _ => {
-                return Err(RegistryError::denied(
-                    &msg::COUNTIES_NOMINATE,
-                    "only county offices submit nominations",
-                ));
-            }
-        };
+        let nominating = rules::nominating_county(scope, self.divisions)?;
+        let (county, city) = (nominating.county, nominating.city);
         let campaign = self.get_campaign(scope, campaign_id).await?;
-        let city = self.divisions.city_of(county).unwrap_or(county);
-        if campaign.organiser()? != city {
-            return Err(RegistryError::precondition(
-                &msg::NOMINATION_ORGANISER,
-                campaign.name(),
-                format!(
-                    "the campaign is organised by {}, not by your city {city}",
-                    campaign.organising_region
-                ),
-            )
-            .arg("organiser", &campaign.organising_region)
-            .arg("city", city));
-        }
-        let deadline = campaign.nomination_deadline()?;
-        if !deadline.is_open_at(self.clock.now()) {
-            return Err(RegistryError::precondition(
-                &msg::NOMINATION_DEADLINE,
-                campaign.name(),
-                format!("nominations closed at the end of {}", deadline.date),
-            )
-            .arg("deadline", deadline.date));
-        }
+        rules::nomination_window(
+            nominating,
+            &campaign.name(),
+            campaign.organiser()?,
+            campaign.nomination_deadline()?,
+            self.clock.now(),
+        )?;
         let rule = campaign.batch();
         let mut units = Vec::with_capacity(unit_ids.len());
         for (i, id) in unit_ids.iter().enumerate() {
@@ -202,26 +181,7 @@ impl Store {
         } else {
             active.0 + count
         };
-        if let Err(err) = rule.check(u32::try_from(after).unwrap_or(u32::MAX)) {
-            let (rule, limit) = match err {
-                wenming_domain::BatchRuleError::TooFew { min, .. } => {
-                    (&msg::NOMINATION_BATCH_MIN, ("min", min))
-                }
-                wenming_domain::BatchRuleError::TooMany { max, .. } => {
-                    (&msg::NOMINATION_BATCH_MAX, ("max", max))
-                }
-            };
-            return Err(RegistryError::precondition(
-                rule,
-                campaign.name(),
-                format!(
-                    "{err} (your county has {} active nominations in this campaign)",
-                    active.0
-                ),
-            )
-            .arg(limit.0, limit.1)
-            .arg("found", after));
-        }
+        rules::batch(rule, &campaign.name(), active.0, after)?;
         for record in &records {
             let inserted = sqlx::query(
                 "INSERT INTO nominations (id, campaign_id, unit_id, unit_display_name, county_code, \
@@ -286,13 +246,7 @@ impl Store {
     ) -> Result<NominationRecord> {
         let before = self.get_nomination(scope, id).await?;
         let campaign = self.get_campaign(scope, &before.campaign_id).await?;
-        let organiser = campaign.organiser()?;
-        if scope.office().map(|(_, region)| region) != Some(organiser) {
-            return Err(RegistryError::denied(
-                &msg::ORGANISER_DECIDES,
-                "only the organising office decides nominations",
-            ));
-        }
+        rules::deciding_office(scope, campaign.organiser()?)?;
         if !before
             .nomination_status()
             .is_some_and(NominationStatus::can_decide)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::{PlatformAction, RowScope, Scope};
-use wenming_domain::{AdminLevel, CreditCode, Reason, TitleId, TitleTier, TitleValidity};
+use wenming_domain::{CreditCode, Reason, TitleId, TitleState, TitleTier, TitleValidity};
 use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
@@ -14,6 +14,7 @@ use super::verify_cache::UnitTitles;
 use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
+use crate::rules;
 
 /// A title award to record. Validated.
 #[derive(Clone, Debug)]
@@ -52,10 +53,6 @@ pub struct TitleRecord {
 const TITLE_COLUMNS: &str = "id, unit_id, credit_code, region_code, city_code, tier, awarded_on, \
     valid_until, document_number, state, revoked_on, revocation_reason, awarded_by, created_at";
 
-/// State names.
-pub(crate) const CURRENT: &str = "current";
-const REVOKED: &str = "revoked";
-
 impl Table for TitleRecord {
     const FROM: &'static str = "titles";
     const COLUMNS: &'static str = TITLE_COLUMNS;
@@ -72,6 +69,13 @@ impl TitleRecord {
     /// Resource name.
     pub fn name(&self) -> String {
         format!("titles/{}", self.id)
+    }
+
+    /// The stored state.
+    pub fn title_state(&self) -> Result<TitleState> {
+        self.state
+            .parse()
+            .map_err(|err| RegistryError::Internal(format!("stored title state: {err}")))
     }
 
     /// The tier.
@@ -130,29 +134,6 @@ pub struct HeldTitle {
 }
 
 impl Store {
-    /// Checks that the caller's office awards (and revokes) titles of `tier` for a unit in
-    /// `unit_city`.
-    fn check_awarding_office(&self, scope: &Scope, tier: TitleTier, unit_city: &str) -> Result<()> {
-        let allowed = match (tier.awarding_level(), scope.office()) {
-            (AdminLevel::City, Some((AdminLevel::City, region))) => region.to_string() == unit_city,
-            (AdminLevel::Province, Some((AdminLevel::Province, _))) => true,
-            _ => false,
-        };
-        if allowed {
-            Ok(())
-        } else if tier.awarding_level() == AdminLevel::City {
-            Err(RegistryError::denied(
-                &msg::CITY_TITLES,
-                "city titles are awarded by the unit's city office",
-            ))
-        } else {
-            Err(RegistryError::denied(
-                &msg::PROVINCIAL_TITLES,
-                "provincial, provincial-model and national titles are recorded by the provincial office",
-            ))
-        }
-    }
-
     /// Records an award. A current title of the same tier that has expired by the award
     /// date is superseded; one still held refuses the award.
     pub async fn award_title(
@@ -162,7 +143,7 @@ impl Store {
         request_id: Option<&str>,
     ) -> Result<TitleRecord> {
         let unit = self.get_unit(scope, &title.unit_id).await?;
-        self.check_awarding_office(scope, title.tier, &unit.city_code)?;
+        rules::awarding_office(scope, title.tier, &unit.city_code)?;
         if !unit.is_active() {
             return Err(RegistryError::precondition(
                 &msg::UNIT_ACTIVE,
@@ -183,7 +164,7 @@ impl Store {
             awarded_on: title.awarded_on.to_string(),
             valid_until: title.valid_until.map(|d| d.to_string()),
             document_number: title.document_number,
-            state: CURRENT.to_owned(),
+            state: TitleState::Current.as_str().to_owned(),
             revoked_on: None,
             revocation_reason: None,
             awarded_by: scope.subject().to_owned(),
@@ -203,10 +184,11 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(current) = current {
-            let held = current.validity().is_some_and(|v| {
-                v.is_valid_on(title.awarded_on) || v.awarded_on > title.awarded_on
-            });
-            if held {
+            let over = match current.validity() {
+                Some(validity) => rules::award_over(Some(&validity), title.awarded_on),
+                None => rules::OverCurrent::Refuse,
+            };
+            if over == rules::OverCurrent::Refuse {
                 return Err(RegistryError::precondition(
                     &msg::TITLE_ALREADY_HELD,
                     current.name(),
@@ -276,21 +258,15 @@ impl Store {
         let tier = before
             .title_tier()
             .ok_or_else(|| RegistryError::Internal(format!("stored tier {}", before.tier)))?;
-        self.check_awarding_office(scope, tier, &before.city_code)?;
-        if before.state != CURRENT {
+        rules::awarding_office(scope, tier, &before.city_code)?;
+        let state = before.title_state()?;
+        if state != TitleState::Current {
             return Err(RegistryError::precondition(
                 &msg::TITLE_CURRENT,
                 before.name(),
                 format!("the title is {}, not current", before.state),
             )
-            .arg(
-                "state",
-                if before.state == REVOKED {
-                    "已撤销"
-                } else {
-                    "已被新称号取代"
-                },
-            ));
+            .arg("state", state.label_zh()));
         }
         let day = revoked_on.unwrap_or_else(|| self.clock.today_in_china());
         if before
@@ -305,7 +281,7 @@ impl Store {
             ));
         }
         let mut after = before.clone();
-        after.state = REVOKED.to_owned();
+        after.state = TitleState::Revoked.as_str().to_owned();
         after.revoked_on = Some(day.to_string());
         after.revocation_reason = Some(reason.as_str().to_owned());
         let mut tx = self.db.write(scope, self.clock(), None).await?;
@@ -386,13 +362,18 @@ impl Store {
                 unit
             }
         };
-        if !rows.allows(&unit.unit_id, &unit.region_code, &unit.city_code) {
+        if !wenming_runtime::row_scope::allows(
+            rows,
+            &unit.unit_id,
+            &unit.region_code,
+            &unit.city_code,
+        ) {
             return Err(RegistryError::not_found(&msg::UNIT, code.as_str()));
         }
         let mut held: Vec<HeldTitle> = unit
             .titles
             .iter()
-            .filter(|t| t.validity.is_valid_on(day))
+            .filter(|t| rules::held_on(&t.validity, day))
             .cloned()
             .collect();
         held.sort_by_key(|t| std::cmp::Reverse(t.tier));

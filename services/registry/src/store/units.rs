@@ -11,6 +11,7 @@ use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
 use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
+use crate::rules;
 use wenming_runtime::catalogue::Noun;
 
 /// The fields of a unit that offices (and, for some, the unit) may change. Validated.
@@ -151,12 +152,11 @@ impl Store {
         unit: NewUnit,
         request_id: Option<&str>,
     ) -> Result<UnitRecord> {
-        if scope.office().is_none() {
-            return Err(RegistryError::denied(
-                &msg::OFFICES_REGISTER,
-                "only civilisation offices register units",
-            ));
-        }
+        rules::office(
+            scope,
+            &msg::OFFICES_REGISTER,
+            "only civilisation offices register units",
+        )?;
         self.check_region_in_scope(scope, "unit.region_code", unit.fields.region)?;
         let id = UnitId::new().to_string();
         let mut tx = self.db.write(scope, self.clock(), request_id).await?;
@@ -413,17 +413,10 @@ impl Store {
             sql.push(")");
         }
         if let Some((tier, day)) = filter.title {
-            // Mirrors TitleValidity::is_valid_on (tested to agree in titles.rs).
-            let day = day.to_string();
             sql.push(" AND EXISTS (SELECT 1 FROM titles t WHERE t.unit_id = u.id AND t.tier = ")
-                .bind(tier.as_str().to_owned())
-                .push(" AND t.awarded_on <= ")
-                .bind(day.clone())
-                .push(" AND (t.valid_until IS NULL OR t.valid_until > ")
-                .bind(day.clone())
-                .push(") AND (t.revoked_on IS NULL OR t.revoked_on > ")
-                .bind(day)
-                .push("))");
+                .bind(tier.as_str().to_owned());
+            rules::push_held_on(sql, "t", day);
+            sql.push(")");
         }
         if let Some(text) = &filter.name_contains {
             let escaped = text
@@ -460,12 +453,11 @@ impl Store {
         reason: &Reason,
         expected_version: Option<i64>,
     ) -> Result<UnitRecord> {
-        if scope.office().is_none() {
-            return Err(RegistryError::denied(
-                &msg::OFFICES_DEREGISTER,
-                "only civilisation offices deregister units",
-            ));
-        }
+        rules::office(
+            scope,
+            &msg::OFFICES_DEREGISTER,
+            "only civilisation offices deregister units",
+        )?;
         let before = self.get_unit(scope, id).await?;
         if !before.is_active() {
             return Err(RegistryError::precondition(
@@ -517,12 +509,11 @@ impl Store {
         entry: Option<(TitleTier, &Reason)>,
         removal_reason: Option<&Reason>,
     ) -> Result<UnitRecord> {
-        if scope.office().is_none() {
-            return Err(RegistryError::denied(
-                &msg::OFFICES_POOL,
-                "only civilisation offices keep the reserve pool",
-            ));
-        }
+        rules::office(
+            scope,
+            &msg::OFFICES_POOL,
+            "only civilisation offices keep the reserve pool",
+        )?;
         let before = self.get_unit(scope, id).await?;
         if !before.is_active() {
             return Err(RegistryError::precondition(

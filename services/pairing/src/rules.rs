@@ -1,0 +1,543 @@
+//! The pairing rules, decided without I/O: who arranges, who acts for the province, what
+//! a caller may do with a pairing, which helpers and units qualify. The service asks
+//! them at the edge and hands the store the checked values ([`ArrangingOffice`],
+//! [`Province`]); the store holds only what must hold under concurrency (one-to-one, the
+//! open list, plan versions), in SQL.
+//!
+//! Which pairings a caller reads is one rule in SQL ([`push_reads`]), used by every read.
+//!
+//! The gateway's policy lets only city and county offices call CreatePairing and
+//! ReportPairingList, and only the province GrantPairingException and
+//! ReopenPairingList. These rules check the same again, on purpose: a call that reaches
+//! the service without the gateway (a misrouted internal call) must meet the same rule,
+//! and the levels inside "an office" are the service's to know.
+
+use wenming_authz::{Role, RowScope, Scope};
+use wenming_clients::UnitFacts;
+use wenming_domain::{AdminLevel, Divisions, HelperKind, PairingState, RegionCode, TitleTier};
+use wenming_runtime::catalogue::common;
+use wenming_runtime::sql::Sql;
+
+use crate::error::{PairingError, Result};
+use crate::messages as msg;
+use crate::store::{PairingRecord, Transition};
+
+/// A city or county office that arranges pairings and keeps a pairing list: only
+/// [`arranging_office`] makes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArrangingOffice {
+    /// Its region.
+    pub region: RegionCode,
+    /// Its city (itself for a city office).
+    pub city: RegionCode,
+}
+
+/// The provincial office: only [`province`] makes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Province(());
+
+/// The caller as an arranging office, or the refusal.
+pub fn arranging_office(scope: &Scope, divisions: &Divisions) -> Result<ArrangingOffice> {
+    match scope.office() {
+        Some((AdminLevel::City | AdminLevel::County, region)) => Ok(ArrangingOffice {
+            region,
+            city: divisions.city_of(region).unwrap_or(region),
+        }),
+        _ => Err(PairingError::denied(
+            &msg::ARRANGE,
+            "only city and county offices arrange pairings; the province grants exceptions",
+        )),
+    }
+}
+
+/// The caller as the provincial office doing `what` (refused by `rule` otherwise).
+pub fn province(
+    scope: &Scope,
+    rule: &'static wenming_runtime::catalogue::Rule,
+    what: &'static str,
+) -> Result<Province> {
+    match scope.office() {
+        Some((AdminLevel::Province, _)) => Ok(Province(())),
+        _ => Err(PairingError::denied(rule, what)),
+    }
+}
+
+/// The caller's office, for reading pairing lists.
+pub fn list_reader(scope: &Scope) -> Result<(AdminLevel, RegionCode)> {
+    scope.office().ok_or(PairingError::denied(
+        &msg::READ_LISTS,
+        "only civilisation offices read pairing lists",
+    ))
+}
+
+/// Whether the caller reads the pairing list of the office of `region`: that office and
+/// the offices above it.
+pub fn reads_list_of(scope: &Scope, divisions: &Divisions, region: RegionCode) -> Result<bool> {
+    list_reader(scope)?;
+    Ok(scope.office_contains(divisions, region))
+}
+
+/// The caller as the office reporting the list `list` of `region`: only that office
+/// reports it (offices above are refused; others do not see it).
+pub fn list_reporter(
+    scope: &Scope,
+    divisions: &Divisions,
+    region: RegionCode,
+    list: &str,
+) -> Result<ArrangingOffice> {
+    let Some((level, own)) = scope.office() else {
+        return Err(PairingError::denied(
+            &msg::REPORT_LISTS,
+            "only city and county offices report pairing lists",
+        ));
+    };
+    if matches!(level, AdminLevel::City | AdminLevel::County) && own == region {
+        return arranging_office(scope, divisions);
+    }
+    Err(if scope.office_contains(divisions, region) {
+        PairingError::denied(
+            &msg::REPORT_OWN_LIST,
+            "a pairing list is reported by its own city or county office",
+        )
+    } else {
+        PairingError::not_found(&msg::PAIRING_LIST, list)
+    })
+}
+
+/// The resource name of an office as a helper: "offices/{region_code}".
+pub fn office_name(region: RegionCode) -> String {
+    format!("offices/{region}")
+}
+
+/// What the caller may do with a pairing it reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    /// Confirm, conclude or dissolve it: the arranging office or an office above.
+    pub arrange: bool,
+    /// Write its plan, ledger, activities and brand: the helper or the unit.
+    pub work: bool,
+    /// Accept it (proposed → active): the helper (unit or office).
+    pub accept: bool,
+}
+
+/// The caller's rights on `pairing`.
+pub fn access(scope: &Scope, divisions: &Divisions, pairing: &PairingRecord) -> Access {
+    match &scope.principal().role {
+        Role::Office { region, .. } => {
+            let arrange = RegionCode::parse(&pairing.office_region)
+                .is_ok_and(|office| scope.office_contains(divisions, office));
+            let work = pairing.helper == office_name(*region);
+            Access {
+                arrange,
+                work,
+                // A helper office accepts a pairing arranged above it.
+                accept: work,
+            }
+        }
+        Role::Unit { unit } => {
+            let unit = unit.to_string();
+            let helper = pairing.helper_unit_id.as_deref() == Some(unit.as_str());
+            Access {
+                arrange: false,
+                work: helper || pairing.unit_id == unit,
+                accept: helper,
+            }
+        }
+        Role::Platform { .. } => Access::default(),
+    }
+}
+
+/// Appends ` AND (…)` restricting pairings to those `scope` reads: an office reads the
+/// pairings of units in its region, those arranged in its region and those it helps in;
+/// a unit's users read the pairings their unit is helped in or helps; platforms none.
+pub fn push_reads(sql: &mut Sql, scope: &Scope) {
+    match scope.rows() {
+        RowScope::Everything => {}
+        RowScope::City(city) => {
+            sql.push(" AND (unit_city = ")
+                .bind(city.to_string())
+                .push(" OR office_city = ")
+                .bind(city.to_string())
+                .push(" OR helper = ")
+                .bind(office_name(city))
+                .push(")");
+        }
+        RowScope::County(county) => {
+            sql.push(" AND (unit_region = ")
+                .bind(county.to_string())
+                .push(" OR office_region = ")
+                .bind(county.to_string())
+                .push(" OR helper = ")
+                .bind(office_name(county))
+                .push(")");
+        }
+        RowScope::Unit(unit) => {
+            sql.push(" AND (unit_id = ")
+                .bind(unit.to_string())
+                .push(" OR helper_unit_id = ")
+                .bind(unit.to_string())
+                .push(")");
+        }
+        RowScope::Nothing => {
+            sql.push(" AND 1 = 0");
+        }
+    }
+}
+
+/// Whether the caller may make `step` on a pairing it has `access` to.
+pub fn may_step(access: Access, step: Transition) -> Result<()> {
+    if access.arrange || (step == Transition::Activate && access.accept) {
+        return Ok(());
+    }
+    Err(match step {
+        Transition::Activate => PairingError::denied(
+            &msg::CONFIRM,
+            "only the arranging office, an office above it or the helper confirms a pairing",
+        ),
+        _ => PairingError::denied(
+            &msg::END,
+            "only the arranging office or an office above it ends a pairing",
+        ),
+    })
+}
+
+/// Whether the caller may write the work of a pairing in `state`.
+pub fn may_work(access: Access, name: &str, state: PairingState) -> Result<()> {
+    if !access.work {
+        return Err(PairingError::denied(
+            &msg::WORK,
+            "only the helper and the unit write to a pairing; offices above read it",
+        ));
+    }
+    if !state.accepts_work() {
+        return Err(PairingError::precondition(
+            &msg::CLOSED,
+            name,
+            format!("the pairing is {state}: its work can no longer change"),
+        ));
+    }
+    Ok(())
+}
+
+/// An office helper: an office at the level its kind names, inside the arranging
+/// office's region (NOT_FOUND otherwise, as for anything out of scope). Returns its
+/// name and display name.
+pub fn office_helper(
+    scope: &Scope,
+    divisions: &Divisions,
+    kind: HelperKind,
+    field: &str,
+    name: &str,
+    region: RegionCode,
+) -> Result<(String, String)> {
+    let level = match kind {
+        HelperKind::CityOffice => AdminLevel::City,
+        _ => AdminLevel::County,
+    };
+    let division = divisions
+        .get(region)
+        .filter(|d| d.level == level)
+        .ok_or_else(|| {
+            PairingError::invalid(
+                field,
+                &msg::HELPER_LEVEL,
+                format!("{name} is not a {} office", level.as_str()),
+            )
+            .arg("value", name)
+            .arg(
+                "level",
+                if level == AdminLevel::City {
+                    "市级"
+                } else {
+                    "县级"
+                },
+            )
+        })?;
+    if !scope.office_contains(divisions, region) {
+        return Err(PairingError::not_found(&msg::OFFICE, name));
+    }
+    Ok((office_name(region), division.name.clone()))
+}
+
+/// A unit helper: registered, and holding its kind's title (`tier`) on `today`.
+pub fn unit_helper(
+    helper: &UnitFacts,
+    kind: HelperKind,
+    tier: TitleTier,
+    holds_title: bool,
+    today: jiff::civil::Date,
+) -> Result<()> {
+    if !helper.active {
+        return Err(PairingError::precondition(
+            &msg::HELPER_DEREGISTERED,
+            &helper.name,
+            "the helper unit is deregistered",
+        )
+        .arg("helper", &helper.display_name));
+    }
+    if !holds_title {
+        return Err(PairingError::precondition(
+            &msg::HELPER_TITLE,
+            &helper.name,
+            format!(
+                "a {} helper must hold a valid {} title today ({today}); {} does not",
+                kind.as_str(),
+                tier.as_str(),
+                helper.display_name
+            ),
+        )
+        .arg("helper", &helper.display_name)
+        .arg("today", today)
+        .arg("tier", tier.label_zh()));
+    }
+    Ok(())
+}
+
+/// The unit helped: not the helper itself, non-public, registered.
+pub fn helped_unit(unit: &UnitFacts, helper_unit_id: Option<&str>, unit_id: &str) -> Result<()> {
+    if helper_unit_id == Some(unit_id) {
+        return Err(PairingError::invalid(
+            "pairing.helper.name",
+            &msg::SELF,
+            "a unit cannot help itself",
+        ));
+    }
+    if !unit.kind.is_some_and(|k| k.is_non_public()) {
+        return Err(PairingError::precondition(
+            &msg::UNIT_NOT_NON_PUBLIC,
+            &unit.name,
+            format!("{} is not a non-public unit", unit.display_name),
+        )
+        .arg("unit", &unit.display_name));
+    }
+    if !unit.active {
+        return Err(PairingError::precondition(
+            &msg::UNIT_DEREGISTERED,
+            &unit.name,
+            "the unit is deregistered",
+        ));
+    }
+    Ok(())
+}
+
+/// A date that must not lie after `today`.
+pub fn not_future(field: &str, day: jiff::civil::Date, today: jiff::civil::Date) -> Result<()> {
+    if day > today {
+        return Err(PairingError::invalid(
+            field,
+            &msg::NOT_IN_FUTURE,
+            format!("{day} is after today ({today}, China Standard Time)"),
+        )
+        .arg("today", today));
+    }
+    Ok(())
+}
+
+/// At most `max` items in `field`.
+pub fn at_most(field: &str, len: usize, max: usize) -> Result<()> {
+    if len > max {
+        return Err(PairingError::invalid(
+            field,
+            &common::TOO_MANY,
+            format!("at most {max} allowed, {len} given"),
+        )
+        .arg("max", max)
+        .arg("found", len));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+    use wenming_authz::Principal;
+    use wenming_domain::{UnitId, UnitKind};
+
+    use super::*;
+
+    fn scope(principal: Principal) -> Scope {
+        let key = wenming_authz::IdentityKey::generate();
+        let token = wenming_authz::IdentitySigner::new(&key).sign(&principal);
+        wenming_authz::IdentityVerifier::new(&key)
+            .verify(&token)
+            .expect("signed just now")
+    }
+
+    fn office(level: AdminLevel, code: &str) -> Scope {
+        scope(Principal::office(
+            "s",
+            level,
+            RegionCode::parse(code).unwrap(),
+        ))
+    }
+
+    fn pairing(office: &str, helper: &str, helper_unit: Option<&str>, unit: &str) -> PairingRecord {
+        PairingRecord {
+            id: "p".into(),
+            campaign_id: "c".into(),
+            office_region: office.into(),
+            office_city: "410400".into(),
+            helper_kind: "city_office".into(),
+            helper: helper.into(),
+            helper_unit_id: helper_unit.map(str::to_owned),
+            helper_display_name: String::new(),
+            unit_id: unit.into(),
+            unit_display_name: String::new(),
+            unit_region: "410421".into(),
+            unit_city: "410400".into(),
+            state: "proposed".into(),
+            helper_slot: None,
+            unit_slot: None,
+            exception_id: None,
+            brand_name: None,
+            brand_description: None,
+            version: 1,
+            created_by: String::new(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn facts(kind: UnitKind, active: bool) -> UnitFacts {
+        UnitFacts {
+            name: "units/x".into(),
+            display_name: "某单位".into(),
+            kind: Some(kind),
+            region_code: "410421".into(),
+            city_code: "410400".into(),
+            active,
+        }
+    }
+
+    #[test]
+    fn only_city_and_county_offices_arrange() {
+        let d = Divisions::henan();
+        let county = arranging_office(&office(AdminLevel::County, "410421"), d).unwrap();
+        assert_eq!(county.city.to_string(), "410400");
+        assert!(arranging_office(&office(AdminLevel::City, "410400"), d).is_ok());
+        assert!(arranging_office(&office(AdminLevel::Province, "410000"), d).is_err());
+        let unit = scope(Principal::unit("u", UnitId::new()));
+        assert!(arranging_office(&unit, d).is_err());
+        assert!(
+            province(
+                &office(AdminLevel::Province, "410000"),
+                &msg::REOPEN_LISTS,
+                "x"
+            )
+            .is_ok()
+        );
+        assert!(province(&office(AdminLevel::City, "410400"), &msg::REOPEN_LISTS, "x").is_err());
+    }
+
+    #[test]
+    fn offices_above_arrange_helpers_work_and_accept() {
+        let d = Divisions::henan();
+        let p = pairing("410421", "offices/410421", None, "u1");
+        let city = access(&office(AdminLevel::City, "410400"), d, &p);
+        assert_eq!((city.arrange, city.work, city.accept), (true, false, false));
+        let county = access(&office(AdminLevel::County, "410421"), d, &p);
+        assert_eq!(
+            (county.arrange, county.work, county.accept),
+            (true, true, true)
+        );
+        let other = access(&office(AdminLevel::County, "410422"), d, &p);
+        assert_eq!(other, Access::default());
+
+        let helper = UnitId::new().to_string();
+        let p = pairing("410400", &format!("units/{helper}"), Some(&helper), "u1");
+        let helper_user = access(
+            &scope(Principal::unit("h", UnitId::parse(&helper).unwrap())),
+            d,
+            &p,
+        );
+        assert_eq!(
+            (helper_user.arrange, helper_user.work, helper_user.accept),
+            (false, true, true)
+        );
+        assert!(may_step(helper_user, Transition::Activate).is_ok());
+        assert!(may_step(helper_user, Transition::Conclude).is_err());
+        assert!(may_work(helper_user, "pairings/p", PairingState::Active).is_ok());
+        assert!(may_work(helper_user, "pairings/p", PairingState::Concluded).is_err());
+        assert!(may_work(city, "pairings/p", PairingState::Active).is_err());
+    }
+
+    #[test]
+    fn helpers_and_units_qualify_as_the_notice_says() {
+        let d = Divisions::henan();
+        let city = office(AdminLevel::City, "410400");
+        let baofeng = RegionCode::parse("410421").unwrap();
+        assert!(
+            office_helper(
+                &city,
+                d,
+                HelperKind::CountyOffice,
+                "f",
+                "offices/410421",
+                baofeng
+            )
+            .is_ok()
+        );
+        // A county named as a city office helper is refused on the field.
+        let err = office_helper(
+            &city,
+            d,
+            HelperKind::CityOffice,
+            "f",
+            "offices/410421",
+            baofeng,
+        )
+        .unwrap_err();
+        assert!(matches!(err, PairingError::Invalid(_)));
+        // Another city's county is out of scope.
+        let zhengzhou_county = RegionCode::parse("410102").unwrap();
+        let err = office_helper(
+            &city,
+            d,
+            HelperKind::CountyOffice,
+            "f",
+            "offices/410102",
+            zhengzhou_county,
+        )
+        .unwrap_err();
+        assert!(matches!(err, PairingError::NotFound { .. }));
+
+        let today = date(2021, 4, 15);
+        let tier = TitleTier::National;
+        let kind = HelperKind::NationalCivilisedUnit;
+        assert!(
+            unit_helper(
+                &facts(UnitKind::PublicInstitution, true),
+                kind,
+                tier,
+                true,
+                today
+            )
+            .is_ok()
+        );
+        assert!(
+            unit_helper(
+                &facts(UnitKind::PublicInstitution, true),
+                kind,
+                tier,
+                false,
+                today
+            )
+            .is_err()
+        );
+        assert!(
+            unit_helper(
+                &facts(UnitKind::PublicInstitution, false),
+                kind,
+                tier,
+                true,
+                today
+            )
+            .is_err()
+        );
+
+        assert!(helped_unit(&facts(UnitKind::PrivateEnterprise, true), None, "x").is_ok());
+        assert!(helped_unit(&facts(UnitKind::PrivateEnterprise, true), Some("x"), "x").is_err());
+        assert!(helped_unit(&facts(UnitKind::PublicInstitution, true), None, "x").is_err());
+        assert!(helped_unit(&facts(UnitKind::PrivateEnterprise, false), None, "x").is_err());
+    }
+}

@@ -1,0 +1,294 @@
+//! The registry's rules, decided without I/O: who registers, nominates, decides and
+//! awards; the nomination window and batch; an award over a current title. The store
+//! asks them with the rows it read and keeps in SQL only what must hold under
+//! concurrency (unique codes, the batch counter, one current title per tier).
+//!
+//! "A title is held on a day" is one rule written twice, side by side here: in Rust
+//! (`TitleValidity::is_valid_on`, used on rows in hand by VerifyTitle and pairing's
+//! helper check) and as SQL ([`push_held_on`], used by ListUnits' title filter).
+//! `tests/rules_agree.rs` checks on generated rows that the two agree on both databases.
+//!
+//! The gateway's policy already keeps platforms and unit users away from most of these
+//! calls; the service checks who the caller is again because a call that reaches it
+//! without the gateway must meet the same rule, and the levels within "an office" (a
+//! county nominates, a city awards city titles) are the service's to decide.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use wenming_authz::Scope;
+use wenming_domain::{
+    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, RegionCode, TitleTier,
+    TitleValidity,
+};
+use wenming_runtime::catalogue::Rule;
+use wenming_runtime::sql::Sql;
+
+use crate::error::{RegistryError, Result};
+use crate::messages as msg;
+
+/// Whether a title with `validity` is held on `day` (the Rust form of the rule).
+pub fn held_on(validity: &TitleValidity, day: Date) -> bool {
+    validity.is_valid_on(day)
+}
+
+/// The same rule as SQL: ` AND …` on the title columns of `alias` (dates are
+/// `YYYY-MM-DD` text, which sorts as the dates do).
+pub fn push_held_on(sql: &mut Sql, alias: &str, day: Date) {
+    let day = day.to_string();
+    sql.push(&format!(" AND {alias}.awarded_on <= "))
+        .bind(day.clone())
+        .push(&format!(
+            " AND ({alias}.valid_until IS NULL OR {alias}.valid_until > "
+        ))
+        .bind(day.clone())
+        .push(&format!(
+            ") AND ({alias}.revoked_on IS NULL OR {alias}.revoked_on > "
+        ))
+        .bind(day)
+        .push(")");
+}
+
+/// The caller's office, for what only offices do (`rule` and `what` say what).
+pub fn office(
+    scope: &Scope,
+    rule: &'static Rule,
+    what: &'static str,
+) -> Result<(AdminLevel, RegionCode)> {
+    scope.office().ok_or(RegistryError::denied(rule, what))
+}
+
+/// The caller as an office that organises campaigns: a city or the province.
+pub fn organising_office(scope: &Scope) -> Result<RegionCode> {
+    match scope.office() {
+        Some((AdminLevel::Province | AdminLevel::City, region)) => Ok(region),
+        _ => Err(RegistryError::denied(
+            &msg::ORGANISE_CAMPAIGNS,
+            "only city and provincial offices organise campaigns",
+        )),
+    }
+}
+
+/// A county office nominating, with its city.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NominatingCounty {
+    /// The county.
+    pub county: RegionCode,
+    /// Its city, which organises the campaign it nominates for.
+    pub city: RegionCode,
+}
+
+/// The caller as a nominating county office.
+pub fn nominating_county(scope: &Scope, divisions: &Divisions) -> Result<NominatingCounty> {
+    match scope.office() {
+        Some((AdminLevel::County, county)) => Ok(NominatingCounty {
+            county,
+            city: divisions.city_of(county).unwrap_or(county),
+        }),
+        _ => Err(RegistryError::denied(
+            &msg::COUNTIES_NOMINATE,
+            "only county offices submit nominations",
+        )),
+    }
+}
+
+/// A county nominates for its own city's campaign (`campaign` names it), before the
+/// end of the deadline day in China.
+pub fn nomination_window(
+    nominating: NominatingCounty,
+    campaign: &str,
+    organiser: RegionCode,
+    deadline: Deadline,
+    now: Timestamp,
+) -> Result<()> {
+    let city = nominating.city;
+    if organiser != city {
+        return Err(RegistryError::precondition(
+            &msg::NOMINATION_ORGANISER,
+            campaign,
+            format!("the campaign is organised by {organiser}, not by your city {city}"),
+        )
+        .arg("organiser", organiser)
+        .arg("city", city));
+    }
+    if !deadline.is_open_at(now) {
+        return Err(RegistryError::precondition(
+            &msg::NOMINATION_DEADLINE,
+            campaign,
+            format!("nominations closed at the end of {}", deadline.date),
+        )
+        .arg("deadline", deadline.date));
+    }
+    Ok(())
+}
+
+/// The county's active nominations after a submission (`active_after`) against the
+/// campaign's batch rule; `active_now` is reported to the caller.
+pub fn batch(rule: BatchRule, campaign: &str, active_now: i64, active_after: i64) -> Result<()> {
+    let Err(err) = rule.check(u32::try_from(active_after).unwrap_or(u32::MAX)) else {
+        return Ok(());
+    };
+    let (rule_broken, limit) = match err {
+        BatchRuleError::TooFew { min, .. } => (&msg::NOMINATION_BATCH_MIN, ("min", min)),
+        BatchRuleError::TooMany { max, .. } => (&msg::NOMINATION_BATCH_MAX, ("max", max)),
+    };
+    Err(RegistryError::precondition(
+        rule_broken,
+        campaign,
+        format!("{err} (your county has {active_now} active nominations in this campaign)"),
+    )
+    .arg(limit.0, limit.1)
+    .arg("found", active_after))
+}
+
+/// Only the organising office decides a campaign's nominations.
+pub fn deciding_office(scope: &Scope, organiser: RegionCode) -> Result<()> {
+    if scope.office().map(|(_, region)| region) == Some(organiser) {
+        Ok(())
+    } else {
+        Err(RegistryError::denied(
+            &msg::ORGANISER_DECIDES,
+            "only the organising office decides nominations",
+        ))
+    }
+}
+
+/// Which office awards (and revokes) titles of `tier` for a unit under `unit_city`:
+/// the unit's city office for city titles; the province for the others (it records
+/// national titles, which the central commission awards).
+pub fn awarding_office(scope: &Scope, tier: TitleTier, unit_city: &str) -> Result<()> {
+    let allowed = match (tier.awarding_level(), scope.office()) {
+        (AdminLevel::City, Some((AdminLevel::City, region))) => region.to_string() == unit_city,
+        (AdminLevel::Province, Some((AdminLevel::Province, _))) => true,
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else if tier.awarding_level() == AdminLevel::City {
+        Err(RegistryError::denied(
+            &msg::CITY_TITLES,
+            "city titles are awarded by the unit's city office",
+        ))
+    } else {
+        Err(RegistryError::denied(
+            &msg::PROVINCIAL_TITLES,
+            "provincial, provincial-model and national titles are recorded by the provincial office",
+        ))
+    }
+}
+
+/// What a new award does to the unit's current title of its tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverCurrent {
+    /// There is none.
+    Nothing,
+    /// The current one has expired by the award date: it becomes superseded.
+    Supersede,
+    /// The current one is still held on the award date (or starts after it): refused.
+    Refuse,
+}
+
+/// An award from `awarded_on` over the current title (if any) of the same tier.
+pub fn award_over(current: Option<&TitleValidity>, awarded_on: Date) -> OverCurrent {
+    match current {
+        None => OverCurrent::Nothing,
+        Some(v) if held_on(v, awarded_on) || v.awarded_on > awarded_on => OverCurrent::Refuse,
+        Some(_) => OverCurrent::Supersede,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+    use wenming_authz::Principal;
+
+    use super::*;
+
+    fn scope(level: AdminLevel, code: &str) -> Scope {
+        let key = wenming_authz::IdentityKey::generate();
+        let principal = Principal::office("s", level, RegionCode::parse(code).unwrap());
+        let token = wenming_authz::IdentitySigner::new(&key).sign(&principal);
+        wenming_authz::IdentityVerifier::new(&key)
+            .verify(&token)
+            .expect("signed just now")
+    }
+
+    fn rule_of(err: RegistryError) -> &'static str {
+        match err {
+            RegistryError::Precondition { rule, .. } => rule.name,
+            RegistryError::PermissionDenied { rule, .. } => rule.name,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn counties_nominate_for_their_city_before_the_deadline() {
+        let d = Divisions::henan();
+        let baofeng = nominating_county(&scope(AdminLevel::County, "410421"), d).unwrap();
+        assert_eq!(baofeng.city.to_string(), "410400");
+        assert!(nominating_county(&scope(AdminLevel::City, "410400"), d).is_err());
+        let pingdingshan = RegionCode::parse("410400").unwrap();
+        let zhengzhou = RegionCode::parse("410100").unwrap();
+        let deadline = Deadline::new(date(2021, 4, 20));
+        let before: Timestamp = "2021-04-20T15:59:59Z".parse().unwrap();
+        let after: Timestamp = "2021-04-20T16:00:00Z".parse().unwrap();
+        assert!(nomination_window(baofeng, "c", pingdingshan, deadline, before).is_ok());
+        let late = nomination_window(baofeng, "c", pingdingshan, deadline, after).unwrap_err();
+        assert_eq!(rule_of(late), "nomination.deadline");
+        let elsewhere = nomination_window(baofeng, "c", zhengzhou, deadline, before).unwrap_err();
+        assert_eq!(rule_of(elsewhere), "nomination.organiser");
+    }
+
+    #[test]
+    fn batches_hold_three_to_five() {
+        assert!(batch(BatchRule::SEED, "c", 0, 3).is_ok());
+        assert_eq!(
+            rule_of(batch(BatchRule::SEED, "c", 0, 2).unwrap_err()),
+            "nomination.batch_min"
+        );
+        assert_eq!(
+            rule_of(batch(BatchRule::SEED, "c", 5, 6).unwrap_err()),
+            "nomination.batch_max"
+        );
+    }
+
+    #[test]
+    fn awards_come_from_the_right_office() {
+        let city = scope(AdminLevel::City, "410400");
+        let province = scope(AdminLevel::Province, "410000");
+        assert!(awarding_office(&city, TitleTier::City, "410400").is_ok());
+        assert_eq!(
+            rule_of(awarding_office(&city, TitleTier::City, "410100").unwrap_err()),
+            "city_titles"
+        );
+        assert_eq!(
+            rule_of(awarding_office(&city, TitleTier::Provincial, "410400").unwrap_err()),
+            "provincial_titles"
+        );
+        assert!(awarding_office(&province, TitleTier::National, "410400").is_ok());
+        assert!(awarding_office(&province, TitleTier::City, "410400").is_err());
+        assert!(deciding_office(&city, RegionCode::parse("410400").unwrap()).is_ok());
+        assert!(deciding_office(&province, RegionCode::parse("410400").unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_new_award_supersedes_only_an_expired_title() {
+        let held = TitleValidity {
+            awarded_on: date(2021, 1, 1),
+            valid_until: Some(date(2024, 1, 1)),
+            revoked_on: None,
+        };
+        assert_eq!(award_over(None, date(2022, 1, 1)), OverCurrent::Nothing);
+        assert_eq!(
+            award_over(Some(&held), date(2022, 1, 1)),
+            OverCurrent::Refuse
+        );
+        assert_eq!(
+            award_over(Some(&held), date(2020, 1, 1)),
+            OverCurrent::Refuse
+        );
+        assert_eq!(
+            award_over(Some(&held), date(2024, 1, 1)),
+            OverCurrent::Supersede
+        );
+    }
+}
