@@ -11,8 +11,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
-use tonic::transport::{Channel, Endpoint};
-use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
+use tonic::transport::Channel;
+use wenming_authz::{IdentityKey, IdentitySigner};
 use wenming_domain::FixedClock;
 use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
 use wenming_gateway::{
@@ -20,6 +20,7 @@ use wenming_gateway::{
 };
 use wenming_runtime::ServerSettings;
 use wenming_testkit::TestDb;
+use wenming_testkit::services::{Options, Services, start};
 
 /// A running suite.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ pub struct Suite {
     dev_key: DevKey,
     _dir: tempfile::TempDir,
     _stops: Vec<oneshot::Sender<()>>,
+    _services: Services,
 }
 
 /// Sends `authorization: Bearer …` on every call.
@@ -79,52 +81,8 @@ impl Suite {
         let clock = Arc::new(FixedClock::new(now));
         let mut stops = Vec::new();
 
-        let db = test_db.open(&wenming_registry::MIGRATIONS).await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let registry_addr = listener.local_addr().expect("addr");
-        let (stop, stopped) = stop_signal();
-        stops.push(stop);
-        let verifier = IdentityVerifier::new(&key);
-        let registry_clock = clock.clone();
-        tokio::spawn(async move {
-            let _ = wenming_registry::serve(
-                listener,
-                db,
-                registry_clock,
-                verifier,
-                &ServerSettings::default(),
-                stopped,
-            )
-            .await;
-        });
-
-        let pairing_db = test_db
-            .open_companion("pairing", &wenming_pairing::MIGRATIONS)
-            .await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let pairing_addr = listener.local_addr().expect("addr");
-        let (stop, stopped) = stop_signal();
-        stops.push(stop);
-        let registry_client = std::sync::Arc::new(wenming_clients::GrpcRegistry::new(
-            Endpoint::from_shared(format!("http://{registry_addr}"))
-                .expect("uri")
-                .connect_lazy(),
-            Duration::from_secs(5),
-        ));
-        let (verifier, pairing_clock) = (IdentityVerifier::new(&key), clock.clone());
-        tokio::spawn(async move {
-            let _ = wenming_pairing::serve(
-                listener,
-                pairing_db,
-                pairing_clock,
-                registry_client,
-                verifier,
-                &ServerSettings::default(),
-                stopped,
-            )
-            .await;
-        });
-
+        let defs = [&wenming_registry::SERVICE, &wenming_pairing::SERVICE];
+        let services = start(test_db, &defs, clock.clone(), &key, Options::default()).await;
         let dev_key = DevKey::load_or_create(dir.path()).expect("dev key");
         let authn = Authenticator::new(
             AuthnSettings {
@@ -141,18 +99,15 @@ impl Suite {
             Policy::shipped().expect("policy"),
             limits.as_ref(),
             IdentitySigner::new(&key),
-            vec![
-                Backend::new(
-                    wenming_registry::GRPC_SERVICE,
-                    &format!("http://{registry_addr}"),
-                )
-                .expect("registry backend"),
-                Backend::new(
-                    wenming_pairing::GRPC_SERVICE,
-                    &format!("http://{pairing_addr}"),
-                )
-                .expect("pairing backend"),
-            ],
+            defs.iter()
+                .map(|def| {
+                    Backend::new(
+                        def.grpc_service,
+                        &format!("http://{}", services.addr(def.name)),
+                    )
+                    .expect("backend")
+                })
+                .collect(),
             Duration::from_secs(30),
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -172,11 +127,12 @@ impl Suite {
             gateway,
             gateway_addr: addr,
             clock,
-            registry: registry_addr,
+            registry: services.addr("registry"),
             internal_key: key,
             dev_key,
             _dir: dir,
             _stops: stops,
+            _services: services,
         }
     }
 

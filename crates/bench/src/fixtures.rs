@@ -3,10 +3,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
-use wenming_authz::{IdentityKey, IdentityVerifier, Principal};
+use wenming_authz::{IdentityKey, Principal};
 use wenming_domain::{AdminLevel, CreditCode, RegionCode, SystemClock};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
@@ -54,26 +53,31 @@ pub struct Registry {
 
 impl Registry {
     pub async fn start(db: Database) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        wenming_registry::migrate(&db).await?;
+        let def = &wenming_registry::SERVICE;
+        def.migrate(&db).await?;
         let key = IdentityKey::generate();
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let verifier = IdentityVerifier::new(&key);
-        tokio::spawn(async move {
-            let settings = ServerSettings::default();
-            let _ = wenming_registry::serve(
-                listener,
-                db,
-                Arc::new(SystemClock),
-                verifier,
-                &settings,
-                async {
-                    let _ = stopped.await;
-                },
-            )
-            .await;
-        });
+        let stopped = std::sync::Mutex::new(Some(stopped));
+        let started = wenming_runtime::service::start(
+            vec![wenming_runtime::service::Member { def, db }],
+            wenming_runtime::service::StartOptions {
+                clock: Arc::new(SystemClock),
+                key: &key,
+                settings: ServerSettings::default(),
+                upstream_timeout: std::time::Duration::from_secs(5),
+                external: Default::default(),
+            },
+            move || {
+                let stopped = stopped.lock().ok().and_then(|mut s| s.take());
+                async move {
+                    if let Some(stopped) = stopped {
+                        let _ = stopped.await;
+                    }
+                }
+            },
+        )
+        .await?;
+        let addr = started.addr(def.name);
         Ok(Self {
             addr,
             key,

@@ -107,7 +107,7 @@ async fn migrated(
     db: &TestDb,
 ) -> Result<wenming_runtime::db::Database, Box<dyn std::error::Error + Send + Sync>> {
     let database = wenming_runtime::db::Database::connect(&db.settings).await?;
-    wenming_registry::migrate(&database).await?;
+    wenming_registry::SERVICE.migrate(&database).await?;
     Ok(database)
 }
 

@@ -17,6 +17,7 @@ pub mod onward;
 pub mod paging;
 pub mod row_scope;
 mod server;
+pub mod service;
 pub mod shutdown;
 pub mod sql;
 pub mod status;

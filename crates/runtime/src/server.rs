@@ -55,6 +55,9 @@ pub enum ServeError {
     /// Reflection descriptors could not be loaded.
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The service could not be set up (its routes, its upstreams).
+    #[error("setup: {0}")]
+    Setup(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Who may call the served routes.

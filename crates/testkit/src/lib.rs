@@ -8,6 +8,7 @@
 
 pub mod fakes;
 pub mod fixtures;
+pub mod services;
 
 use sqlx::{Connection as _, Executor as _};
 pub use wenming_runtime::client::AsPrincipal;
@@ -26,6 +27,9 @@ pub struct TestDb {
     pg: Option<(String, String)>,
     /// Databases of other services made beside this one (PostgreSQL names, for cleanup).
     companions: std::sync::Mutex<Vec<String>>,
+    /// Names given out (companions and, as "", the test's own database), so that a
+    /// second service of the same name gets a database of its own.
+    given: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl TestDb {
@@ -38,6 +42,7 @@ impl TestDb {
             _dir: Some(dir),
             pg: None,
             companions: std::sync::Mutex::default(),
+            given: std::sync::Mutex::default(),
         }
     }
 
@@ -68,6 +73,7 @@ impl TestDb {
             _dir: None,
             pg: Some((admin, name)),
             companions: std::sync::Mutex::default(),
+            given: std::sync::Mutex::default(),
         })
     }
 
@@ -83,6 +89,8 @@ impl TestDb {
     /// Opens a fresh database of its own for another service (`name`: "pairing", …) on
     /// the same backend, and runs `migrator`: each service owns its database.
     pub async fn open_companion(&self, name: &str, migrations: &Migrations) -> Database {
+        let name = self.unique(name);
+        let name = name.as_str();
         let url = match (&self.pg, &self._dir) {
             (Some((admin, base)), _) => {
                 let companion = format!("{base}_{name}");
@@ -114,6 +122,33 @@ impl TestDb {
             .await
             .expect("migrate companion database");
         db
+    }
+
+    /// The test's own database for the first service that asks, a companion of its own
+    /// for every later one (named `name`).
+    pub async fn open_next(&self, name: &str, migrations: &Migrations) -> Database {
+        let first = self
+            .given
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(String::new());
+        if first {
+            self.open(migrations).await
+        } else {
+            self.open_companion(name, migrations).await
+        }
+    }
+
+    /// `name`, or `name_2`, `name_3` … if it was given out before.
+    fn unique(&self, name: &str) -> String {
+        let mut given = self.given.lock().unwrap_or_else(|e| e.into_inner());
+        let mut candidate = name.to_owned();
+        let mut n = 1;
+        while !given.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!("{name}_{n}");
+        }
+        candidate
     }
 
     /// Drops the PostgreSQL test databases (SQLite files go with their temp dir).

@@ -4,12 +4,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use wenming_authz::IdentityVerifier;
 use wenming_domain::SystemClock;
 use wenming_runtime::db::Database;
 
-use crate::config::{self, SuiteConfig};
+use wenming_runtime::service::{ServiceContext, Upstreams};
+
+use crate::config::{self, Config};
 
 /// Errors a command ends with; printed as one line.
 pub type CliResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -38,8 +40,9 @@ enum Command {
     },
     /// Run one service against its configured database.
     Serve {
-        /// Which service.
-        service: Service,
+        /// Which service (or the gateway).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::services::serve_names()))]
+        service: String,
         /// TOML configuration file (environment variables WENMING_* override it).
         #[arg(long, env = "WENMING_CONFIG")]
         config: Option<PathBuf>,
@@ -50,10 +53,26 @@ enum Command {
         #[arg(long, env = "WENMING_CONFIG")]
         config: Option<PathBuf>,
     },
-    /// Bulk-import records through the running suite.
+    /// Bulk-import records from a file through the running suite's gateway.
     Import {
-        #[command(subcommand)]
-        what: ImportWhat,
+        /// What the file holds (see `wenming import --help`).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::services::imports().map(|i| i.what)))]
+        what: String,
+        /// The file.
+        file: PathBuf,
+        /// Address of the suite.
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        addr: String,
+        /// Where `wenming up` keeps its development key (used when no --token is given).
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Region code of the importing office (for the development token).
+        #[arg(long)]
+        region: String,
+        /// A bearer token from the identity platform; default: a development token for
+        /// the office of --region, signed with the data dir's key.
+        #[arg(long, env = "WENMING_TOKEN")]
+        token: Option<String>,
     },
     /// Print a bearer token signed with the development key of `wenming up` (the gateway
     /// of the embedded suite trusts it).
@@ -79,39 +98,6 @@ enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum ImportWhat {
-    /// Units from a CSV or XLSX file (first row: column names; see README).
-    Units {
-        /// The file (.csv or .xlsx).
-        file: PathBuf,
-        /// Address of the suite.
-        #[arg(long, default_value = "http://127.0.0.1:50051")]
-        addr: String,
-        /// Where `wenming up` keeps its development key (used when no --token is given).
-        #[arg(long, default_value = "./data")]
-        data_dir: PathBuf,
-        /// Region code of the importing office (for the development token).
-        #[arg(long)]
-        region: String,
-        /// A bearer token from the identity platform; default: a development token for
-        /// the office of --region, signed with the data dir's key.
-        #[arg(long, env = "WENMING_TOKEN")]
-        token: Option<String>,
-    },
-}
-
-/// The services `serve` can run.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Service {
-    /// Units, reserve pool, nominations, titles.
-    Registry,
-    /// Pairings, work plans, ledgers, pairing lists.
-    Pairing,
-    /// The public entry: authentication, policy, forwarding.
-    Gateway,
-}
-
 impl Cli {
     /// Where refused calls are kept: `DIR/denials.jsonl` under `wenming up`, else the
     /// file named by `WENMING_DENIAL_LOG` (for `serve gateway`), if any.
@@ -134,20 +120,24 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Serve { service, config } => serve(service, config).await,
         Command::Migrate { config } => migrate(config).await,
         Command::Import {
-            what:
-                ImportWhat::Units {
-                    file,
-                    addr,
-                    data_dir,
-                    region,
-                    token,
-                },
+            what,
+            file,
+            addr,
+            data_dir,
+            region,
+            token,
         } => {
+            let import = crate::services::imports()
+                .find(|i| i.what == what)
+                .ok_or_else(|| format!("nothing imports {what}"))?;
             let token = match token {
                 Some(token) => token,
                 None => crate::tokens::office_token(&data_dir, &region, 3600)?,
             };
-            crate::import::import_units(&file, &addr, &token).await
+            let channel = tonic::transport::Endpoint::from_shared(addr)?
+                .connect()
+                .await?;
+            (import.run)(&file, channel, &token).await
         }
         Command::Token {
             data_dir,
@@ -167,66 +157,48 @@ pub async fn run(cli: Cli) -> CliResult {
     }
 }
 
-async fn serve(service: Service, file: Option<PathBuf>) -> CliResult {
-    let config: SuiteConfig = wenming_runtime::config::load(file.as_deref())?;
-    let key = config.identity.key()?;
-    match service {
-        Service::Registry => {
-            let settings = &config.registry;
-            let db = Database::connect(&settings.database).await?;
-            if settings.database.migrate_on_start {
-                wenming_registry::migrate(&db).await?;
-            }
-            let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-            let addr = listener.local_addr()?;
-            tracing::info!(%addr, "registry serving");
-            #[allow(clippy::print_stdout)]
-            {
-                println!("wenming ready: registry on {addr}");
-            }
-            wenming_registry::serve(
-                listener,
-                db.clone(),
-                Arc::new(SystemClock),
-                IdentityVerifier::new(&key),
-                &config.server,
-                wenming_runtime::shutdown::signal(),
-            )
-            .await?;
-            db.close().await;
-        }
-        Service::Pairing => {
-            let settings = &config.pairing;
-            let db = Database::connect(&settings.database).await?;
-            if settings.database.migrate_on_start {
-                db.migrate(&wenming_pairing::MIGRATIONS).await?;
-            }
-            let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-            let addr = listener.local_addr()?;
-            tracing::info!(%addr, registry = %settings.registry_url, "pairing serving");
-            #[allow(clippy::print_stdout)]
-            {
-                println!("wenming ready: pairing on {addr}");
-            }
-            wenming_pairing::serve(
-                listener,
-                db.clone(),
-                Arc::new(SystemClock),
-                settings.registry()?,
-                IdentityVerifier::new(&key),
-                &config.server,
-                wenming_runtime::shutdown::signal(),
-            )
-            .await?;
-            db.close().await;
-        }
-        Service::Gateway => serve_gateway(&config, &key).await?,
+async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
+    let config = Config::load(file.as_deref())?;
+    let key = config.suite.identity.key()?;
+    if service == "gateway" {
+        return serve_gateway(&config, &key).await;
     }
+    let def = crate::services::find(&service).ok_or_else(|| format!("no service {service}"))?;
+    let settings = config.service(def)?;
+    let db = Database::connect(&settings.database).await?;
+    if settings.database.migrate_on_start {
+        def.migrate(&db).await?;
+    }
+    let mut upstreams = Upstreams::default();
+    for (name, url, timeout) in &settings.upstreams {
+        upstreams.insert(name, Upstreams::channel(url)?, *timeout);
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, service = def.name, "serving");
+    #[allow(clippy::print_stdout)]
+    {
+        println!("wenming ready: {} on {addr}", def.name);
+    }
+    let context = ServiceContext {
+        db: db.clone(),
+        clock: Arc::new(SystemClock),
+        settings: config.suite.server.clone(),
+        upstreams,
+    };
+    def.serve(
+        listener,
+        context,
+        IdentityVerifier::new(&key),
+        wenming_runtime::shutdown::signal(),
+    )
+    .await?;
+    db.close().await;
     Ok(())
 }
 
-async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -> CliResult {
-    let settings = &config.gateway;
+async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> CliResult {
+    let settings = &config.suite.gateway;
     let authn = &settings.authn;
     let (keys, fetcher) = match (&authn.jwks_file, &authn.jwks_url) {
         (Some(file), None) => (wenming_gateway::TrustedKeys::from_file(file)?, None),
@@ -260,17 +232,17 @@ async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -
         )?,
         None => wenming_gateway::Policy::shipped()?,
     };
-    let backends = vec![
-        backend(wenming_registry::GRPC_SERVICE, &settings.registry_url)?,
-        backend(wenming_pairing::GRPC_SERVICE, &settings.pairing_url)?,
-    ];
+    let backends = crate::services::SERVICES
+        .iter()
+        .map(|def| backend(def.grpc_service, &config.backend_url(def)?))
+        .collect::<CliResult<Vec<_>>>()?;
     let proxy = wenming_gateway::Proxy::new(
         authn,
         policy,
         Some(&settings.rate_limits),
         wenming_authz::IdentitySigner::new(key),
         backends,
-        std::time::Duration::from_secs(config.server.request_timeout_secs),
+        std::time::Duration::from_secs(config.suite.server.request_timeout_secs),
     );
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;
@@ -282,7 +254,7 @@ async fn serve_gateway(config: &SuiteConfig, key: &wenming_authz::IdentityKey) -
     wenming_gateway::serve(
         listener,
         proxy,
-        &config.server,
+        &config.suite.server,
         wenming_runtime::shutdown::signal(),
     )
     .await?;
@@ -296,24 +268,21 @@ pub fn backend(service: &str, url: &str) -> CliResult<wenming_gateway::Backend> 
 }
 
 async fn migrate(file: Option<PathBuf>) -> CliResult {
-    let config: SuiteConfig = wenming_runtime::config::load(file.as_deref())?;
+    let config = Config::load(file.as_deref())?;
     let mut done = 0;
-    if !config.registry.database.url.is_empty() {
-        let db = Database::connect(&config.registry.database).await?;
-        wenming_registry::migrate(&db).await?;
+    for def in crate::services::SERVICES {
+        let settings = config.service(def)?;
+        if settings.database.url.is_empty() {
+            continue;
+        }
+        let db = Database::connect(&settings.database).await?;
+        def.migrate(&db).await?;
         db.close().await;
-        tracing::info!("registry migrated");
-        done += 1;
-    }
-    if !config.pairing.database.url.is_empty() {
-        let db = Database::connect(&config.pairing.database).await?;
-        db.migrate(&wenming_pairing::MIGRATIONS).await?;
-        db.close().await;
-        tracing::info!("pairing migrated");
+        tracing::info!(service = def.name, "migrated");
         done += 1;
     }
     if done == 0 {
-        return Err(config::NO_DATABASE.into());
+        return Err(config::no_database().into());
     }
     Ok(())
 }

@@ -1,18 +1,27 @@
-//! The suite's configuration file (see docs/OPERATIONS.md for every key).
+//! The suite's configuration (see docs/OPERATIONS.md for every key). The tables of the
+//! shared settings are typed here; each service's table is named after it and read
+//! through the list of services (`<service>.listen`, `<service>.database`,
+//! `<service>.<upstream>_url`, `<service>.<upstream>_timeout_secs`), as is the gateway's
+//! backend of each (`gateway.<service>_url`).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use wenming_authz::IdentityKey;
 use wenming_runtime::ServerSettings;
+use wenming_runtime::config::Figment;
+use wenming_runtime::config::{ConfigError, optional};
 use wenming_runtime::db::DatabaseSettings;
+use wenming_runtime::service::ServiceDef;
 
-/// Message when `migrate` finds nothing to do.
-pub const NO_DATABASE: &str = "no database configured: set registry.database.url \
-    (WENMING_REGISTRY__DATABASE__URL) or pairing.database.url (WENMING_PAIRING__DATABASE__URL)";
+use crate::services::SERVICES;
 
-/// Everything `serve` and `migrate` read.
+/// Longest a call to another service takes unless configured.
+const UPSTREAM_TIMEOUT_SECS: u64 = 5;
+
+/// The shared settings `serve` and `migrate` read.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SuiteConfig {
@@ -20,15 +29,11 @@ pub struct SuiteConfig {
     pub identity: IdentitySettings,
     /// Limits every server applies.
     pub server: ServerSettings,
-    /// The registry service.
-    pub registry: ServiceSettings,
-    /// The pairing service.
-    pub pairing: PairingSettings,
     /// The gateway.
     pub gateway: GatewaySettings,
 }
 
-/// The gateway: where it listens, whom it trusts, what it allows, where it forwards.
+/// The gateway: where it listens, whom it trusts, what it allows.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GatewaySettings {
@@ -40,10 +45,6 @@ pub struct GatewaySettings {
     pub policy_file: Option<PathBuf>,
     /// Per-principal budgets.
     pub rate_limits: wenming_gateway::RateLimits,
-    /// URL of the registry service, e.g. `http://registry:50061`.
-    pub registry_url: String,
-    /// URL of the pairing service, e.g. `http://pairing:50062`.
-    pub pairing_url: String,
 }
 
 impl Default for GatewaySettings {
@@ -53,8 +54,6 @@ impl Default for GatewaySettings {
             authn: wenming_gateway::AuthnSettings::default(),
             policy_file: None,
             rate_limits: wenming_gateway::RateLimits::default(),
-            registry_url: "http://127.0.0.1:50061".into(),
-            pairing_url: "http://127.0.0.1:50062".into(),
         }
     }
 }
@@ -84,61 +83,87 @@ impl IdentitySettings {
     }
 }
 
-/// One service's listener and database.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ServiceSettings {
+/// One service's settings, from its table.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// Its database.
+    /// Its own database.
     pub database: DatabaseSettings,
+    /// The services it calls: name, URL and the longest a call may take (less if the
+    /// caller's deadline is nearer).
+    pub upstreams: Vec<(&'static str, String, Duration)>,
 }
 
-impl Default for ServiceSettings {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([0, 0, 0, 0], 50061)),
-            database: DatabaseSettings::default(),
+/// The configuration: the shared settings, and the sources the services' tables are
+/// read from.
+#[derive(Debug)]
+pub struct Config {
+    /// The shared settings.
+    pub suite: SuiteConfig,
+    figment: Figment,
+}
+
+impl Config {
+    /// Defaults, then `file`, then `WENMING_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let figment = wenming_runtime::config::sources::<SuiteConfig>(file);
+        let suite = figment
+            .extract()
+            .map_err(|err| ConfigError::from(Box::new(err)))?;
+        Ok(Self { suite, figment })
+    }
+
+    /// The settings of `def`.
+    pub fn service(&self, def: &ServiceDef) -> Result<ServiceConfig, ConfigError> {
+        let name = def.name;
+        let listen = optional(&self.figment, &format!("{name}.listen"))?
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], def.default_port)));
+        let database = optional(&self.figment, &format!("{name}.database"))?.unwrap_or_default();
+        let mut upstreams = Vec::new();
+        for upstream in def.upstreams {
+            let url = optional(&self.figment, &format!("{name}.{upstream}_url"))?
+                .unwrap_or_else(|| default_url(upstream));
+            let secs = optional(&self.figment, &format!("{name}.{upstream}_timeout_secs"))?
+                .unwrap_or(UPSTREAM_TIMEOUT_SECS);
+            upstreams.push((*upstream, url, Duration::from_secs(secs)));
         }
+        Ok(ServiceConfig {
+            listen,
+            database,
+            upstreams,
+        })
+    }
+
+    /// Where the gateway forwards calls to `def`.
+    pub fn backend_url(&self, def: &ServiceDef) -> Result<String, ConfigError> {
+        Ok(
+            optional(&self.figment, &format!("gateway.{}_url", def.name))?
+                .unwrap_or_else(|| default_url(def.name)),
+        )
     }
 }
 
-/// The pairing service: its listener and database, and how it reaches the registry.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PairingSettings {
-    /// Address to listen on.
-    pub listen: SocketAddr,
-    /// Its own database (never the registry's).
-    pub database: DatabaseSettings,
-    /// URL of the registry service.
-    pub registry_url: String,
-    /// Longest a registry lookup may take, in seconds (less if the caller's deadline is
-    /// nearer).
-    pub registry_timeout_secs: u64,
+/// A service on this host at its default port.
+fn default_url(name: &str) -> String {
+    let port = SERVICES
+        .iter()
+        .find(|def| def.name == name)
+        .map_or(0, |def| def.default_port);
+    format!("http://127.0.0.1:{port}")
 }
 
-impl Default for PairingSettings {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([0, 0, 0, 0], 50062)),
-            database: DatabaseSettings::default(),
-            registry_url: "http://127.0.0.1:50061".into(),
-            registry_timeout_secs: 5,
-        }
-    }
-}
-
-impl PairingSettings {
-    /// The registry client the pairing service calls.
-    pub fn registry(
-        &self,
-    ) -> Result<std::sync::Arc<dyn wenming_clients::Registry>, tonic::transport::Error> {
-        Ok(std::sync::Arc::new(wenming_clients::GrpcRegistry::new(
-            tonic::transport::Endpoint::from_shared(self.registry_url.clone())?
-                .connect_timeout(std::time::Duration::from_secs(2))
-                .connect_lazy(),
-            std::time::Duration::from_secs(self.registry_timeout_secs),
-        )))
-    }
+/// What `migrate` says when no service has a database.
+pub fn no_database() -> String {
+    let keys: Vec<String> = SERVICES
+        .iter()
+        .map(|def| {
+            format!(
+                "{0}.database.url (WENMING_{1}__DATABASE__URL)",
+                def.name,
+                def.name.to_uppercase()
+            )
+        })
+        .collect();
+    format!("no database configured: set {}", keys.join(" or "))
 }

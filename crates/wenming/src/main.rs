@@ -3,8 +3,7 @@
 
 mod cli;
 mod config;
-mod demo;
-mod import;
+mod services;
 mod tokens;
 mod up;
 

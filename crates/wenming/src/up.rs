@@ -9,17 +9,21 @@ use tokio::net::TcpListener;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
+use wenming_authz::{IdentityKey, IdentitySigner};
 use wenming_domain::SystemClock;
 use wenming_gateway::dev_key::{self, DevKey};
 use wenming_gateway::{Authenticator, AuthnSettings, Policy, Proxy, RateLimits};
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::{Database, DatabaseSettings};
+use wenming_runtime::service::{self, DemoContext, Member, StartOptions};
 
 use crate::cli::{CliResult, backend};
-use crate::config::PairingSettings;
+use crate::services::SERVICES;
 
 const KEY_FILE: &str = "identity.key";
+
+/// Longest a call between services may take.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// SQLite URL of one service's database under `dir`.
 fn sqlite_url(dir: &Path, service: &str) -> String {
@@ -37,56 +41,30 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     let key = IdentityKey::load_or_create(&data_dir.join(KEY_FILE))?;
     // The development signing key: `wenming token` signs with it, the gateway trusts it.
     let dev_key = DevKey::load_or_create(data_dir)?;
-    let db = Database::connect(&DatabaseSettings {
-        url: sqlite_url(data_dir, "registry"),
-        ..DatabaseSettings::default()
-    })
+    let mut members = Vec::new();
+    for def in SERVICES {
+        let db = Database::connect(&DatabaseSettings {
+            url: sqlite_url(data_dir, def.name),
+            ..DatabaseSettings::default()
+        })
+        .await?;
+        def.migrate(&db).await?;
+        members.push(Member { def, db });
+    }
+    let databases: Vec<Database> = members.iter().map(|m| m.db.clone()).collect();
+    let settings = ServerSettings::default();
+    let started = service::start(
+        members,
+        StartOptions {
+            clock: Arc::new(SystemClock),
+            key: &key,
+            settings: settings.clone(),
+            upstream_timeout: UPSTREAM_TIMEOUT,
+            external: Default::default(),
+        },
+        wenming_runtime::shutdown::signal,
+    )
     .await?;
-    wenming_registry::migrate(&db).await?;
-
-    let registry_listener = TcpListener::bind("127.0.0.1:0").await?;
-    let registry_addr = registry_listener.local_addr()?;
-    let verifier = IdentityVerifier::new(&key);
-    let server_db = db.clone();
-    let registry = tokio::spawn(async move {
-        let settings = ServerSettings::default();
-        wenming_registry::serve(
-            registry_listener,
-            server_db,
-            Arc::new(SystemClock),
-            verifier,
-            &settings,
-            wenming_runtime::shutdown::signal(),
-        )
-        .await
-    });
-
-    let pairing_db = Database::connect(&DatabaseSettings {
-        url: sqlite_url(data_dir, "pairing"),
-        ..DatabaseSettings::default()
-    })
-    .await?;
-    pairing_db.migrate(&wenming_pairing::MIGRATIONS).await?;
-    let pairing_listener = TcpListener::bind("127.0.0.1:0").await?;
-    let pairing_addr = pairing_listener.local_addr()?;
-    let pairing_settings = PairingSettings {
-        registry_url: format!("http://{registry_addr}"),
-        ..PairingSettings::default()
-    };
-    let (verifier, server_db) = (IdentityVerifier::new(&key), pairing_db.clone());
-    let registry_client = pairing_settings.registry()?;
-    let pairing = tokio::spawn(async move {
-        wenming_pairing::serve(
-            pairing_listener,
-            server_db,
-            Arc::new(SystemClock),
-            registry_client,
-            verifier,
-            &ServerSettings::default(),
-            wenming_runtime::shutdown::signal(),
-        )
-        .await
-    });
 
     let listener = TcpListener::bind(listen)
         .await
@@ -101,55 +79,68 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
         },
         dev_key.trusted_keys()?,
     )?;
-    let settings = ServerSettings::default();
+    let backends = SERVICES
+        .iter()
+        .map(|def| {
+            backend(
+                def.grpc_service,
+                &format!("http://{}", started.addr(def.name)),
+            )
+        })
+        .collect::<CliResult<Vec<_>>>()?;
     let proxy = Proxy::new(
         authn,
         Policy::shipped()?,
         Some(&RateLimits::default()),
         IdentitySigner::new(&key),
-        vec![
-            backend(
-                wenming_registry::GRPC_SERVICE,
-                &format!("http://{registry_addr}"),
-            )?,
-            backend(
-                wenming_pairing::GRPC_SERVICE,
-                &format!("http://{pairing_addr}"),
-            )?,
-        ],
+        backends,
         Duration::from_secs(settings.request_timeout_secs),
     );
+    let gateway_settings = settings.clone();
     let gateway = tokio::spawn(async move {
         wenming_gateway::serve(
             listener,
             proxy,
-            &settings,
+            &gateway_settings,
             wenming_runtime::shutdown::signal(),
         )
         .await
     });
 
-    wait_serving(registry_addr, wenming_registry::GRPC_SERVICE).await?;
-    wait_serving(pairing_addr, wenming_pairing::GRPC_SERVICE).await?;
+    for def in SERVICES {
+        wait_serving(started.addr(def.name), def.grpc_service).await?;
+    }
     wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?;
     if demo {
-        crate::demo::load(registry_addr, pairing_addr, &key).await?;
+        let context = DemoContext {
+            addrs: started.addrs.clone(),
+            key: key.clone(),
+        };
+        for def in SERVICES {
+            if let Some(load) = def.demo {
+                load(&context).await?;
+            }
+        }
     }
-    tracing::info!(%addr, %registry_addr, %pairing_addr, data_dir = %data_dir.display(), "wenming ready");
+    let services = SERVICES
+        .iter()
+        .map(|def| format!("{} on {}", def.name, started.addr(def.name)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tracing::info!(%addr, %services, data_dir = %data_dir.display(), "wenming ready");
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "wenming ready: gateway on {addr} (registry on {registry_addr}, pairing on \
-             {pairing_addr}), data in {}",
+            "wenming ready: gateway on {addr} ({services}), data in {}",
             data_dir.display()
         );
     }
     gateway.await??;
-    pairing.await??;
-    registry.await??;
+    started.stopped().await?;
     tracing::info!("services stopped; closing databases");
-    pairing_db.close().await;
-    db.close().await;
+    for db in databases {
+        db.close().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -78,7 +78,8 @@ struct Inner {
     /// Internal identities by subject, reused while young: signing costs more than the
     /// rest of the gateway's own work per call.
     identities: Cache<String, (Instant, HeaderValue)>,
-    backends: Vec<Backend>,
+    /// Backends by fully qualified service name.
+    backends: std::collections::HashMap<String, Backend>,
     /// Every RPC of the wenming contracts ("package.Service/Method"): other paths are
     /// refused before the policy, so random paths cannot fill its caches.
     known_rpcs: HashSet<String>,
@@ -106,7 +107,10 @@ impl Proxy {
                 limiter: limits.map(Limiter::new),
                 signer,
                 identities: Cache::new(10_000),
-                backends,
+                backends: backends
+                    .into_iter()
+                    .map(|backend| (backend.service.clone(), backend))
+                    .collect(),
                 known_rpcs: known_rpcs(),
                 default_timeout,
             }),
@@ -170,8 +174,7 @@ impl Inner {
         let service = rpc.split('/').next().unwrap_or_default();
         let backend = self
             .backends
-            .iter()
-            .find(|b| b.service == service)
+            .get(service)
             .ok_or_else(|| unknown_rpc(&rpc))?;
 
         let (mut parts, body) = request.into_parts();

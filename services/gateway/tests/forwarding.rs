@@ -9,7 +9,7 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
-use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
+use wenming_authz::{IdentityKey, IdentitySigner};
 use wenming_domain::{CreditCode, SystemClock};
 use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
 use wenming_gateway::{
@@ -19,6 +19,7 @@ use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::ServerSettings;
 use wenming_testkit::TestDb;
+use wenming_testkit::services::{Options, Services, start};
 
 struct Suite {
     gateway: Channel,
@@ -26,6 +27,7 @@ struct Suite {
     _dir: tempfile::TempDir,
     _db: TestDb,
     _stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    _services: Option<Services>,
 }
 
 fn stop_signal() -> (
@@ -38,7 +40,7 @@ fn stop_signal() -> (
     })
 }
 
-async fn start(registry_addr: Option<std::net::SocketAddr>) -> Suite {
+async fn start_suite(registry_addr: Option<std::net::SocketAddr>) -> Suite {
     start_with(registry_addr, RateLimits::default()).await
 }
 
@@ -47,27 +49,20 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
     let db = TestDb::sqlite().await;
     let key = IdentityKey::generate();
     let mut stops = Vec::new();
+    let mut services = None;
     let registry_addr = match registry_addr {
         Some(addr) => addr,
         None => {
-            let database = db.open(&wenming_registry::MIGRATIONS).await;
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let (stop, stopped) = stop_signal();
-            stops.push(stop);
-            let verifier = IdentityVerifier::new(&key);
-            tokio::spawn(async move {
-                wenming_registry::serve(
-                    listener,
-                    database,
-                    Arc::new(SystemClock),
-                    verifier,
-                    &ServerSettings::default(),
-                    stopped,
-                )
-                .await
-                .unwrap();
-            });
+            let started = start(
+                &db,
+                &[&wenming_registry::SERVICE],
+                Arc::new(SystemClock),
+                &key,
+                Options::default(),
+            )
+            .await;
+            let addr = started.addr("registry");
+            services = Some(started);
             addr
         }
     };
@@ -113,6 +108,7 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
         _dir: dir,
         _db: db,
         _stops: stops,
+        _services: services,
     }
 }
 
@@ -175,7 +171,7 @@ fn unit(n: u32) -> pb::CreateUnitRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_are_authenticated_checked_and_forwarded() {
-    let suite = start(None).await;
+    let suite = start_suite(None).await;
     // Health answers without a token.
     let health = HealthClient::new(suite.gateway.clone())
         .check(HealthCheckRequest {
@@ -265,7 +261,7 @@ async fn calls_are_authenticated_checked_and_forwarded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_internal_identity_is_replaced() {
-    let suite = start(None).await;
+    let suite = start_suite(None).await;
     // Without a token, an internal identity header alone gets nowhere.
     let forged =
         IdentitySigner::new(&IdentityKey::generate()).sign(&wenming_authz::Principal::office(
@@ -329,7 +325,7 @@ async fn a_backend_that_is_down_answers_unavailable() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let suite = start(Some(closed)).await;
+    let suite = start_suite(Some(closed)).await;
     let county = suite.token("county", Some("410421"), None);
     let mut request = tonic::Request::new(pb::ListUnitsRequest::default());
     request.set_timeout(Duration::from_secs(5));
@@ -384,7 +380,7 @@ async fn each_caller_has_its_own_rate_limit() {
 /// Every token case, over gRPC: refused at the gateway with the reason, nothing forwarded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_tokens_are_refused_over_grpc_with_their_reason() {
-    let suite = start(None).await;
+    let suite = start_suite(None).await;
     let now = jsonwebtoken::get_current_timestamp();
     let claims = |f: &dyn Fn(&mut ExternalClaims)| {
         let mut c = ExternalClaims {

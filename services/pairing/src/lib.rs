@@ -4,6 +4,7 @@
 //! about units, titles and campaigns with the caller's identity.
 #![forbid(unsafe_code)]
 
+mod demo;
 mod error;
 pub mod messages;
 mod render;
@@ -11,17 +12,12 @@ pub mod rules;
 mod service;
 pub mod store;
 
-use std::future::Future;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use tonic::service::Routes;
-use wenming_authz::IdentityVerifier;
-use wenming_domain::Clock;
 use wenming_proto::pairing::v1::pairing_service_server::{PairingServiceServer, SERVICE_NAME};
-use wenming_runtime::db::Database;
 use wenming_runtime::migrations::{Migrations, Reissued};
-use wenming_runtime::{ServeError, ServerSettings};
+use wenming_runtime::service::{BoxError, BoxFuture, DemoContext, ServiceContext, ServiceDef};
 
 pub use error::PairingError;
 pub use service::PairingApi;
@@ -40,39 +36,43 @@ pub static MIGRATIONS: Migrations = Migrations {
     }],
 };
 
+/// The pairing service, as the suite runs it.
+pub static SERVICE: ServiceDef = ServiceDef {
+    name: "pairing",
+    grpc_service: SERVICE_NAME,
+    default_port: 50062,
+    migrations: &MIGRATIONS,
+    seed: None,
+    upstreams: &["registry"],
+    routes,
+    demo: Some(demo),
+    imports: &[],
+};
+
 /// Fully qualified gRPC service name, as health reports it.
 pub const GRPC_SERVICE: &str = SERVICE_NAME;
 
-/// Serves the pairing service on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    db: Database,
-    clock: Arc<dyn Clock>,
+fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
+    let (channel, timeout) = context.upstreams.get("registry")?;
+    let registry = Arc::new(wenming_clients::GrpcRegistry::new(channel, timeout));
+    Ok(routes_over(context, registry))
+}
+
+/// The service's routes asking `registry` (the gRPC client, or a test's fake).
+pub fn routes_over(
+    context: ServiceContext,
     registry: Arc<dyn wenming_clients::Registry>,
-    verifier: IdentityVerifier,
-    settings: &ServerSettings,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let (db_for_purge, clock_for_purge) = (db.clone(), clock.clone());
-    let api = PairingApi::new(Store::new(db, clock), registry);
-    let service = PairingServiceServer::new(api)
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_response_bytes);
-    // Request ids outlive their retention by at most an hour.
-    let purge = wenming_runtime::idempotency::spawn_purge(
-        db_for_purge,
-        clock_for_purge,
-        std::time::Duration::from_secs(3600),
-    );
-    let served = wenming_runtime::serve(
-        listener,
-        settings,
-        wenming_runtime::Access::Internal(Box::new(verifier)),
-        Routes::new(service),
-        &[GRPC_SERVICE],
-        shutdown,
-    )
-    .await;
-    purge.abort();
-    served
+) -> Routes {
+    let settings = &context.settings;
+    let service = PairingServiceServer::new(PairingApi::new(
+        Store::new(context.db, context.clock),
+        registry,
+    ))
+    .max_decoding_message_size(settings.max_message_bytes)
+    .max_encoding_message_size(settings.max_response_bytes);
+    Routes::new(service)
+}
+
+fn demo(context: &DemoContext) -> BoxFuture<'_, Result<(), BoxError>> {
+    Box::pin(demo::load(context))
 }

@@ -5,23 +5,20 @@
 mod convert;
 pub mod demo;
 mod error;
+mod import_file;
 pub mod messages;
 pub mod rules;
 mod service;
 pub mod store;
 mod unit_pb;
 
-use std::future::Future;
-use std::sync::Arc;
-
-use tokio::net::TcpListener;
 use tonic::service::Routes;
-use wenming_authz::IdentityVerifier;
-use wenming_domain::Clock;
 use wenming_proto::registry::v1::registry_service_server::{RegistryServiceServer, SERVICE_NAME};
-use wenming_runtime::db::Database;
+use wenming_runtime::db::{Database, DbError};
 use wenming_runtime::migrations::{Migrations, Reissued};
-use wenming_runtime::{ServeError, ServerSettings};
+use wenming_runtime::service::{
+    BoxError, BoxFuture, DemoContext, Import, ServiceContext, ServiceDef,
+};
 
 pub use error::RegistryError;
 pub use service::RegistryApi;
@@ -40,9 +37,53 @@ pub static MIGRATIONS: Migrations = Migrations {
     }],
 };
 
-/// Runs the migrations and seeds the division table (idempotent).
-pub async fn migrate(db: &Database) -> Result<(), wenming_runtime::db::DbError> {
-    db.migrate(&MIGRATIONS).await?;
+/// The registry, as the suite runs it.
+pub static SERVICE: ServiceDef = ServiceDef {
+    name: "registry",
+    grpc_service: SERVICE_NAME,
+    default_port: 50061,
+    migrations: &MIGRATIONS,
+    seed: Some(seed),
+    upstreams: &[],
+    routes,
+    demo: Some(demo),
+    imports: &[Import {
+        what: "units",
+        about: "units from a CSV or XLSX file (first row: column names)",
+        run: import_units,
+    }],
+};
+
+/// Fully qualified gRPC service name, as health reports it.
+pub const GRPC_SERVICE: &str = SERVICE_NAME;
+
+fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
+    let settings = &context.settings;
+    let service =
+        RegistryServiceServer::new(RegistryApi::new(Store::new(context.db, context.clock)))
+            .max_decoding_message_size(settings.max_message_bytes)
+            .max_encoding_message_size(settings.max_response_bytes);
+    Ok(Routes::new(service))
+}
+
+fn seed(db: &Database) -> BoxFuture<'_, Result<(), DbError>> {
+    Box::pin(seed_divisions(db))
+}
+
+fn demo(context: &DemoContext) -> BoxFuture<'_, Result<(), BoxError>> {
+    Box::pin(demo::load(context))
+}
+
+fn import_units<'a>(
+    file: &'a std::path::Path,
+    channel: tonic::transport::Channel,
+    token: &'a str,
+) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(import_file::import_units(file, channel, token))
+}
+
+/// Seeds the division table, so reports can join names (idempotent).
+async fn seed_divisions(db: &Database) -> Result<(), DbError> {
     let mut tx = db.begin_write().await?;
     for division in wenming_domain::Divisions::henan().iter() {
         sqlx::query(
@@ -58,40 +99,4 @@ pub async fn migrate(db: &Database) -> Result<(), wenming_runtime::db::DbError> 
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// Fully qualified gRPC service name, as health reports it.
-pub const GRPC_SERVICE: &str = SERVICE_NAME;
-
-/// Serves the registry on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    db: Database,
-    clock: Arc<dyn Clock>,
-    verifier: IdentityVerifier,
-    settings: &ServerSettings,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let (db_for_purge, clock_for_purge) = (db.clone(), clock.clone());
-    let api = RegistryApi::new(Store::new(db, clock));
-    let service = RegistryServiceServer::new(api)
-        .max_decoding_message_size(settings.max_message_bytes)
-        .max_encoding_message_size(settings.max_response_bytes);
-    // Request ids outlive their retention by at most an hour.
-    let purge = wenming_runtime::idempotency::spawn_purge(
-        db_for_purge,
-        clock_for_purge,
-        std::time::Duration::from_secs(3600),
-    );
-    let served = wenming_runtime::serve(
-        listener,
-        settings,
-        wenming_runtime::Access::Internal(Box::new(verifier)),
-        Routes::new(service),
-        &[GRPC_SERVICE],
-        shutdown,
-    )
-    .await;
-    purge.abort();
-    served
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use wenming_authz::{IdentityKey, IdentityVerifier, Principal};
@@ -17,7 +16,9 @@ use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_proto::registry::v1 as rp;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::ServerSettings;
+use wenming_runtime::service::ServiceContext;
 pub use wenming_testkit::fixtures::*;
+use wenming_testkit::services::{Options, Services, start};
 use wenming_testkit::{AsPrincipal, TestDb};
 
 pub type Pairing = PairingServiceClient<InterceptedService<Channel, AsPrincipal>>;
@@ -35,40 +36,33 @@ pub struct App {
     pub clock: Arc<FixedClock>,
     registry: Channel,
     pairing: Channel,
-    _stops: Vec<oneshot::Sender<()>>,
+    _services: Option<Services>,
+    _stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-fn stop_signal() -> (oneshot::Sender<()>, impl Future<Output = ()>) {
-    let (tx, rx) = oneshot::channel::<()>();
-    (tx, async move {
-        let _ = rx.await;
-    })
+/// Calls to the registry may take 2 s at most.
+fn options() -> Options {
+    Options {
+        upstream_timeout: Duration::from_secs(2),
+        ..Options::default()
+    }
 }
 
 /// Both services, the pairing service calling the real registry.
 pub async fn spawn(test_db: &TestDb) -> App {
     let key = IdentityKey::generate();
     let clock = Arc::new(FixedClock::new(april_15_2021()));
-    let registry_db = test_db.open(&wenming_registry::MIGRATIONS).await;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let registry_addr = listener.local_addr().unwrap();
-    let (stop, stopped) = stop_signal();
-    let (verifier, registry_clock) = (IdentityVerifier::new(&key), clock.clone());
-    tokio::spawn(async move {
-        wenming_registry::serve(
-            listener,
-            registry_db,
-            registry_clock,
-            verifier,
-            &ServerSettings::default(),
-            stopped,
-        )
-        .await
-    });
-    let mut app = spawn_pairing(test_db, key, clock, &format!("http://{registry_addr}")).await;
-    app._stops.push(stop);
-    app.registry = connect(&format!("http://{registry_addr}")).await;
-    app
+    let defs = [&wenming_registry::SERVICE, &wenming_pairing::SERVICE];
+    let services = start(test_db, &defs, clock.clone(), &key, options()).await;
+    App {
+        key,
+        db: services.db("pairing"),
+        clock,
+        registry: connect(&format!("http://{}", services.addr("registry"))).await,
+        pairing: connect(&format!("http://{}", services.addr("pairing"))).await,
+        _services: Some(services),
+        _stop: None,
+    }
 }
 
 /// The pairing service alone, calling a registry at `registry_url` (which may be down
@@ -79,17 +73,33 @@ pub async fn spawn_pairing(
     clock: Arc<FixedClock>,
     registry_url: &str,
 ) -> App {
-    let registry = Arc::new(wenming_clients::GrpcRegistry::new(
-        Endpoint::from_shared(registry_url.to_owned())
+    let options = Options {
+        external: [("registry", registry_url.to_owned())].into(),
+        ..options()
+    };
+    let services = start(
+        test_db,
+        &[&wenming_pairing::SERVICE],
+        clock.clone(),
+        &key,
+        options,
+    )
+    .await;
+    App {
+        key,
+        db: services.db("pairing"),
+        clock,
+        registry: Endpoint::from_shared(registry_url.to_owned())
             .unwrap()
             .connect_lazy(),
-        Duration::from_secs(2),
-    ));
-    spawn_pairing_on(test_db, key, clock, registry, registry_url).await
+        pairing: connect(&format!("http://{}", services.addr("pairing"))).await,
+        _services: Some(services),
+        _stop: None,
+    }
 }
 
-/// The pairing service alone, asking `registry` (the real one's client or a fake);
-/// `registry_url` is where the test's own registry clients go.
+/// The pairing service alone, asking `registry` (a fake); `registry_url` is where the
+/// test's own registry clients go.
 pub async fn spawn_pairing_on(
     test_db: &TestDb,
     key: IdentityKey,
@@ -97,30 +107,34 @@ pub async fn spawn_pairing_on(
     registry: Arc<dyn wenming_clients::Registry>,
     registry_url: &str,
 ) -> App {
-    // Several pairing services may run beside one registry database in a test.
-    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let db = test_db
-        .open_companion(&format!("pairing{n}"), &wenming_pairing::MIGRATIONS)
-        .await;
-    let server_db = db.clone();
+    let def = &wenming_pairing::SERVICE;
+    let db = test_db.open_next(def.name, def.migrations).await;
+    let context = ServiceContext {
+        db: db.clone(),
+        clock: clock.clone(),
+        settings: ServerSettings::default(),
+        upstreams: Default::default(),
+    };
+    let routes = wenming_pairing::routes_over(context, registry);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = stop_signal();
-    let (verifier, server_clock) = (IdentityVerifier::new(&key), clock.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (server_db, server_clock, verifier) =
+        (db.clone(), clock.clone(), IdentityVerifier::new(&key));
     tokio::spawn(async move {
-        wenming_pairing::serve(
+        def.serve_routes(
             listener,
-            server_db,
+            routes,
+            &server_db,
             server_clock,
-            registry,
-            verifier,
             &ServerSettings::default(),
-            stopped,
+            verifier,
+            async move {
+                let _ = stopped.await;
+            },
         )
         .await
     });
-    let pairing = connect(&format!("http://{addr}")).await;
     App {
         key,
         db,
@@ -128,8 +142,9 @@ pub async fn spawn_pairing_on(
         registry: Endpoint::from_shared(registry_url.to_owned())
             .unwrap()
             .connect_lazy(),
-        pairing,
-        _stops: vec![stop],
+        pairing: connect(&format!("http://{addr}")).await,
+        _services: None,
+        _stop: Some(stop),
     }
 }
 

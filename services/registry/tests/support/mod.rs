@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
-use wenming_authz::{IdentityKey, IdentityVerifier, Principal};
+use wenming_authz::{IdentityKey, Principal};
 use wenming_domain::{AdminLevel, FixedClock, UnitId};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::Database;
 pub use wenming_testkit::fixtures::*;
+use wenming_testkit::services::{Options, Services, start};
 use wenming_testkit::{AsPrincipal, TestDb};
 
 pub type Client = RegistryServiceClient<InterceptedService<Channel, AsPrincipal>>;
@@ -24,8 +24,7 @@ pub struct App {
     pub clock: Arc<FixedClock>,
     pub db: Database,
     channel: Channel,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<Result<(), wenming_runtime::ServeError>>,
+    services: Services,
 }
 
 pub async fn spawn_registry(test_db: &TestDb) -> App {
@@ -33,28 +32,21 @@ pub async fn spawn_registry(test_db: &TestDb) -> App {
 }
 
 pub async fn spawn_registry_with(test_db: &TestDb, settings: ServerSettings) -> App {
-    let db = test_db.open(&wenming_registry::MIGRATIONS).await;
     let key = IdentityKey::generate();
     let clock = Arc::new(FixedClock::new(april_15_2021()));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server_db = db.clone();
-    let verifier = IdentityVerifier::new(&key);
-    let server_clock = clock.clone();
-    let server = tokio::spawn(async move {
-        wenming_registry::serve(
-            listener,
-            server_db,
-            server_clock,
-            verifier,
-            &settings,
-            async move {
-                let _ = stopped.await;
-            },
-        )
-        .await
-    });
+    let options = Options {
+        settings,
+        ..Options::default()
+    };
+    let services = start(
+        test_db,
+        &[&wenming_registry::SERVICE],
+        clock.clone(),
+        &key,
+        options,
+    )
+    .await;
+    let addr = services.addr("registry");
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -64,24 +56,21 @@ pub async fn spawn_registry_with(test_db: &TestDb, settings: ServerSettings) -> 
         addr,
         key,
         clock,
-        db,
+        db: services.db("registry"),
         channel,
-        stop: Some(stop),
-        server,
+        services,
     }
 }
 
 impl App {
     /// Starts the drain, as SIGTERM does.
     pub fn begin_shutdown(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.services.begin_shutdown();
     }
 
     /// Waits for the server to stop and returns how it ended.
-    pub async fn stopped(self) -> Result<(), wenming_runtime::ServeError> {
-        self.server.await.expect("server task")
+    pub async fn stopped(self) -> Result<(), wenming_runtime::service::BoxError> {
+        self.services.stopped().await
     }
 
     pub fn client(&self, principal: Principal) -> Client {

@@ -1,4 +1,5 @@
-//! `wenming import units FILE`: reads CSV or XLSX and streams it through ImportUnits.
+//! `wenming import units FILE`: reads CSV or XLSX and streams it through ImportUnits
+//! (run by the binary through the gateway, with the caller's token).
 //!
 //! Columns (first row, any order; only the first four are required):
 //! display_name, credit_code, region_code, kind, scale, nature, employees, main_business,
@@ -19,7 +20,10 @@ use wenming_proto::convert::{kind_to_pb, scale_to_pb};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 
-use crate::cli::CliResult;
+use tonic::transport::Channel;
+use wenming_runtime::service::BoxError;
+
+type CliResult<T = ()> = Result<T, BoxError>;
 
 /// Rows per streamed message.
 const BATCH: usize = 500;
@@ -31,7 +35,7 @@ struct Row {
 }
 
 /// Imports the file and prints one line per refused row, then a summary.
-pub async fn import_units(file: &Path, addr: &str, token: &str) -> CliResult {
+pub async fn import_units(file: &Path, channel: Channel, token: &str) -> CliResult {
     let rows = read_rows(file)?;
     let mut local_errors = Vec::new();
     let mut batches = Vec::new();
@@ -53,9 +57,6 @@ pub async fn import_units(file: &Path, addr: &str, token: &str) -> CliResult {
     if !batch.is_empty() {
         batches.push(pb::ImportUnitsRequest { rows: batch });
     }
-    let channel = tonic::transport::Endpoint::from_shared(addr.to_owned())?
-        .connect()
-        .await?;
     let authorization: MetadataValue<_> = format!("Bearer {}", token.trim()).parse()?;
     let mut client =
         RegistryServiceClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {

@@ -1,0 +1,28 @@
+//! The list of the suite's services. Outside a service's own folder, its contract, its
+//! policy rules and `deploy/`, this is the one place that names a service: `up`,
+//! `serve`, `migrate`, `import` and the gateway's backends all go through it. A new
+//! service is one line here (in dependency order: a service after those it calls).
+
+use wenming_runtime::service::{Import, ServiceDef};
+
+/// Every service, callees before callers.
+pub static SERVICES: &[&ServiceDef] = &[&wenming_registry::SERVICE, &wenming_pairing::SERVICE];
+
+/// The service named `name`.
+pub fn find(name: &str) -> Option<&'static ServiceDef> {
+    SERVICES.iter().copied().find(|def| def.name == name)
+}
+
+/// The names `wenming serve` takes: every service, and the gateway.
+pub fn serve_names() -> Vec<&'static str> {
+    SERVICES
+        .iter()
+        .map(|def| def.name)
+        .chain(std::iter::once("gateway"))
+        .collect()
+}
+
+/// Every kind of file `wenming import` takes, with its service.
+pub fn imports() -> impl Iterator<Item = &'static Import> {
+    SERVICES.iter().flat_map(|def| def.imports.iter())
+}
