@@ -8,12 +8,23 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
 
 pub mod convert;
 
+/// `wenming.common.v1`: what several contracts share.
+#[allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
+pub mod common {
+    /// Version 1 of the shared types.
+    pub mod v1 {
+        tonic::include_proto!("wenming.common.v1");
+    }
+}
+
 /// `wenming.registry.v1`
 #[allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
 pub mod registry {
     /// Version 1 of the registry contract.
     pub mod v1 {
         tonic::include_proto!("wenming.registry.v1");
+        // Moved to `wenming.common.v1` (same numbers, same wire); named here as before.
+        pub use crate::common::v1::{FieldError, TitleTier};
     }
 }
 

@@ -691,6 +691,7 @@ fn violations_to_pb(violations: Vec<Violation>) -> Vec<pb::FieldError> {
     violations
         .into_iter()
         .map(|v| pb::FieldError {
+            description_zh_cn: v.zh_cn(),
             field: v.field,
             rule: v.rule.name.to_owned(),
             description: v.description,
