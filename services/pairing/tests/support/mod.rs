@@ -287,3 +287,130 @@ pub fn activate(name: &str) -> pp::ActivatePairingRequest {
         etag: String::new(),
     }
 }
+
+/// The Pingdingshan campaign, a company of 宝丰县 and a national civilised unit of the
+/// same county: what most pairing scenarios start from.
+pub struct Scene {
+    pub app: App,
+    pub campaign: String,
+    pub company: String,
+    pub helper: String,
+}
+
+pub async fn scene(test_db: &TestDb) -> Scene {
+    let app = spawn(test_db).await;
+    let campaign = app.campaign().await;
+    let company = app.company("宝丰县恒达耐材有限公司", BAOFENG, 1).await;
+    let helper = app
+        .titled_unit("宝丰县人民医院", BAOFENG, 2, rp::TitleTier::National)
+        .await;
+    Scene {
+        app,
+        campaign,
+        company,
+        helper,
+    }
+}
+
+impl Scene {
+    /// The city's proposal: the national civilised unit helps the company.
+    pub fn proposal(&self) -> pp::CreatePairingRequest {
+        proposal(
+            &self.campaign,
+            pp::HelperKind::NationalCivilisedUnit,
+            &self.helper,
+            &self.company,
+        )
+    }
+
+    /// The proposal made by the city and accepted by the helper unit.
+    pub async fn active_pairing(&self) -> pp::Pairing {
+        let pairing = self
+            .app
+            .city()
+            .create_pairing(self.proposal())
+            .await
+            .unwrap()
+            .into_inner();
+        self.app
+            .unit_user(&self.helper)
+            .activate_pairing(activate(&pairing.name))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// A work plan of the pairing on `base`.
+    pub fn plan(&self, pairing: &str, summary: &str, base: i64) -> pp::SubmitWorkPlanRequest {
+        pp::SubmitWorkPlanRequest {
+            pairing: pairing.to_owned(),
+            work_plan: Some(pp::WorkPlan {
+                summary: summary.to_owned(),
+                milestones: vec![pp::Milestone {
+                    title: "建立党建+文明创建工作机制".into(),
+                    responsible_person: "张建华".into(),
+                    due_date: "2021-06-30".into(),
+                    completed_on: String::new(),
+                }],
+                ..Default::default()
+            }),
+            base_version: base,
+        }
+    }
+
+    /// A training recorded by the helper unit.
+    pub async fn activity(&self, pairing: &str) -> pp::Activity {
+        self.app
+            .unit_user(&self.helper)
+            .record_activity(pp::RecordActivityRequest {
+                pairing: pairing.to_owned(),
+                activity: Some(pp::Activity {
+                    title: "文明礼仪培训".into(),
+                    category: pp::LedgerCategory::Training as i32,
+                    start_date: "2021-05-10".into(),
+                    description: "医院志愿者为企业员工讲授文明礼仪".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// A ledger entry of the training, under request id "ledger-1".
+    pub fn ledger_entry(&self, pairing: &str, activity: &str) -> pp::AddLedgerEntryRequest {
+        pp::AddLedgerEntryRequest {
+            pairing: pairing.to_owned(),
+            entry: Some(pp::LedgerEntry {
+                date: "2021-04-14".into(),
+                category: pp::LedgerCategory::Training as i32,
+                description: "开展文明礼仪培训，员工62人参加".into(),
+                participants: vec!["宝丰县人民医院志愿服务队".into(), "恒达耐材全体员工".into()],
+                evidence: vec!["台账档案 2021-培训-01".into()],
+                activity: activity.to_owned(),
+                ..Default::default()
+            }),
+            request_id: "ledger-1".into(),
+        }
+    }
+}
+
+/// Audit records of `resource` in the pairing service's database.
+pub async fn audit_count(app: &App, resource: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_records WHERE resource = $1")
+        .bind(resource.to_owned())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    n
+}
+
+/// Pairings in the pairing service's database.
+pub async fn pairing_rows(app: &App) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pairings")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    n
+}
