@@ -96,3 +96,22 @@ impl Database {
         Ok(())
     }
 }
+
+/// Declares a service's `MIGRATIONS` over its `./migrations` folder, with the versions
+/// it reissued (`version => "old checksum"`).
+#[macro_export]
+macro_rules! service_migrations {
+    ($($version:literal => $old:literal),* $(,)?) => {
+        static MIGRATOR: ::sqlx::migrate::Migrator = ::sqlx::migrate!("./migrations");
+
+        /// This service's migrations (portable SQL, the same files for both databases),
+        /// run after the shared tables'.
+        pub static MIGRATIONS: $crate::migrations::Migrations = $crate::migrations::Migrations {
+            own: &MIGRATOR,
+            reissued: &[$($crate::migrations::Reissued {
+                version: $version,
+                old_checksum: $old,
+            }),*],
+        };
+    };
+}

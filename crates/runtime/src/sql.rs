@@ -139,6 +139,27 @@ pub trait Table: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin {
     fn key(&self) -> String;
 }
 
+/// Implements [`Table`] for a record type:
+/// `table!(UnitRecord, from: "units u", columns: UNIT_COLUMNS, key: "u.id" => id,
+/// noun: &msg::UNIT, collection: "units");`
+#[macro_export]
+macro_rules! table {
+    ($record:ty, from: $from:expr, columns: $columns:expr, key: $key:literal => $field:ident,
+     noun: $noun:expr, collection: $collection:literal) => {
+        impl $crate::sql::Table for $record {
+            const FROM: &'static str = $from;
+            const COLUMNS: &'static str = $columns;
+            const KEY: &'static str = $key;
+            const NOUN: &'static $crate::catalogue::Noun = $noun;
+            const COLLECTION: &'static str = $collection;
+
+            fn key(&self) -> String {
+                self.$field.clone()
+            }
+        }
+    };
+}
+
 /// The row of `T` keyed `key` that `filter` (the caller's scope) lets through, or
 /// NOT_FOUND naming `{collection}/{key}` (absent and out of scope alike).
 pub async fn get_scoped<T: Table, S: ServiceCases>(

@@ -16,25 +16,14 @@ use std::sync::Arc;
 
 use tonic::service::Routes;
 use wenming_proto::pairing::v1::pairing_service_server::{PairingServiceServer, SERVICE_NAME};
-use wenming_runtime::migrations::{Migrations, Reissued};
 use wenming_runtime::service::{BoxError, BoxFuture, DemoContext, ServiceContext, ServiceDef};
 
 pub use error::PairingError;
 pub use service::PairingApi;
 pub use store::Store;
 
-/// The pairing service's embedded migrations (portable SQL, same files for both databases).
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-/// The pairing service's migrations after the shared tables'.
-pub static MIGRATIONS: Migrations = Migrations {
-    own: &MIGRATOR,
-    // 0001 lost the shared tables (now in crates/runtime/migrations).
-    reissued: &[Reissued {
-        version: 1,
-        old_checksum: "oTzjcWZFi6YFETFnmLIWEEGA1jEj2LUyMqwxRk59duPOAe3b3oePXY4+UhKwRz8d",
-    }],
-};
+// 0001 was reissued when the shared tables moved to crates/runtime/migrations.
+wenming_runtime::service_migrations! { 1 => "oTzjcWZFi6YFETFnmLIWEEGA1jEj2LUyMqwxRk59duPOAe3b3oePXY4+UhKwRz8d" }
 
 /// The pairing service, as the suite runs it.
 pub static SERVICE: ServiceDef = ServiceDef {

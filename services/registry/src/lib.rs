@@ -15,7 +15,6 @@ mod unit_pb;
 use tonic::service::Routes;
 use wenming_proto::registry::v1::registry_service_server::{RegistryServiceServer, SERVICE_NAME};
 use wenming_runtime::db::{Database, DbError};
-use wenming_runtime::migrations::{Migrations, Reissued};
 use wenming_runtime::service::{
     BoxError, BoxFuture, DemoContext, Import, ServiceContext, ServiceDef,
 };
@@ -24,18 +23,8 @@ pub use error::RegistryError;
 pub use service::RegistryApi;
 pub use store::Store;
 
-/// The registry's embedded migrations (portable SQL, same files for both databases).
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-/// The registry's migrations after the shared tables'.
-pub static MIGRATIONS: Migrations = Migrations {
-    own: &MIGRATOR,
-    // 0001 lost the shared tables (now in crates/runtime/migrations).
-    reissued: &[Reissued {
-        version: 1,
-        old_checksum: "VvZVA5Gt9l3/TVKO+nRpCXPxgg+WVnTnPsdD+NkUusyeOA5f3peKUTloQvEnrsV+",
-    }],
-};
+// 0001 was reissued when the shared tables moved to crates/runtime/migrations.
+wenming_runtime::service_migrations! { 1 => "VvZVA5Gt9l3/TVKO+nRpCXPxgg+WVnTnPsdD+NkUusyeOA5f3peKUTloQvEnrsV+" }
 
 /// The registry, as the suite runs it.
 pub static SERVICE: ServiceDef = ServiceDef {

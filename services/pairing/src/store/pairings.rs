@@ -7,9 +7,8 @@ use wenming_authz::Scope;
 use wenming_domain::{
     Description, Heading, HelperKind, PairingExceptionId, PairingId, PairingState, Reason,
 };
-use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::{Page, Sql, Table, get_scoped, list_scoped};
+use wenming_runtime::sql::{Page, Sql, get_scoped, list_scoped};
 
 use super::Store;
 use super::lists::{ensure_list, gate_open_list};
@@ -74,17 +73,7 @@ const PAIRING_COLUMNS: &str = "id, campaign_id, office_region, office_city, help
     state, helper_slot, unit_slot, exception_id, brand_name, brand_description, version, \
     created_by, created_at, updated_at";
 
-impl Table for PairingRecord {
-    const FROM: &'static str = "pairings";
-    const COLUMNS: &'static str = PAIRING_COLUMNS;
-    const KEY: &'static str = "id";
-    const NOUN: &'static Noun = &msg::PAIRING;
-    const COLLECTION: &'static str = "pairings";
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+wenming_runtime::table!(PairingRecord, from: "pairings", columns: PAIRING_COLUMNS, key: "id" => id, noun: &msg::PAIRING, collection: "pairings");
 
 impl PairingRecord {
     /// Resource name.

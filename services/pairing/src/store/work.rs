@@ -8,9 +8,8 @@ use wenming_domain::{
     ActivityId, Description, EvidenceRef, Heading, LedgerCategory, LedgerEntryId, PairingState,
     PersonName,
 };
-use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::{Page, Sql, Table, list_scoped};
+use wenming_runtime::sql::{Page, Sql, list_scoped};
 
 use super::pairings::hold_for_work;
 use super::{Store, from_json, to_json};
@@ -90,17 +89,7 @@ pub struct LedgerEntryRecord {
 const ENTRY_COLUMNS: &str = "id, pairing_id, entry_date, category, description, \
     participants_json, evidence_json, activity_id, author, created_at";
 
-impl Table for LedgerEntryRecord {
-    const FROM: &'static str = "ledger_entries";
-    const COLUMNS: &'static str = ENTRY_COLUMNS;
-    const KEY: &'static str = "id";
-    const NOUN: &'static Noun = &msg::LEDGER_ENTRY;
-    const COLLECTION: &'static str = "ledgerEntries";
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+wenming_runtime::table!(LedgerEntryRecord, from: "ledger_entries", columns: ENTRY_COLUMNS, key: "id" => id, noun: &msg::LEDGER_ENTRY, collection: "ledgerEntries");
 
 impl LedgerEntryRecord {
     /// Resource name.
@@ -151,17 +140,7 @@ pub struct ActivityRecord {
 const ACTIVITY_COLUMNS: &str =
     "id, pairing_id, title, category, start_date, end_date, description, author, created_at";
 
-impl Table for ActivityRecord {
-    const FROM: &'static str = "activities";
-    const COLUMNS: &'static str = ACTIVITY_COLUMNS;
-    const KEY: &'static str = "id";
-    const NOUN: &'static Noun = &msg::ACTIVITY;
-    const COLLECTION: &'static str = "activities";
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+wenming_runtime::table!(ActivityRecord, from: "activities", columns: ACTIVITY_COLUMNS, key: "id" => id, noun: &msg::ACTIVITY, collection: "activities");
 
 impl ActivityRecord {
     /// Resource name.

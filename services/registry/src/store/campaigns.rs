@@ -4,8 +4,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::Scope;
 use wenming_domain::{AdminLevel, BatchRule, CampaignId, Deadline, RegionCode, TitleTier};
-use wenming_runtime::catalogue::Noun;
-use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
+use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
 use super::{Page, Store};
 use crate::error::{RegistryError, Result};
@@ -48,17 +47,7 @@ pub struct CampaignRecord {
 const CAMPAIGN_COLUMNS: &str = "id, display_name, organising_region, document_number, \
     nomination_deadline, pairing_list_deadline, batch_min, batch_max, target_tiers, created_by, created_at";
 
-impl Table for CampaignRecord {
-    const FROM: &'static str = "campaigns";
-    const COLUMNS: &'static str = CAMPAIGN_COLUMNS;
-    const KEY: &'static str = "id";
-    const NOUN: &'static Noun = &msg::CAMPAIGN;
-    const COLLECTION: &'static str = "campaigns";
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+wenming_runtime::table!(CampaignRecord, from: "campaigns", columns: CAMPAIGN_COLUMNS, key: "id" => id, noun: &msg::CAMPAIGN, collection: "campaigns");
 
 impl CampaignRecord {
     /// Resource name.

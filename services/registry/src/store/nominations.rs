@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 use wenming_authz::Scope;
 use wenming_domain::{AdminLevel, NominationId, NominationStatus, Reason, RegionCode, UnitKind};
-use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
+use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
 use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
@@ -45,17 +44,7 @@ pub struct NominationEventRecord {
 const NOMINATION_COLUMNS: &str = "id, campaign_id, unit_id, unit_display_name, county_code, \
     city_code, status, version, submitted_at";
 
-impl Table for NominationRecord {
-    const FROM: &'static str = "nominations";
-    const COLUMNS: &'static str = NOMINATION_COLUMNS;
-    const KEY: &'static str = "id";
-    const NOUN: &'static Noun = &msg::NOMINATION;
-    const COLLECTION: &'static str = "nominations";
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+wenming_runtime::table!(NominationRecord, from: "nominations", columns: NOMINATION_COLUMNS, key: "id" => id, noun: &msg::NOMINATION, collection: "nominations");
 
 impl NominationRecord {
     /// Resource name.

@@ -6,9 +6,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::{PlatformAction, RowScope, Scope};
 use wenming_domain::{CreditCode, Reason, TitleId, TitleState, TitleTier, TitleValidity};
-use wenming_runtime::catalogue::Noun;
 use wenming_runtime::db::is_unique_violation;
-use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
+use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
 use super::verify_cache::UnitTitles;
 use super::{Page, Store, push_scope};
@@ -53,17 +52,7 @@ pub struct TitleRecord {
 const TITLE_COLUMNS: &str = "id, unit_id, credit_code, region_code, city_code, tier, awarded_on, \
     valid_until, document_number, state, revoked_on, revocation_reason, awarded_by, created_at";
 
-impl Table for TitleRecord {
-    const FROM: &'static str = "titles";
-    const COLUMNS: &'static str = TITLE_COLUMNS;
-    const KEY: &'static str = "id";
-    const NOUN: &'static Noun = &msg::TITLE;
-    const COLLECTION: &'static str = "titles";
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+wenming_runtime::table!(TitleRecord, from: "titles", columns: TITLE_COLUMNS, key: "id" => id, noun: &msg::TITLE, collection: "titles");
 
 impl TitleRecord {
     /// Resource name.

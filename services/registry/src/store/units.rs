@@ -6,13 +6,12 @@ use wenming_domain::{
     CreditCode, PersonName, PhoneNumber, Reason, RegionCode, TitleTier, UnitId, UnitKind, UnitName,
     UnitScale,
 };
-use wenming_runtime::sql::{Sql, Table, get_scoped, list_scoped};
+use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
 use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
 use crate::rules;
-use wenming_runtime::catalogue::Noun;
 
 /// The fields of a unit that offices (and, for some, the unit) may change. Validated.
 #[derive(Clone, Debug)]
@@ -96,17 +95,7 @@ pub(crate) const UNIT_COLUMNS: &str = "id, display_name, credit_code, region_cod
 pub(crate) const ACTIVE: &str = "active";
 const DEREGISTERED: &str = "deregistered";
 
-impl Table for UnitRecord {
-    const FROM: &'static str = "units u";
-    const COLUMNS: &'static str = UNIT_COLUMNS;
-    const KEY: &'static str = "u.id";
-    const NOUN: &'static Noun = &msg::UNIT;
-    const COLLECTION: &'static str = "units";
-
-    fn key(&self) -> String {
-        self.id.clone()
-    }
-}
+wenming_runtime::table!(UnitRecord, from: "units u", columns: UNIT_COLUMNS, key: "u.id" => id, noun: &msg::UNIT, collection: "units");
 
 impl UnitRecord {
     /// Resource name.
