@@ -96,6 +96,7 @@ async fn flow(test_db: &TestDb) {
                 display_name: String::new(),
             }),
             unit: unit.to_owned(),
+            target_tier: wenming_proto::registry::v1::TitleTier::Provincial as i32,
             ..Default::default()
         }),
         request_id: format!("pair-{unit}"),

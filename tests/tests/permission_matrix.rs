@@ -445,6 +445,7 @@ async fn calls_naming_a_pairing_answer_not_found_out_of_scope() {
                     display_name: String::new(),
                 }),
                 unit: unit.clone(),
+                target_tier: wenming_proto::registry::v1::TitleTier::Provincial as i32,
                 ..Default::default()
             }),
             request_id: String::new(),

@@ -78,12 +78,18 @@ async fn flow(test_db: &TestDb) {
             campaign: campaign.name.clone(),
             units: units.iter().map(|u| u.name.clone()).collect(),
             request_id: "nominations-2021".into(),
+            target_tier: pb::TitleTier::Provincial as i32,
         })
         .await
         .unwrap()
         .into_inner()
         .nominations;
     assert_eq!(nominated.len(), 4);
+    assert!(
+        nominated
+            .iter()
+            .all(|n| n.target_tier == pb::TitleTier::Provincial as i32)
+    );
 
     // The city accepts the first; the accepted unit is listed as a cultivation target.
     let accepted = city

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use tonic::transport::Channel;
-use wenming_domain::{HelperKind, PairingState};
+use wenming_domain::{HelperKind, PairingState, TitleTier};
 use wenming_proto::convert::pairing::{helper_kind_from_pb, state_from_pb, state_to_pb};
+use wenming_proto::convert::tier_from_pb;
 use wenming_proto::pairing::v1 as pb;
 use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_runtime::onward::Onward;
@@ -31,6 +32,8 @@ pub struct PairingFacts {
     pub unit_region_code: String,
     /// Where it stands.
     pub state: Option<PairingState>,
+    /// The title it cultivates the unit for (none on pairings made before tiers).
+    pub target_tier: Option<TitleTier>,
 }
 
 impl PairingFacts {
@@ -93,6 +96,7 @@ fn facts(pairing: pb::Pairing) -> PairingFacts {
         unit: pairing.unit,
         unit_region_code: pairing.unit_region_code,
         state: state_from_pb(pairing.state),
+        target_tier: tier_from_pb(pairing.target_tier),
     }
 }
 

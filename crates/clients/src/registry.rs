@@ -37,6 +37,8 @@ pub struct CampaignFacts {
     pub name: String,
     /// Last day for pairing lists, if the campaign sets one.
     pub pairing_list_deadline: Option<Date>,
+    /// The titles it cultivates units for.
+    pub target_tiers: Vec<TitleTier>,
 }
 
 /// The registry, as another service asks it, always on behalf of its caller: the
@@ -144,6 +146,11 @@ impl Registry for GrpcRegistry {
             })?),
         };
         Ok(CampaignFacts {
+            target_tiers: campaign
+                .target_tiers
+                .iter()
+                .filter_map(|t| tier_from_pb(*t))
+                .collect(),
             name: campaign.name,
             pairing_list_deadline: deadline,
         })

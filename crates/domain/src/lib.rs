@@ -32,7 +32,7 @@ pub use ids::{
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};
 pub use pairing::{Description, EvidenceRef, Heading, HelperKind, LedgerCategory, PairingState};
-pub use title::{TitleState, TitleTier, TitleValidity};
+pub use title::{TierChoiceError, TitleState, TitleTier, TitleValidity};
 pub use unit::{
     PersonName, PersonNameError, PhoneNumber, PhoneNumberError, Reason, ReasonError, TextError,
     UnitName, UnitNameError, UnitScale,

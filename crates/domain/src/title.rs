@@ -81,6 +81,43 @@ impl TitleState {
     }
 }
 
+/// Why a tier cannot be the one a nomination or pairing cultivates for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TierChoiceError {
+    /// None named, and the campaign does not name exactly one.
+    #[error("name the title the unit is cultivated for")]
+    Required,
+    /// Not one of the campaign's target tiers.
+    #[error("the campaign cultivates for {}, not {}", targets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "), tier.as_str())]
+    NotTargeted {
+        /// The tier named.
+        tier: TitleTier,
+        /// The campaign's target tiers.
+        targets: Vec<TitleTier>,
+    },
+}
+
+impl TitleTier {
+    /// The tier a nomination or pairing in a campaign with `targets` cultivates for: the
+    /// one `requested` if the campaign targets it (any, if the campaign names none), or
+    /// the campaign's only target tier when none is requested.
+    pub fn choose(
+        requested: Option<TitleTier>,
+        targets: &[TitleTier],
+    ) -> Result<TitleTier, TierChoiceError> {
+        match (requested, targets) {
+            (Some(tier), []) => Ok(tier),
+            (Some(tier), targets) if targets.contains(&tier) => Ok(tier),
+            (Some(tier), targets) => Err(TierChoiceError::NotTargeted {
+                tier,
+                targets: targets.to_vec(),
+            }),
+            (None, [only]) => Ok(*only),
+            (None, _) => Err(TierChoiceError::Required),
+        }
+    }
+}
+
 /// When an awarded title is in force. All dates are civil dates in China.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TitleValidity {
@@ -116,6 +153,23 @@ mod tests {
             assert_eq!(tier.as_str().parse::<TitleTier>(), Ok(*tier));
         }
         assert_eq!(TitleTier::ProvincialModel.as_str(), "provincial_model");
+    }
+
+    #[test]
+    fn a_tier_is_chosen_among_the_campaigns_targets() {
+        use TitleTier::*;
+        let seed = [City, Provincial, ProvincialModel];
+        assert_eq!(TitleTier::choose(Some(City), &seed), Ok(City));
+        assert!(matches!(
+            TitleTier::choose(Some(National), &seed),
+            Err(TierChoiceError::NotTargeted { .. })
+        ));
+        assert_eq!(
+            TitleTier::choose(None, &seed),
+            Err(TierChoiceError::Required)
+        );
+        assert_eq!(TitleTier::choose(None, &[City]), Ok(City));
+        assert_eq!(TitleTier::choose(Some(National), &[]), Ok(National));
     }
 
     #[test]

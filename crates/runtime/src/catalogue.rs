@@ -139,6 +139,11 @@ pub mod common {
         "too_many",
         "字段 {field} 最多允许 {max} 项，收到 {found} 项",
     );
+    /// A tier the campaign does not cultivate for.
+    pub const TIER_NOT_TARGETED: Rule = Rule::new(
+        "tier_not_targeted",
+        "该创建活动的培育目标是{tiers}，不包括{tier}",
+    );
     /// A region code that is not six digits in the division table.
     pub const REGION_LENGTH: Rule = Rule::new("length", "字段 {field} 的行政区划代码应为 6 位数字");
     /// A non-digit in a region code.
@@ -188,6 +193,26 @@ pub fn text_violation(field: &str, err: &wenming_domain::TextError) -> Violation
         TextError::ControlCharacter { position, .. } => {
             violation(&common::CONTROL_CHARACTER).arg("position", position)
         }
+    }
+}
+
+/// A tier choice's violation (a nomination's or a pairing's target tier), in both
+/// languages.
+pub fn tier_violation(field: &str, err: &wenming_domain::TierChoiceError) -> Violation {
+    use wenming_domain::TierChoiceError;
+    let violation = |rule| Violation::new(field, rule, err.to_string());
+    match err {
+        TierChoiceError::Required => violation(&common::REQUIRED),
+        TierChoiceError::NotTargeted { tier, targets } => violation(&common::TIER_NOT_TARGETED)
+            .arg("tier", tier.label_zh())
+            .arg(
+                "tiers",
+                targets
+                    .iter()
+                    .map(|t| t.label_zh())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
     }
 }
 

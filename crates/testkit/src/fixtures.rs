@@ -62,6 +62,12 @@ pub fn pingdingshan_campaign_pb() -> pb::Campaign {
         document_number: "平文明办〔2021〕11号".to_owned(),
         nomination_deadline: "2021-04-20".to_owned(),
         pairing_list_deadline: "2021-05-01".to_owned(),
+        // "平顶山市文明单位及河南省文明单位（标兵）培育对象".
+        target_tiers: vec![
+            pb::TitleTier::City as i32,
+            pb::TitleTier::Provincial as i32,
+            pb::TitleTier::ProvincialModel as i32,
+        ],
         ..Default::default()
     }
 }

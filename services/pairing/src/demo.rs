@@ -42,6 +42,7 @@ pub async fn load(context: &DemoContext) -> Result<(), BoxError> {
                     display_name: String::new(),
                 }),
                 unit: company,
+                target_tier: rp::TitleTier::Provincial as i32,
                 ..Default::default()
             }),
             request_id: "demo-pairing-1".into(),

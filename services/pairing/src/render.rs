@@ -9,6 +9,7 @@ use crate::store::{
     WorkPlanRecord,
 };
 use wenming_proto::convert::pairing::{category_to_pb, helper_kind_to_pb, state_to_pb};
+use wenming_proto::convert::tier_to_pb;
 
 fn stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T>
 where
@@ -67,6 +68,14 @@ pub(crate) fn pairing_to_pb(view: &PairingView) -> Result<pb::Pairing> {
         etag: p.version.to_string(),
         create_time: Some(timestamp(p.created_at)),
         update_time: Some(timestamp(p.updated_at)),
+        target_tier: p
+            .target_tier
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .map_or(
+                wenming_proto::registry::v1::TitleTier::Unspecified,
+                tier_to_pb,
+            ) as i32,
     })
 }
 

@@ -395,6 +395,7 @@ mod tests {
             created_by: String::new(),
             created_at: 0,
             updated_at: 0,
+            target_tier: None,
         }
     }
 

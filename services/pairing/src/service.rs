@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 use wenming_authz::Scope;
 use wenming_domain::{
     AdminLevel, CampaignId, Description, EvidenceRef, Heading, HelperKind, PairingId, PersonName,
-    Reason, RegionCode, TextError, UnitId,
+    Reason, RegionCode, TextError, TitleTier, UnitId,
 };
 use wenming_proto::pairing::v1 as pb;
 use wenming_proto::pairing::v1::pairing_service_server::PairingService;
@@ -29,8 +29,9 @@ use crate::store::{
     NewActivity, NewException, NewLedgerEntry, NewPairing, NewWorkPlan, PairingFilter, Store,
     Transition,
 };
-use wenming_clients::{Registry, UnitFacts};
-use wenming_runtime::catalogue::{common, region_violation, text_violation};
+use wenming_clients::{CampaignFacts, Registry, UnitFacts};
+use wenming_proto::convert::tier_from_pb;
+use wenming_runtime::catalogue::{common, region_violation, text_violation, tier_violation};
 
 /// Most milestones in one plan, participants and evidence references in one entry.
 const MAX_MILESTONES: usize = 100;
@@ -183,16 +184,25 @@ impl PairingApi {
         Ok(self.registry.unit(onward, field, name).await?)
     }
 
+    async fn campaign(
+        &self,
+        onward: &Onward,
+        field: &str,
+        campaign_id: &str,
+    ) -> Result<CampaignFacts> {
+        Ok(self
+            .registry
+            .campaign(onward, field, &format!("campaigns/{campaign_id}"))
+            .await?)
+    }
+
     async fn campaign_deadline(
         &self,
         onward: &Onward,
         field: &str,
         campaign_id: &str,
     ) -> Result<Option<String>> {
-        let campaign = self
-            .registry
-            .campaign(onward, field, &format!("campaigns/{campaign_id}"))
-            .await?;
+        let campaign = self.campaign(onward, field, campaign_id).await?;
         Ok(campaign.pairing_list_deadline.map(|d| d.to_string()))
     }
 }
@@ -215,12 +225,17 @@ impl PairingService for PairingApi {
         // Before any registry lookup.
         let office = rules::arranging_office(&scope, self.store.divisions())?;
         // The three lookups are independent: ask the registry for them at once.
-        let (deadline, facts, (helper_name, helper_unit_id, helper_display_name)) = tokio::try_join!(
-            self.campaign_deadline(&onward, "pairing.campaign", &campaign),
+        let requested_tier =
+            optional_enum("pairing.target_tier", pairing.target_tier, tier_from_pb)?;
+        let (campaign_facts, facts, (helper_name, helper_unit_id, helper_display_name)) = tokio::try_join!(
+            self.campaign(&onward, "pairing.campaign", &campaign),
             self.unit(&onward, "pairing.unit", &pairing.unit),
             self.resolve_helper(&onward, &scope, kind, &helper.name),
         )?;
         rules::helped_unit(&facts, helper_unit_id.as_deref(), &unit)?;
+        let target_tier = TitleTier::choose(requested_tier, &campaign_facts.target_tiers)
+            .map_err(|err| PairingError::from(tier_violation("pairing.target_tier", &err)))?;
+        let deadline = campaign_facts.pairing_list_deadline.map(|d| d.to_string());
         let view = self
             .store
             .create_pairing(
@@ -230,6 +245,7 @@ impl PairingService for PairingApi {
                     campaign_id: campaign,
                     deadline,
                     helper_kind: kind,
+                    target_tier,
                     helper: helper_name,
                     helper_unit_id,
                     helper_display_name,

@@ -235,3 +235,54 @@ async fn office_helper_body(db: &TestDb) {
         .into_inner();
     assert_eq!(accepted.state, pp::PairingState::Active as i32);
 }
+
+db_test!(a_pairing_names_the_tier_it_cultivates_for, tier_body);
+async fn tier_body(db: &TestDb) {
+    let s = scene(db).await;
+    let with_tier = |tier: rp::TitleTier| {
+        let mut request = s.proposal();
+        request.pairing.as_mut().unwrap().target_tier = tier as i32;
+        request
+    };
+    // The campaign cultivates for three tiers: a pairing names one of them.
+    let err = s
+        .app
+        .city()
+        .create_pairing(with_tier(rp::TitleTier::Unspecified))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("pairing.target_tier".to_owned(), "REQUIRED".to_owned())]
+    );
+    let err = s
+        .app
+        .city()
+        .create_pairing(with_tier(rp::TitleTier::National))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [(
+            "pairing.target_tier".to_owned(),
+            "TIER_NOT_TARGETED".to_owned()
+        )]
+    );
+    let created = s
+        .app
+        .city()
+        .create_pairing(with_tier(rp::TitleTier::ProvincialModel))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.target_tier, rp::TitleTier::ProvincialModel as i32);
+    let listed = s
+        .app
+        .province()
+        .list_pairings(pp::ListPairingsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .pairings;
+    assert_eq!(listed[0].target_tier, rp::TitleTier::ProvincialModel as i32);
+}

@@ -20,7 +20,7 @@ use wenming_domain::{
     AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, RegionCode, TitleTier,
     TitleValidity,
 };
-use wenming_runtime::catalogue::Rule;
+use wenming_runtime::catalogue::{Rule, tier_violation};
 use wenming_runtime::sql::Sql;
 
 use crate::error::{RegistryError, Result};
@@ -119,6 +119,16 @@ pub fn nomination_window(
         .arg("deadline", deadline.date));
     }
     Ok(())
+}
+
+/// The tier a submission cultivates its units for (`TitleTier::choose`), refused on
+/// `target_tier`.
+pub fn nomination_tier(
+    requested: Option<TitleTier>,
+    campaign_tiers: &[TitleTier],
+) -> Result<TitleTier> {
+    TitleTier::choose(requested, campaign_tiers)
+        .map_err(|err| tier_violation("target_tier", &err).into())
 }
 
 /// The county's active nominations after a submission (`active_after`) against the
@@ -236,6 +246,29 @@ mod tests {
         assert_eq!(rule_of(late), "nomination.deadline");
         let elsewhere = nomination_window(baofeng, "c", zhengzhou, deadline, before).unwrap_err();
         assert_eq!(rule_of(elsewhere), "nomination.organiser");
+    }
+
+    #[test]
+    fn a_nomination_names_one_of_the_campaigns_tiers() {
+        let seed = [
+            TitleTier::City,
+            TitleTier::Provincial,
+            TitleTier::ProvincialModel,
+        ];
+        assert_eq!(
+            nomination_tier(Some(TitleTier::City), &seed).unwrap(),
+            TitleTier::City
+        );
+        assert!(nomination_tier(Some(TitleTier::National), &seed).is_err());
+        assert!(nomination_tier(None, &seed).is_err());
+        assert_eq!(
+            nomination_tier(None, &[TitleTier::City]).unwrap(),
+            TitleTier::City
+        );
+        assert_eq!(
+            nomination_tier(Some(TitleTier::National), &[]).unwrap(),
+            TitleTier::National
+        );
     }
 
     #[test]

@@ -114,6 +114,11 @@ fn nomination_to_pb(n: &NominationRecord) -> pb::Nomination {
             .collect(),
         etag: n.version.to_string(),
         submit_time: Some(timestamp(n.submitted_at)),
+        target_tier: n
+            .target_tier
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .map_or(pb::TitleTier::Unspecified, tier_to_pb) as i32,
     }
 }
 
@@ -470,7 +475,13 @@ impl RegistryService for RegistryApi {
             .collect::<Result<Vec<_>>>()?;
         let records = self
             .store
-            .submit_nominations(&scope, &campaign, &units, request_id(&req.request_id)?)
+            .submit_nominations(
+                &scope,
+                &campaign,
+                &units,
+                optional_enum("target_tier", req.target_tier, tier_from_pb)?,
+                request_id(&req.request_id)?,
+            )
             .await?;
         Ok(Response::new(pb::SubmitNominationsResponse {
             nominations: records.iter().map(nomination_to_pb).collect(),

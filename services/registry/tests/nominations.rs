@@ -29,6 +29,7 @@ fn submit(campaign: &pb::Campaign, units: &[pb::Unit]) -> pb::SubmitNominationsR
         campaign: campaign.name.clone(),
         units: units.iter().map(|u| u.name.clone()).collect(),
         request_id: String::new(),
+        target_tier: pb::TitleTier::City as i32,
     }
 }
 
@@ -240,4 +241,61 @@ async fn scope_body(db: &TestDb) {
         .unwrap()
         .into_inner();
     assert_eq!(all.nominations.len(), 6);
+}
+
+db_test!(a_nomination_names_the_tier_it_cultivates_for, tier_body);
+async fn tier_body(db: &TestDb) {
+    let app = spawn_registry(db).await;
+    let campaign = pingdingshan_campaign(&app).await;
+    let units = baofeng_units(&app, 3, 1000).await;
+    let mut county = app.county("410421");
+    // The campaign cultivates for three tiers: a submission names one of them.
+    let err = county
+        .submit_nominations(pb::SubmitNominationsRequest {
+            target_tier: pb::TitleTier::Unspecified as i32,
+            ..submit(&campaign, &units)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("target_tier".to_owned(), "REQUIRED".to_owned())]
+    );
+    let err = county
+        .submit_nominations(pb::SubmitNominationsRequest {
+            target_tier: pb::TitleTier::National as i32,
+            ..submit(&campaign, &units)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("target_tier".to_owned(), "TIER_NOT_TARGETED".to_owned())]
+    );
+    assert!(zh_cn(&err).contains("全国文明单位"), "{}", zh_cn(&err));
+    let nominated = county
+        .submit_nominations(pb::SubmitNominationsRequest {
+            target_tier: pb::TitleTier::ProvincialModel as i32,
+            ..submit(&campaign, &units)
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .nominations;
+    assert!(
+        nominated
+            .iter()
+            .all(|n| n.target_tier == pb::TitleTier::ProvincialModel as i32)
+    );
+    let listed = app
+        .city("410400")
+        .list_nominations(pb::ListNominationsRequest {
+            campaign: campaign.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .nominations;
+    assert_eq!(listed[0].target_tier, pb::TitleTier::ProvincialModel as i32);
 }

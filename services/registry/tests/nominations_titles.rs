@@ -28,6 +28,7 @@ fn submit(campaign: &pb::Campaign, units: &[pb::Unit]) -> pb::SubmitNominationsR
         campaign: campaign.name.clone(),
         units: units.iter().map(|u| u.name.clone()).collect(),
         request_id: String::new(),
+        target_tier: pb::TitleTier::City as i32,
     }
 }
 

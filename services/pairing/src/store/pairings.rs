@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 use wenming_authz::Scope;
 use wenming_domain::{
     Description, Heading, HelperKind, PairingExceptionId, PairingId, PairingState, Reason,
+    TitleTier,
 };
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::{Page, Sql, get_scoped, list_scoped};
@@ -25,6 +26,8 @@ pub struct NewPairing {
     pub deadline: Option<String>,
     /// The helper's kind.
     pub helper_kind: HelperKind,
+    /// The title it cultivates the unit for.
+    pub target_tier: TitleTier,
     /// "offices/{code}" or "units/{id}".
     pub helper: String,
     /// The helper unit's id, for unit helpers.
@@ -66,12 +69,13 @@ pub struct PairingRecord {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub target_tier: Option<String>,
 }
 
 const PAIRING_COLUMNS: &str = "id, campaign_id, office_region, office_city, helper_kind, helper, \
     helper_unit_id, helper_display_name, unit_id, unit_display_name, unit_region, unit_city, \
     state, helper_slot, unit_slot, exception_id, brand_name, brand_description, version, \
-    created_by, created_at, updated_at";
+    created_by, created_at, updated_at, target_tier";
 
 wenming_runtime::table!(PairingRecord, from: "pairings", columns: PAIRING_COLUMNS, key: "id" => id, noun: &msg::PAIRING, collection: "pairings");
 
@@ -223,6 +227,7 @@ impl Store {
             created_by: scope.subject().to_owned(),
             created_at: now,
             updated_at: now,
+            target_tier: Some(new.target_tier.as_str().to_owned()),
         };
         let mut record = record;
         if let Some(earlier) = tx.claim("CreatePairing", &record.name()).await? {
@@ -254,7 +259,7 @@ impl Store {
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO pairings ({PAIRING_COLUMNS}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-             $20, $21, $22)"
+             $20, $21, $22, $23)"
         )))
         .bind(record.id.clone())
         .bind(record.campaign_id.clone())
@@ -278,6 +283,7 @@ impl Store {
         .bind(record.created_by.clone())
         .bind(record.created_at)
         .bind(record.updated_at)
+        .bind(record.target_tier.clone())
         .execute(&mut *tx)
         .await;
         match inserted {

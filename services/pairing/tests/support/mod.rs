@@ -273,6 +273,7 @@ pub fn proposal(
                 display_name: String::new(),
             }),
             unit: unit.to_owned(),
+            target_tier: rp::TitleTier::Provincial as i32,
             ..Default::default()
         }),
         request_id: String::new(),

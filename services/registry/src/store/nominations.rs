@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use wenming_authz::Scope;
-use wenming_domain::{AdminLevel, NominationId, NominationStatus, Reason, RegionCode, UnitKind};
+use wenming_domain::{
+    AdminLevel, NominationId, NominationStatus, Reason, RegionCode, TitleTier, UnitKind,
+};
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
@@ -26,6 +28,7 @@ pub struct NominationRecord {
     pub status: String,
     pub version: i64,
     pub submitted_at: i64,
+    pub target_tier: Option<String>,
     #[sqlx(skip)]
     pub history: Vec<NominationEventRecord>,
 }
@@ -42,7 +45,7 @@ pub struct NominationEventRecord {
 }
 
 const NOMINATION_COLUMNS: &str = "id, campaign_id, unit_id, unit_display_name, county_code, \
-    city_code, status, version, submitted_at";
+    city_code, status, version, submitted_at, target_tier";
 
 wenming_runtime::table!(NominationRecord, from: "nominations", columns: NOMINATION_COLUMNS, key: "id" => id, noun: &msg::NOMINATION, collection: "nominations");
 
@@ -65,6 +68,7 @@ impl Store {
         scope: &Scope,
         campaign_id: &str,
         unit_ids: &[String],
+        tier: Option<TitleTier>,
         request_id: Option<&str>,
     ) -> Result<Vec<NominationRecord>> {
         let nominating = rules::nominating_county(scope, self.divisions)?;
@@ -77,6 +81,7 @@ impl Store {
             campaign.nomination_deadline()?,
             self.clock.now(),
         )?;
+        let tier = rules::nomination_tier(tier, &campaign.tiers())?;
         let rule = campaign.batch();
         let mut units = Vec::with_capacity(unit_ids.len());
         for (i, id) in unit_ids.iter().enumerate() {
@@ -121,6 +126,7 @@ impl Store {
                 status: NominationStatus::Submitted.as_str().to_owned(),
                 version: 1,
                 submitted_at: now,
+                target_tier: Some(tier.as_str().to_owned()),
                 history: vec![],
             })
             .collect();
@@ -174,7 +180,8 @@ impl Store {
         for record in &records {
             let inserted = sqlx::query(
                 "INSERT INTO nominations (id, campaign_id, unit_id, unit_display_name, county_code, \
-                 city_code, status, version, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 city_code, status, version, submitted_at, target_tier) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(record.id.clone())
             .bind(record.campaign_id.clone())
@@ -185,6 +192,7 @@ impl Store {
             .bind(record.status.clone())
             .bind(record.version)
             .bind(record.submitted_at)
+            .bind(record.target_tier.clone())
             .execute(&mut *tx)
             .await;
             match inserted {
