@@ -106,6 +106,7 @@ impl Suite {
                         &format!("http://{}", services.addr(def.name)),
                     )
                     .expect("backend")
+                    .labelled(def.zh_name)
                 })
                 .collect(),
             Duration::from_secs(30),

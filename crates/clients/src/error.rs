@@ -35,6 +35,8 @@ pub enum ClientError {
         value: String,
         /// The other service's reason.
         message: String,
+        /// The same in zh-CN, when the other service gave it.
+        message_zh_cn: Option<String>,
     },
     /// The other service did not answer in time or at all.
     #[error("{}: {status}", service.en)]
@@ -72,6 +74,7 @@ impl ClientError {
                 field: field.to_owned(),
                 value: name.to_owned(),
                 message: status.message().to_owned(),
+                message_zh_cn: wenming_runtime::status::zh_cn_of(&status),
             },
             code => Self::Internal(format!(
                 "{} answered {code:?}: {}",
@@ -86,23 +89,32 @@ impl<S: ServiceCases> From<ClientError> for Error<S> {
     fn from(err: ClientError) -> Self {
         match err {
             ClientError::NotFound { kind, name } => Error::not_found(kind, name),
-            ClientError::Refused { .. } => Error::denied(
+            ClientError::Refused { service } => Error::denied(
                 &messages::REFUSED_CALLER,
-                "another service refuses this caller the lookup",
+                if service.en == messages::REGISTRY.en {
+                    "the registry refuses this caller the lookup"
+                } else {
+                    "the pairing service refuses this caller the lookup"
+                },
             ),
             ClientError::Invalid {
                 service,
                 field,
                 value,
                 message,
+                message_zh_cn,
             } => Error::invalid(
                 field,
-                &messages::REFUSED_NAME,
+                if service.en == messages::REGISTRY.en {
+                    &messages::REGISTRY_REFUSED
+                } else {
+                    &messages::PAIRING_REFUSED
+                },
                 format!("the {} refused '{value}': {message}", service.en),
             )
             .arg("service", service.zh_cn)
             .arg("value", value)
-            .arg("reason", message),
+            .arg("reason", message_zh_cn.unwrap_or(message)),
             ClientError::Upstream { service, status } => Error::upstream(service, status),
             ClientError::Internal(cause) => Error::Internal(cause),
         }

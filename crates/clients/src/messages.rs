@@ -13,7 +13,11 @@ pub const CAMPAIGN: Noun = Noun::new("campaign", "创建活动");
 /// 结对.
 pub const PAIRING: Noun = Noun::new("pairing", "结对帮创");
 
-/// Another service refused a name this service passed on.
-pub const REFUSED_NAME: Rule = Rule::new("upstream_refused", "{service}不接受“{value}”：{reason}");
+/// The registry refused a name this service passed on.
+pub const REGISTRY_REFUSED: Rule =
+    Rule::new("registry_refused", "{service}不接受“{value}”：{reason}");
+/// The pairing service refused a name this service passed on.
+pub const PAIRING_REFUSED: Rule =
+    Rule::new("pairing_refused", "{service}不接受“{value}”：{reason}");
 /// Another service refused the caller the lookup.
 pub const REFUSED_CALLER: Rule = Rule::new("upstream_refuses", "被调用的服务拒绝了本次查询");

@@ -39,10 +39,7 @@ pub struct PairingFacts {
 impl PairingFacts {
     /// Proposed or active: the helper and the unit are paired.
     pub fn is_open(&self) -> bool {
-        matches!(
-            self.state,
-            Some(PairingState::Proposed | PairingState::Active)
-        )
+        self.state.is_some_and(PairingState::is_open)
     }
 }
 

@@ -173,6 +173,19 @@ mod tests {
     }
 
     #[test]
+    fn title_states_round_trip_and_read_in_chinese() {
+        for state in TitleState::ALL {
+            assert_eq!(state.as_str().parse::<TitleState>(), Ok(*state));
+            assert!(!state.label_zh().is_empty());
+        }
+        // The names the SQL of the registry writes literally (the partial index of
+        // current titles, the supersede and revoke updates).
+        assert_eq!(TitleState::Current.as_str(), "current");
+        assert_eq!(TitleState::Revoked.as_str(), "revoked");
+        assert_eq!(TitleState::Superseded.as_str(), "superseded");
+    }
+
+    #[test]
     fn awarding_levels() {
         assert_eq!(TitleTier::City.awarding_level(), AdminLevel::City);
         assert_eq!(TitleTier::Provincial.awarding_level(), AdminLevel::Province);

@@ -123,10 +123,14 @@ pub async fn serve(
             crate::trace_context::continue_trace(&span, request.headers());
             span
         })
-        .layer(ServiceBuilder::new().option_layer(match access {
-            Access::Internal(verifier) => Some(IdentityLayer::new(*verifier)),
-            Access::Public => None,
-        }))
+        .layer(
+            ServiceBuilder::new()
+                .layer(crate::localize_layer::LocalizeLayer)
+                .option_layer(match access {
+                    Access::Internal(verifier) => Some(IdentityLayer::new(*verifier)),
+                    Access::Public => None,
+                }),
+        )
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal);
 

@@ -41,6 +41,8 @@ pub struct ServiceDef {
     pub name: &'static str,
     /// Fully qualified gRPC service name (health, the gateway's routing).
     pub grpc_service: &'static str,
+    /// How an official names it, e.g. "单位名录服务" (the gateway's refusals).
+    pub zh_name: &'static str,
     /// Port `wenming serve` listens on unless configured.
     pub default_port: u16,
     /// Its database's migrations.

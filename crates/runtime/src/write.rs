@@ -32,11 +32,23 @@ impl Database {
         clock: &dyn Clock,
         request_id: Option<&'a str>,
     ) -> Result<WriteTx<'a>, sqlx::Error> {
+        self.write_at(scope, clock.now().as_millisecond(), request_id)
+            .await
+    }
+
+    /// Starts a change at `now_ms`, read from the clock earlier (a bulk import stamps
+    /// its rows before it writes them).
+    pub async fn write_at<'a>(
+        &self,
+        scope: &'a Scope,
+        now_ms: i64,
+        request_id: Option<&'a str>,
+    ) -> Result<WriteTx<'a>, sqlx::Error> {
         Ok(WriteTx {
             tx: self.begin_write().await?,
             subject: scope.subject(),
             request_id,
-            now_ms: clock.now().as_millisecond(),
+            now_ms,
         })
     }
 }

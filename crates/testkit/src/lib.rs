@@ -79,6 +79,10 @@ impl TestDb {
 
     /// Opens the database and runs `migrations`.
     pub async fn open(&self, migrations: &Migrations) -> Database {
+        self.given
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(String::new());
         let db = Database::connect(&self.settings)
             .await
             .expect("open test database");

@@ -134,9 +134,8 @@ pub async fn run(cli: Cli) -> CliResult {
                 Some(token) => token,
                 None => crate::tokens::office_token(&data_dir, &region, 3600)?,
             };
-            let channel = tonic::transport::Endpoint::from_shared(addr)?
-                .connect()
-                .await?;
+            // Connected on first use: a bad file is reported before the suite is asked.
+            let channel = tonic::transport::Endpoint::from_shared(addr)?.connect_lazy();
             (import.run)(&file, channel, &token).await
         }
         Command::Token {
@@ -234,7 +233,7 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
     };
     let backends = crate::services::SERVICES
         .iter()
-        .map(|def| backend(def.grpc_service, &config.backend_url(def)?))
+        .map(|def| Ok(backend(def.grpc_service, &config.backend_url(def)?)?.labelled(def.zh_name)))
         .collect::<CliResult<Vec<_>>>()?;
     let proxy = wenming_gateway::Proxy::new(
         authn,

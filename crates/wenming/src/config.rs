@@ -122,8 +122,10 @@ impl Config {
         let database = optional(&self.figment, &format!("{name}.database"))?.unwrap_or_default();
         let mut upstreams = Vec::new();
         for upstream in def.upstreams {
-            let url = optional(&self.figment, &format!("{name}.{upstream}_url"))?
-                .unwrap_or_else(|| default_url(upstream));
+            let url = match optional(&self.figment, &format!("{name}.{upstream}_url"))? {
+                Some(url) => url,
+                None => default_url(upstream),
+            };
             let secs = optional(&self.figment, &format!("{name}.{upstream}_timeout_secs"))?
                 .unwrap_or(UPSTREAM_TIMEOUT_SECS);
             upstreams.push((*upstream, url, Duration::from_secs(secs)));
@@ -144,12 +146,10 @@ impl Config {
     }
 }
 
-/// A service on this host at its default port.
+/// A service on this host at its default port (every name a `ServiceDef` gives as an
+/// upstream is in the list: `services::tests` checks it).
 fn default_url(name: &str) -> String {
-    let port = SERVICES
-        .iter()
-        .find(|def| def.name == name)
-        .map_or(0, |def| def.default_port);
+    let port = crate::services::find(name).map_or(0, |def| def.default_port);
     format!("http://127.0.0.1:{port}")
 }
 

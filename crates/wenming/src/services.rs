@@ -26,3 +26,27 @@ pub fn serve_names() -> Vec<&'static str> {
 pub fn imports() -> impl Iterator<Item = &'static Import> {
     SERVICES.iter().flat_map(|def| def.imports.iter())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_upstream_is_a_service_listed_before_its_caller() {
+        for (i, def) in SERVICES.iter().enumerate() {
+            for upstream in def.upstreams {
+                let at = SERVICES.iter().position(|d| d.name == *upstream);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{} calls {upstream}, which must be listed before it",
+                    def.name
+                );
+            }
+        }
+        let mut names: Vec<_> = SERVICES.iter().map(|d| d.name).collect();
+        let listed = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), listed, "a name is listed twice");
+    }
+}

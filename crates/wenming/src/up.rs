@@ -82,10 +82,11 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
     let backends = SERVICES
         .iter()
         .map(|def| {
-            backend(
+            Ok(backend(
                 def.grpc_service,
                 &format!("http://{}", started.addr(def.name)),
-            )
+            )?
+            .labelled(def.zh_name))
         })
         .collect::<CliResult<Vec<_>>>()?;
     let proxy = Proxy::new(

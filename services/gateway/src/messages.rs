@@ -6,7 +6,7 @@ use wenming_runtime::catalogue::Rule;
 use crate::AuthError;
 
 /// A kind of caller the policy does not let call an RPC.
-pub const POLICY: Rule = Rule::new("policy", "{caller}无权调用 {rpc}");
+pub const POLICY: Rule = Rule::new("policy", "{caller}无权调用{service}的 {method} 接口");
 /// Too many calls from one caller.
 pub const RATE_LIMITED: Rule = Rule::new("rate_limited", "调用过于频繁，请在 {wait_ms} 毫秒后重试");
 /// A path that is no RPC of the suite.

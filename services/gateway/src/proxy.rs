@@ -34,6 +34,8 @@ pub struct Backend {
     pub service: String,
     /// The service's scheme and authority, e.g. `http://127.0.0.1:50061`.
     base: http::Uri,
+    /// How an official names the service (its refusals name it so).
+    label_zh: String,
     client: Client,
 }
 
@@ -52,11 +54,20 @@ impl Backend {
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .http2_only(true)
             .build(connector);
+        let service = service.into();
         Ok(Self {
-            service: service.into(),
+            label_zh: service.clone(),
+            service,
             base,
             client,
         })
+    }
+
+    /// The same backend, named `label` in the gateway's zh-CN refusals.
+    #[must_use]
+    pub fn labelled(mut self, label: &str) -> Self {
+        label.clone_into(&mut self.label_zh);
+        self
     }
 }
 
@@ -167,15 +178,15 @@ impl Inner {
         if !self.known_rpcs.contains(&rpc) {
             return Err(unknown_rpc(&rpc));
         }
-        if !self.policy.allows(&principal, &rpc) {
-            deny(&principal, &rpc, &peer);
-            return Err(policy_denied(&principal, &rpc));
-        }
-        let service = rpc.split('/').next().unwrap_or_default();
+        let (service, method) = rpc.split_once('/').unwrap_or((rpc.as_str(), ""));
         let backend = self
             .backends
             .get(service)
             .ok_or_else(|| unknown_rpc(&rpc))?;
+        if !self.policy.allows(&principal, &rpc) {
+            deny(&principal, &rpc, &peer);
+            return Err(policy_denied(&principal, &rpc, &backend.label_zh, method));
+        }
 
         let (mut parts, body) = request.into_parts();
         // The external token stops here; the service trusts only the internal identity,
@@ -206,7 +217,7 @@ impl Inner {
                 format!("{service} is unavailable"),
                 render(
                     messages::BACKEND_UNAVAILABLE,
-                    &[("service", service.to_owned())],
+                    &[("service", backend.label_zh.clone())],
                 ),
             )
         })?;
@@ -294,8 +305,9 @@ fn unknown_rpc(rpc: &str) -> Status {
     )
 }
 
-/// PERMISSION_DENIED by the policy, naming the kind of caller and the RPC.
-fn policy_denied(principal: &Principal, rpc: &str) -> Status {
+/// PERMISSION_DENIED by the policy, naming the kind of caller and the RPC (in Chinese:
+/// the service's name and the method).
+fn policy_denied(principal: &Principal, rpc: &str, service_zh: &str, method: &str) -> Status {
     let mut details = tonic_types::ErrorDetails::with_error_info(
         "PERMISSION_DENIED",
         status::ERROR_DOMAIN,
@@ -307,7 +319,8 @@ fn policy_denied(principal: &Principal, rpc: &str) -> Status {
             messages::POLICY.zh_cn,
             &[
                 ("caller", messages::caller_zh(principal)),
-                ("rpc", rpc.to_owned()),
+                ("service", service_zh.to_owned()),
+                ("method", method.to_owned()),
             ],
         ),
     );

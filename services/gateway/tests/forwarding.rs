@@ -76,10 +76,11 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
     };
     let authn = Authenticator::new(settings, dev_key.trusted_keys().unwrap()).unwrap();
     let backend = Backend::new(
-        wenming_registry::GRPC_SERVICE,
+        wenming_registry::SERVICE.grpc_service,
         &format!("http://{registry_addr}"),
     )
-    .unwrap();
+    .unwrap()
+    .labelled(wenming_registry::SERVICE.zh_name);
     let proxy = Proxy::new(
         authn,
         Policy::shipped().unwrap(),
@@ -207,7 +208,7 @@ async fn calls_are_authenticated_checked_and_forwarded() {
     assert_eq!(err.code(), Code::PermissionDenied);
     assert_eq!(
         wenming_testkit::fixtures::zh_cn(&err),
-        "县级文明办无权调用 wenming.registry.v1.RegistryService/AwardTitle"
+        "县级文明办无权调用单位名录服务的 AwardTitle 接口"
     );
 
     // Another county: NOT_FOUND from the registry, passed through.

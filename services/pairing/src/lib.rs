@@ -29,6 +29,7 @@ wenming_runtime::service_migrations! { 1 => "oTzjcWZFi6YFETFnmLIWEEGA1jEj2LUyMqw
 pub static SERVICE: ServiceDef = ServiceDef {
     name: "pairing",
     grpc_service: SERVICE_NAME,
+    zh_name: "结对帮创服务",
     default_port: 50062,
     migrations: &MIGRATIONS,
     seed: None,
@@ -37,9 +38,6 @@ pub static SERVICE: ServiceDef = ServiceDef {
     demo: Some(demo),
     imports: &[],
 };
-
-/// Fully qualified gRPC service name, as health reports it.
-pub const GRPC_SERVICE: &str = SERVICE_NAME;
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
     let (channel, timeout) = context.upstreams.get("registry")?;

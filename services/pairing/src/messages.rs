@@ -41,7 +41,7 @@ pub const UNKNOWN_ACTIVITY: Rule = Rule::new("unknown_activity", "该活动不�
 // Business rules.
 /// A deregistered helper unit.
 pub const HELPER_DEREGISTERED: Rule =
-    Rule::new("pairing.helper_deregistered", "帮创单位“{subject}”已注销");
+    Rule::new("pairing.helper_deregistered", "帮创单位“{helper}”已注销");
 /// A helper unit without the title its kind needs.
 pub const HELPER_TITLE: Rule = Rule::new(
     "pairing.helper_title",

@@ -14,7 +14,9 @@
 
 use wenming_authz::{Role, RowScope, Scope};
 use wenming_clients::UnitFacts;
-use wenming_domain::{AdminLevel, Divisions, HelperKind, PairingState, RegionCode, TitleTier};
+use wenming_domain::{
+    AdminLevel, Deadline, Divisions, HelperKind, PairingState, RegionCode, TitleTier,
+};
 use wenming_runtime::catalogue::common;
 use wenming_runtime::sql::Sql;
 
@@ -26,10 +28,20 @@ use crate::store::{PairingRecord, Transition};
 /// [`arranging_office`] makes one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArrangingOffice {
+    region: RegionCode,
+    city: RegionCode,
+}
+
+impl ArrangingOffice {
     /// Its region.
-    pub region: RegionCode,
+    pub fn region(self) -> RegionCode {
+        self.region
+    }
+
     /// Its city (itself for a city office).
-    pub city: RegionCode,
+    pub fn city(self) -> RegionCode {
+        self.city
+    }
 }
 
 /// The provincial office: only [`province`] makes one.
@@ -217,6 +229,26 @@ pub fn may_work(access: Access, name: &str, state: PairingState) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Ledger entries record the work of an active pairing only.
+pub fn ledger_open(name: &str, state: PairingState) -> Result<()> {
+    if state == PairingState::Active {
+        return Ok(());
+    }
+    Err(PairingError::precondition(
+        &msg::NOT_ACTIVE,
+        name,
+        "ledger entries record the work of an active pairing; confirm it first",
+    ))
+}
+
+/// Whether a list reported at `now` is late for `deadline` (a `YYYY-MM-DD` day, which
+/// ends at midnight China Standard Time); a list without a deadline is never late.
+pub fn is_late(deadline: Option<&str>, now: jiff::Timestamp) -> bool {
+    deadline
+        .and_then(|d| d.parse().ok())
+        .is_some_and(|date| !Deadline::new(date).is_open_at(now))
 }
 
 /// An office helper: an office at the level its kind names, inside the arranging
@@ -414,7 +446,7 @@ mod tests {
     fn only_city_and_county_offices_arrange() {
         let d = Divisions::henan();
         let county = arranging_office(&office(AdminLevel::County, "410421"), d).unwrap();
-        assert_eq!(county.city.to_string(), "410400");
+        assert_eq!(county.city().to_string(), "410400");
         assert!(arranging_office(&office(AdminLevel::City, "410400"), d).is_ok());
         assert!(arranging_office(&office(AdminLevel::Province, "410000"), d).is_err());
         let unit = scope(Principal::unit("u", UnitId::new()));
@@ -460,6 +492,17 @@ mod tests {
         assert!(may_work(helper_user, "pairings/p", PairingState::Active).is_ok());
         assert!(may_work(helper_user, "pairings/p", PairingState::Concluded).is_err());
         assert!(may_work(city, "pairings/p", PairingState::Active).is_err());
+    }
+
+    #[test]
+    fn ledgers_need_an_active_pairing_and_late_is_after_the_day() {
+        assert!(ledger_open("p", PairingState::Active).is_ok());
+        assert!(ledger_open("p", PairingState::Proposed).is_err());
+        let last_minute: jiff::Timestamp = "2021-05-01T15:59:59Z".parse().unwrap();
+        let next_day: jiff::Timestamp = "2021-05-01T16:00:00Z".parse().unwrap();
+        assert!(!is_late(Some("2021-05-01"), last_minute));
+        assert!(is_late(Some("2021-05-01"), next_day));
+        assert!(!is_late(None, next_day));
     }
 
     #[test]

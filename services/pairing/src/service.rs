@@ -91,6 +91,8 @@ fn list_name(field: &str, name: &str) -> Result<(String, RegionCode)> {
             &common::RESOURCE_NAME,
             format!("'{name}' is not a name like campaigns/{{id}}/pairingLists/{{region_code}}"),
         )
+        .arg("collection", "campaigns/编号/pairingLists")
+        .arg("value", name)
     })?;
     // Only city and county offices keep pairing lists.
     match wenming_domain::Divisions::henan()
@@ -537,6 +539,8 @@ impl PairingService for PairingApi {
                         &common::RESOURCE_NAME,
                         format!("'{}' is not a name like {prefix}{{id}}", entry.activity),
                     )
+                    .arg("collection", prefix.trim_end_matches('/'))
+                    .arg("value", &entry.activity)
                 })?;
             Some(activity.to_string())
         };

@@ -155,6 +155,33 @@ async fn malformed_body(db: &TestDb) {
         field_violations(&err),
         [("helper".to_owned(), "RESOURCE_NAME".to_owned())]
     );
+    // A list name that is no list name, and an entry naming no activity of the pairing.
+    let err = s
+        .app
+        .city()
+        .get_pairing_list(pp::GetPairingListRequest {
+            name: "campaigns/2021/pairingLists/平顶山".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("name".to_owned(), "RESOURCE_NAME".to_owned())]
+    );
+    assert!(zh_cn(&err).contains("平顶山"), "{}", zh_cn(&err));
+    let pairing = s.active_pairing().await;
+    let mut entry = s.ledger_entry(&pairing.name, "activities/1");
+    entry.request_id = String::new();
+    let err = s
+        .app
+        .unit_user(&s.company)
+        .add_ledger_entry(entry)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        [("entry.activity".to_owned(), "RESOURCE_NAME".to_owned())]
+    );
 }
 
 db_test!(only_city_and_county_offices_arrange, arrangers_body);

@@ -30,6 +30,7 @@ wenming_runtime::service_migrations! { 1 => "VvZVA5Gt9l3/TVKO+nRpCXPxgg+WVnTnPsd
 pub static SERVICE: ServiceDef = ServiceDef {
     name: "registry",
     grpc_service: SERVICE_NAME,
+    zh_name: "单位名录服务",
     default_port: 50061,
     migrations: &MIGRATIONS,
     seed: Some(seed),
@@ -42,9 +43,6 @@ pub static SERVICE: ServiceDef = ServiceDef {
         run: import_units,
     }],
 };
-
-/// Fully qualified gRPC service name, as health reports it.
-pub const GRPC_SERVICE: &str = SERVICE_NAME;
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
     let settings = &context.settings;

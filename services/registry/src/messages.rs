@@ -197,3 +197,44 @@ pub fn phone_violation(field: &str, err: &PhoneNumberError) -> Violation {
         PhoneNumberError::TooManyDigits { max, .. } => violation(&PHONE_TOO_MANY).arg("max", max),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wenming_domain::{CreditCode, PhoneNumber};
+
+    use super::*;
+
+    /// The domain names each failure; the catalogue's rule for it carries the same name.
+    #[test]
+    fn domain_rule_names_and_catalogue_names_agree() {
+        let valid = CreditCode::complete("91410421MA000001").unwrap();
+        let mut wrong_check = valid.as_str().to_owned();
+        let last = wrong_check.pop().unwrap();
+        wrong_check.push(if last == '0' { '1' } else { '0' });
+        let mut wrong_org = valid.as_str()[..16].to_owned();
+        wrong_org.push(if valid.as_str().as_bytes()[16] == b'0' {
+            '1'
+        } else {
+            '0'
+        });
+        wrong_org.push('0');
+        for text in [
+            "914104",
+            "91410421MA00000I1X",
+            "91A10421MA0000011X",
+            &wrong_org,
+            &wrong_check,
+        ] {
+            let err = CreditCode::parse(text).unwrap_err();
+            let violation = credit_code_violation("f", &err);
+            assert_eq!(violation.rule.name, err.rule(), "{text}");
+            assert!(!violation.zh_cn().contains('{'), "{}", violation.zh_cn());
+        }
+        for text in ["1380000123a", "123", "1234567890123456789012"] {
+            let err = PhoneNumber::parse(text).unwrap_err();
+            let violation = phone_violation("f", &err);
+            assert_eq!(violation.rule.name, err.rule(), "{text}");
+            assert!(!violation.zh_cn().contains('{'), "{}", violation.zh_cn());
+        }
+    }
+}

@@ -17,14 +17,15 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use wenming_authz::Scope;
 use wenming_domain::{
-    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, RegionCode, TitleTier,
-    TitleValidity,
+    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, RegionCode, TitleState, TitleTier,
+    TitleValidity, UnitKind,
 };
 use wenming_runtime::catalogue::{Rule, tier_violation};
 use wenming_runtime::sql::Sql;
 
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
+use crate::store::UnitRecord;
 
 /// Whether a title with `validity` is held on `day` (the Rust form of the rule).
 pub fn held_on(validity: &TitleValidity, day: Date) -> bool {
@@ -46,6 +47,109 @@ pub fn push_held_on(sql: &mut Sql, alias: &str, day: Date) {
         ))
         .bind(day)
         .push(")");
+}
+
+/// A unit that must still be registered for `what` (the English sentence).
+pub fn registered(unit: &UnitRecord, what: &'static str) -> Result<()> {
+    if unit.is_active() {
+        return Ok(());
+    }
+    Err(
+        RegistryError::precondition(&msg::UNIT_ACTIVE, unit.name(), what)
+            .arg("unit", &unit.display_name),
+    )
+}
+
+/// Only non-public units for `what` (nominated as cultivation targets, in the pool).
+pub fn non_public(unit: &UnitRecord, what: &'static str) -> Result<()> {
+    if unit.unit_kind().is_some_and(UnitKind::is_non_public) {
+        return Ok(());
+    }
+    Err(
+        RegistryError::precondition(&msg::UNIT_NON_PUBLIC, unit.name(), what)
+            .arg("unit", &unit.display_name),
+    )
+}
+
+/// A unit enters the reserve pool only when out of it, and leaves only when in it.
+pub fn pool_change(unit: &UnitRecord, entering: bool) -> Result<()> {
+    match (entering, unit.pool_reason.is_some()) {
+        (true, false) | (false, true) => Ok(()),
+        (true, true) => Err(RegistryError::precondition(
+            &msg::RESERVE_POOL_ABSENT,
+            unit.name(),
+            "the unit is already in the reserve pool",
+        )
+        .arg("unit", &unit.display_name)),
+        (false, false) => Err(RegistryError::precondition(
+            &msg::RESERVE_POOL_PRESENT,
+            unit.name(),
+            "the unit is not in the reserve pool",
+        )
+        .arg("unit", &unit.display_name)),
+    }
+}
+
+/// Each unit of a submission once (`units[i]` names the repeat).
+pub fn distinct(ids: &[String]) -> Result<()> {
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(RegistryError::invalid(
+                format!("units[{i}]"),
+                &msg::DISTINCT,
+                "the same unit is listed twice",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A region a unit the caller registers (or moves) may be in: a county-level region
+/// (or 济源) inside the caller's office.
+pub fn unit_region(
+    scope: &Scope,
+    divisions: &Divisions,
+    field: &str,
+    region: RegionCode,
+) -> Result<()> {
+    if !divisions.is_unit_region(region) {
+        return Err(RegistryError::invalid(
+            field,
+            &msg::UNIT_REGION,
+            format!("{region} is not a county-level region a unit can belong to"),
+        )
+        .arg("value", region));
+    }
+    if !scope.office_contains(divisions, region) {
+        return Err(RegistryError::invalid(
+            field,
+            &msg::OUT_OF_SCOPE,
+            format!("{region} is outside the region of your office"),
+        )
+        .arg("value", region));
+    }
+    Ok(())
+}
+
+/// A revocation on `day` of a title in `state` awarded on `awarded_on`: only a current
+/// title, and not from a day before its award.
+pub fn revocation(state: TitleState, title: &str, awarded_on: Date, day: Date) -> Result<()> {
+    if state != TitleState::Current {
+        return Err(RegistryError::precondition(
+            &msg::TITLE_CURRENT,
+            title,
+            format!("the title is {}, not current", state.as_str()),
+        )
+        .arg("state", state.label_zh()));
+    }
+    if day < awarded_on {
+        return Err(RegistryError::invalid(
+            "revoked_on",
+            &msg::AFTER_AWARD,
+            format!("the title was awarded on {awarded_on}"),
+        ));
+    }
+    Ok(())
 }
 
 /// The caller's office, for what only offices do (`rule` and `what` say what).
@@ -301,6 +405,36 @@ mod tests {
         assert!(awarding_office(&province, TitleTier::City, "410400").is_err());
         assert!(deciding_office(&city, RegionCode::parse("410400").unwrap()).is_ok());
         assert!(deciding_office(&province, RegionCode::parse("410400").unwrap()).is_err());
+    }
+
+    #[test]
+    fn revocations_of_current_titles_only_and_not_before_the_award() {
+        let awarded = date(2022, 1, 10);
+        assert!(revocation(TitleState::Current, "t", awarded, date(2022, 1, 10)).is_ok());
+        assert_eq!(
+            rule_of(revocation(TitleState::Revoked, "t", awarded, date(2023, 1, 1)).unwrap_err()),
+            "title.current"
+        );
+        assert!(matches!(
+            revocation(TitleState::Current, "t", awarded, date(2022, 1, 9)),
+            Err(RegistryError::Invalid(_))
+        ));
+        assert!(distinct(&["a".into(), "b".into()]).is_ok());
+        assert!(distinct(&["a".into(), "a".into()]).is_err());
+    }
+
+    #[test]
+    fn units_are_registered_in_the_offices_region() {
+        let d = Divisions::henan();
+        let city = scope(AdminLevel::City, "410400");
+        let baofeng = RegionCode::parse("410421").unwrap();
+        assert!(unit_region(&city, d, "f", baofeng).is_ok());
+        // A city region is no unit's region; another city's county is out of scope.
+        assert!(unit_region(&city, d, "f", RegionCode::parse("410400").unwrap()).is_err());
+        assert!(unit_region(&city, d, "f", RegionCode::parse("410102").unwrap()).is_err());
+        // 济源 has no counties: its units sit in the city-level region.
+        let jiyuan = scope(AdminLevel::City, "419001");
+        assert!(unit_region(&jiyuan, d, "f", RegionCode::parse("419001").unwrap()).is_ok());
     }
 
     #[test]

@@ -21,7 +21,7 @@ async fn draining_reports_not_serving_and_ends_within_its_bound() {
     let mut app = spawn_registry_with(&db, settings).await;
     let mut watch = HealthClient::new(app.channel())
         .watch(HealthCheckRequest {
-            service: wenming_registry::GRPC_SERVICE.into(),
+            service: wenming_registry::SERVICE.grpc_service.into(),
         })
         .await
         .unwrap()
@@ -37,4 +37,28 @@ async fn draining_reports_not_serving_and_ends_within_its_bound() {
     // it. (The outer timeout only turns a hang into a failure.)
     let stopped = tokio::time::timeout(Duration::from_secs(30), app.stopped()).await;
     assert!(matches!(stopped, Ok(Ok(()))), "{stopped:?}");
+}
+
+/// A refusal tonic answers itself (a message over the limit) reaches the caller with its
+/// zh-CN message too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_message_is_refused_in_both_languages() {
+    let db = TestDb::sqlite().await;
+    let settings = ServerSettings {
+        max_message_bytes: 1024,
+        ..ServerSettings::default()
+    };
+    let app = spawn_registry_with(&db, settings).await;
+    let mut unit = company("某公司", "410421", 1);
+    unit.nature = "制".repeat(2000);
+    let err = app
+        .county("410421")
+        .create_unit(wenming_proto::registry::v1::CreateUnitRequest {
+            unit: Some(unit),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_ne!(err.code(), tonic::Code::Ok);
+    assert!(zh_cn(&err).contains("大小上限"), "{err:?}");
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::AnyConnection;
 use wenming_authz::Scope;
-use wenming_domain::{AdminLevel, Deadline, Reason, RegionCode};
+use wenming_domain::{AdminLevel, Reason, RegionCode};
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 use wenming_runtime::write::WriteTx;
 
@@ -201,14 +201,11 @@ impl Store {
         campaign_id: &str,
         deadline: Option<String>,
     ) -> Result<PairingListView> {
-        let (region, city) = (office.region, office.city);
+        let (region, city) = (office.region(), office.city());
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let now = jiff::Timestamp::from_millisecond(tx.now_ms())
             .map_err(|err| PairingError::Internal(format!("clock: {err}")))?;
-        let late = deadline
-            .as_deref()
-            .and_then(|d| d.parse().ok())
-            .is_some_and(|date| !Deadline::new(date).is_open_at(now));
+        let late = rules::is_late(deadline.as_deref(), now);
         ensure_list(
             &mut tx,
             campaign_id,

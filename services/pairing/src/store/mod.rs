@@ -9,8 +9,9 @@ mod work;
 use std::sync::Arc;
 
 use serde::Serialize;
-use wenming_domain::{Clock, Divisions};
+use wenming_domain::Clock;
 use wenming_runtime::db::Database;
+use wenming_runtime::store::StoreBase;
 
 pub use lists::{ListEventRecord, PairingListRecord, PairingListView, list_name};
 pub use pairings::{
@@ -27,29 +28,23 @@ use crate::error::{PairingError, Result};
 /// The pairing store.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: Database,
-    clock: Arc<dyn Clock>,
-    divisions: &'static Divisions,
+    base: StoreBase,
 }
 
 impl Store {
     /// A store on `db`, judging dates and deadlines by `clock`.
     pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
         Self {
-            db,
-            clock,
-            divisions: Divisions::henan(),
+            base: StoreBase::new(db, clock),
         }
     }
+}
 
-    /// The division table.
-    pub fn divisions(&self) -> &'static Divisions {
-        self.divisions
-    }
+impl std::ops::Deref for Store {
+    type Target = StoreBase;
 
-    /// The clock.
-    pub fn clock(&self) -> &dyn Clock {
-        self.clock.as_ref()
+    fn deref(&self) -> &StoreBase {
+        &self.base
     }
 }
 

@@ -207,8 +207,8 @@ impl Store {
         let record = PairingRecord {
             id: PairingId::new().to_string(),
             campaign_id: new.campaign_id,
-            office_region: office.region.to_string(),
-            office_city: office.city.to_string(),
+            office_region: office.region().to_string(),
+            office_city: office.city().to_string(),
             helper_kind: new.helper_kind.as_str().to_owned(),
             helper: new.helper.clone(),
             helper_unit_id: new.helper_unit_id,

@@ -5,8 +5,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use wenming_authz::Scope;
 use wenming_domain::{
-    ActivityId, Description, EvidenceRef, Heading, LedgerCategory, LedgerEntryId, PairingState,
-    PersonName,
+    ActivityId, Description, EvidenceRef, Heading, LedgerCategory, LedgerEntryId, PersonName,
 };
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::{Page, Sql, list_scoped};
@@ -271,13 +270,7 @@ impl Store {
         request_id: Option<&str>,
     ) -> Result<LedgerEntryRecord> {
         let pairing = self.workable_pairing(scope, pairing_id).await?;
-        if pairing.state()? != PairingState::Active {
-            return Err(PairingError::precondition(
-                &msg::NOT_ACTIVE,
-                pairing.name(),
-                "ledger entries record the work of an active pairing; confirm it first",
-            ));
-        }
+        crate::rules::ledger_open(&pairing.name(), pairing.state()?)?;
         let mut tx = self.db.write(scope, self.clock(), request_id).await?;
         let record = LedgerEntryRecord {
             id: LedgerEntryId::new().to_string(),

@@ -107,7 +107,7 @@ impl Store {
         now: i64,
     ) -> Result<HashSet<String>> {
         let ids: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db.write_at(scope, now, None).await?;
         let mut inserted = HashSet::with_capacity(units.len());
         let mut units = units.into_iter().peekable();
         while units.peek().is_some() {
@@ -115,9 +115,9 @@ impl Store {
             inserted.extend(insert_units(&mut tx, self.db.backend(), chunk).await?);
         }
         let created: Vec<String> = ids.into_iter().filter(|id| inserted.contains(id)).collect();
-        audit::record(
-            &mut tx,
-            import_audit(scope, now),
+        tx.audit(
+            "ImportUnits",
+            "units",
             None::<&()>,
             Some(&Imported { created: &created }),
         )
@@ -132,6 +132,8 @@ struct Imported<'a> {
     created: &'a [String],
 }
 
+/// The audit record of an import on the COPY path, which writes on a native PostgreSQL
+/// connection (sqlx `Any` cannot COPY) and so cannot go through `WriteTx`.
 fn import_audit(scope: &Scope, now: i64) -> AuditEntry<'_> {
     AuditEntry {
         subject: scope.subject(),

@@ -11,11 +11,12 @@ mod verify_cache;
 use std::sync::Arc;
 
 use wenming_authz::{RowScope, Scope};
-use wenming_domain::{Clock, Divisions};
+use wenming_domain::Clock;
 use wenming_runtime::db::{Backend, Database};
 use wenming_runtime::row_scope;
+pub use wenming_runtime::sql::Page;
 use wenming_runtime::sql::Sql;
-pub use wenming_runtime::sql::{Page, into_page, push_page};
+use wenming_runtime::store::StoreBase;
 
 pub use campaigns::{CampaignRecord, NewCampaign};
 pub use import::{ImportOutcome, ImportRowResult};
@@ -26,9 +27,7 @@ pub use units::{ListUnitsFilter, NewUnit, UnitFields, UnitRecord};
 /// The registry store.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: Database,
-    clock: Arc<dyn Clock>,
-    divisions: &'static Divisions,
+    base: StoreBase,
     /// A native PostgreSQL pool for `COPY`, which `Any` cannot do; `None` on SQLite.
     pg_bulk: Option<sqlx::PgPool>,
     /// VerifyTitle answers by credit code.
@@ -46,25 +45,15 @@ impl Store {
             Backend::Sqlite => None,
         };
         Self {
-            db,
-            clock,
-            divisions: Divisions::henan(),
+            base: StoreBase::new(db, clock),
             pg_bulk,
             verify_cache: verify_cache::VerifyCache::default(),
         }
     }
 
-    /// The division table.
-    pub fn divisions(&self) -> &'static Divisions {
-        self.divisions
-    }
-
-    /// The clock.
-    pub fn clock(&self) -> &dyn Clock {
-        self.clock.as_ref()
-    }
-
-    /// The rows the caller reads; platforms read nothing but title verifications.
+    /// The rows the caller reads; platforms read nothing but title verifications. (The
+    /// policy keeps platforms away from these calls already; refused here too because a
+    /// call that reaches the registry without the gateway must meet the same rule.)
     fn readable_rows(scope: &Scope) -> crate::error::Result<RowScope> {
         match scope.rows() {
             RowScope::Nothing => Err(crate::RegistryError::denied(
@@ -77,6 +66,14 @@ impl Store {
 
     fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
+    }
+}
+
+impl std::ops::Deref for Store {
+    type Target = StoreBase;
+
+    fn deref(&self) -> &StoreBase {
+        &self.base
     }
 }
 

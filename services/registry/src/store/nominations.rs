@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use wenming_authz::Scope;
-use wenming_domain::{
-    AdminLevel, NominationId, NominationStatus, Reason, RegionCode, TitleTier, UnitKind,
-};
+use wenming_domain::{AdminLevel, NominationId, NominationStatus, Reason, RegionCode, TitleTier};
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
@@ -84,31 +82,14 @@ impl Store {
         let tier = rules::nomination_tier(tier, &campaign.tiers())?;
         let rule = campaign.batch();
         let mut units = Vec::with_capacity(unit_ids.len());
-        for (i, id) in unit_ids.iter().enumerate() {
-            if unit_ids[..i].contains(id) {
-                return Err(RegistryError::invalid(
-                    format!("units[{i}]"),
-                    &msg::DISTINCT,
-                    "the same unit is listed twice",
-                ));
-            }
+        rules::distinct(unit_ids)?;
+        for id in unit_ids {
             let unit = self.get_unit(scope, id).await?;
-            if !unit.is_active() {
-                return Err(RegistryError::precondition(
-                    &msg::UNIT_ACTIVE,
-                    unit.name(),
-                    "a deregistered unit cannot be nominated",
-                )
-                .arg("unit", &unit.display_name));
-            }
-            if !unit.unit_kind().is_some_and(UnitKind::is_non_public) {
-                return Err(RegistryError::precondition(
-                    &msg::UNIT_NON_PUBLIC,
-                    unit.name(),
-                    "only non-public units are nominated as cultivation targets",
-                )
-                .arg("unit", &unit.display_name));
-            }
+            rules::registered(&unit, "a deregistered unit cannot be nominated")?;
+            rules::non_public(
+                &unit,
+                "only non-public units are nominated as cultivation targets",
+            )?;
             units.push(unit);
         }
         let count = i64::try_from(units.len()).unwrap_or(i64::MAX);

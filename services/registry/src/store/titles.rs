@@ -133,14 +133,7 @@ impl Store {
     ) -> Result<TitleRecord> {
         let unit = self.get_unit(scope, &title.unit_id).await?;
         rules::awarding_office(scope, title.tier, &unit.city_code)?;
-        if !unit.is_active() {
-            return Err(RegistryError::precondition(
-                &msg::UNIT_ACTIVE,
-                unit.name(),
-                "a deregistered unit cannot be awarded a title",
-            )
-            .arg("unit", &unit.display_name));
-        }
+        rules::registered(&unit, "a deregistered unit cannot be awarded a title")?;
         let mut tx = self.db.write(scope, self.clock(), request_id).await?;
         let now = tx.now_ms();
         let record = TitleRecord {
@@ -248,27 +241,12 @@ impl Store {
             .title_tier()
             .ok_or_else(|| RegistryError::Internal(format!("stored tier {}", before.tier)))?;
         rules::awarding_office(scope, tier, &before.city_code)?;
-        let state = before.title_state()?;
-        if state != TitleState::Current {
-            return Err(RegistryError::precondition(
-                &msg::TITLE_CURRENT,
-                before.name(),
-                format!("the title is {}, not current", before.state),
-            )
-            .arg("state", state.label_zh()));
-        }
         let day = revoked_on.unwrap_or_else(|| self.clock.today_in_china());
-        if before
+        let awarded_on = before
             .awarded_on
             .parse::<Date>()
-            .is_ok_and(|awarded| day < awarded)
-        {
-            return Err(RegistryError::invalid(
-                "revoked_on",
-                &msg::AFTER_AWARD,
-                format!("the title was awarded on {}", before.awarded_on),
-            ));
-        }
+            .map_err(|err| RegistryError::Internal(format!("stored award date: {err}")))?;
+        rules::revocation(before.title_state()?, &before.name(), awarded_on, day)?;
         let mut after = before.clone();
         after.state = TitleState::Revoked.as_str().to_owned();
         after.revoked_on = Some(day.to_string());
@@ -329,6 +307,8 @@ impl Store {
         code: &CreditCode,
         day: Date,
     ) -> Result<VerifiedTitles> {
+        // A platform without the grant is refused by the policy already; again here for
+        // a call that reaches the registry without the gateway.
         let rows = if scope.platform_may(PlatformAction::VerifyTitle) {
             RowScope::Everything
         } else {

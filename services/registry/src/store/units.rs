@@ -234,23 +234,7 @@ impl Store {
         field: &str,
         region: RegionCode,
     ) -> Result<()> {
-        if !self.divisions.is_unit_region(region) {
-            return Err(RegistryError::invalid(
-                field,
-                &msg::UNIT_REGION,
-                format!("{region} is not a county-level region a unit can belong to"),
-            )
-            .arg("value", region));
-        }
-        if !scope.office_contains(self.divisions, region) {
-            return Err(RegistryError::invalid(
-                field,
-                &msg::OUT_OF_SCOPE,
-                format!("{region} is outside the region of your office"),
-            )
-            .arg("value", region));
-        }
-        Ok(())
+        rules::unit_region(scope, self.divisions, field, region)
     }
 
     /// Reads a unit the caller can see.
@@ -271,14 +255,7 @@ impl Store {
         apply: impl FnOnce(&UnitRecord) -> Result<UnitFields>,
     ) -> Result<UnitRecord> {
         let before = self.get_unit(scope, id).await?;
-        if !before.is_active() {
-            return Err(RegistryError::precondition(
-                &msg::UNIT_ACTIVE,
-                before.name(),
-                "a deregistered unit cannot be changed",
-            )
-            .arg("unit", &before.display_name));
-        }
+        rules::registered(&before, "a deregistered unit cannot be changed")?;
         let fields = apply(&before)?;
         if fields.region.to_string() != before.region_code {
             self.check_region_in_scope(scope, "unit.region_code", fields.region)?;
@@ -448,14 +425,7 @@ impl Store {
             "only civilisation offices deregister units",
         )?;
         let before = self.get_unit(scope, id).await?;
-        if !before.is_active() {
-            return Err(RegistryError::precondition(
-                &msg::UNIT_ACTIVE,
-                before.name(),
-                "the unit is already deregistered",
-            )
-            .arg("unit", &before.display_name));
-        }
+        rules::registered(&before, "the unit is already deregistered")?;
         let version = expected_version.unwrap_or(before.version);
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let now = tx.now_ms();
@@ -504,35 +474,14 @@ impl Store {
             "only civilisation offices keep the reserve pool",
         )?;
         let before = self.get_unit(scope, id).await?;
-        if !before.is_active() {
-            return Err(RegistryError::precondition(
-                &msg::UNIT_ACTIVE,
-                before.name(),
-                "a deregistered unit cannot be in the reserve pool",
-            )
-            .arg("unit", &before.display_name));
-        }
+        rules::registered(&before, "a deregistered unit cannot be in the reserve pool")?;
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let now = tx.now_ms();
         let mut after = before.clone();
         let action = match entry {
             Some((tier, reason)) => {
-                if !before.unit_kind().is_some_and(UnitKind::is_non_public) {
-                    return Err(RegistryError::precondition(
-                        &msg::UNIT_NON_PUBLIC,
-                        before.name(),
-                        "only non-public units enter the reserve pool",
-                    )
-                    .arg("unit", &before.display_name));
-                }
-                if before.pool_reason.is_some() {
-                    return Err(RegistryError::precondition(
-                        &msg::RESERVE_POOL_ABSENT,
-                        before.name(),
-                        "the unit is already in the reserve pool",
-                    )
-                    .arg("unit", &before.display_name));
-                }
+                rules::non_public(&before, "only non-public units enter the reserve pool")?;
+                rules::pool_change(&before, true)?;
                 after.pool_reason = Some(reason.as_str().to_owned());
                 after.pool_target_tier = Some(tier.as_str().to_owned());
                 after.pool_added_by = Some(scope.subject().to_owned());
@@ -540,14 +489,7 @@ impl Store {
                 "AddToReservePool"
             }
             None => {
-                if before.pool_reason.is_none() {
-                    return Err(RegistryError::precondition(
-                        &msg::RESERVE_POOL_PRESENT,
-                        before.name(),
-                        "the unit is not in the reserve pool",
-                    )
-                    .arg("unit", &before.display_name));
-                }
+                rules::pool_change(&before, false)?;
                 after.pool_reason = None;
                 after.pool_target_tier = None;
                 after.pool_added_by = None;
