@@ -176,6 +176,11 @@ impl Suite {
         self.bearer(&self.token("unit", None, Some(id), None))
     }
 
+    /// An interceptor for calls as the provincial-direct office (省直文明办).
+    pub fn provincial_direct(&self) -> Bearer {
+        self.bearer(&self.token("provincial-direct", None, None, None))
+    }
+
     /// An interceptor for calls as the platform `name`.
     pub fn platform(&self, name: &str) -> Bearer {
         self.bearer(&self.token("platform", None, None, Some(name)))

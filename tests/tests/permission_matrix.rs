@@ -25,153 +25,160 @@ enum Gate {
 use Gate::{Deny, Pass};
 
 /// Callers, in the column order of `MATRIX`.
-const CALLERS: [&str; 5] = ["province", "city", "county", "unit", "platform"];
+const CALLERS: [&str; 6] = [
+    "province",
+    "city",
+    "county",
+    "unit",
+    "platform",
+    "provincial-direct",
+];
 
 /// RPC → what each caller kind gets. Anonymous callers get UNAUTHENTICATED everywhere.
-const MATRIX: &[(&str, [Gate; 5])] = &[
+const MATRIX: &[(&str, [Gate; 6])] = &[
     (
         "wenming.registry.v1.RegistryService/CreateUnit",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/GetUnit",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/UpdateUnit",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/ListUnits",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/DeregisterUnit",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/ImportUnits",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/AddToReservePool",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/RemoveFromReservePool",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/CreateCampaign",
-        [Pass, Pass, Deny, Deny, Deny],
+        [Pass, Pass, Deny, Deny, Deny, Deny],
     ),
     (
         "wenming.registry.v1.RegistryService/GetCampaign",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/ListCampaigns",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/SubmitNominations",
-        [Deny, Deny, Pass, Deny, Deny],
+        [Deny, Deny, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/DecideNomination",
-        [Pass, Pass, Deny, Deny, Deny],
+        [Pass, Pass, Deny, Deny, Deny, Deny],
     ),
     (
         "wenming.registry.v1.RegistryService/ListNominations",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/AwardTitle",
-        [Pass, Pass, Deny, Deny, Deny],
+        [Pass, Pass, Deny, Deny, Deny, Deny],
     ),
     (
         "wenming.registry.v1.RegistryService/RevokeTitle",
-        [Pass, Pass, Deny, Deny, Deny],
+        [Pass, Pass, Deny, Deny, Deny, Deny],
     ),
     (
         "wenming.registry.v1.RegistryService/ListTitles",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.registry.v1.RegistryService/VerifyTitle",
-        [Pass, Pass, Pass, Pass, Pass],
+        [Pass, Pass, Pass, Pass, Pass, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/CreatePairing",
-        [Deny, Pass, Pass, Deny, Deny],
+        [Deny, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/GetPairing",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ListPairings",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ActivatePairing",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ConcludePairing",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/DissolvePairing",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/GrantPairingException",
-        [Pass, Deny, Deny, Deny, Deny],
+        [Pass, Deny, Deny, Deny, Deny, Deny],
     ),
     (
         "wenming.pairing.v1.PairingService/SetHighlightBrand",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/SubmitWorkPlan",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/GetWorkPlan",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/AddLedgerEntry",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ListLedgerEntries",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/RecordActivity",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ListActivities",
-        [Pass, Pass, Pass, Pass, Deny],
+        [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/GetPairingList",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ListPairingLists",
-        [Pass, Pass, Pass, Deny, Deny],
+        [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ReportPairingList",
-        [Deny, Pass, Pass, Deny, Deny],
+        [Deny, Pass, Pass, Deny, Deny, Pass],
     ),
     (
         "wenming.pairing.v1.PairingService/ReopenPairingList",
-        [Pass, Deny, Deny, Deny, Deny],
+        [Pass, Deny, Deny, Deny, Deny, Deny],
     ),
 ];
 
@@ -234,6 +241,7 @@ async fn every_rpc_has_a_rule_for_every_caller() {
         suite.office("county", "410421"),
         suite.bearer(&suite.token("unit", None, Some(&unit_id), None)),
         suite.platform("tax"),
+        suite.provincial_direct(),
     ];
 
     let exposed: BTreeSet<String> = rpcs().into_iter().map(|(rpc, _)| rpc).collect();

@@ -49,6 +49,7 @@ enum RoleClaim {
         level: String,
         region: String,
     },
+    ProvincialDirect,
     Unit {
         unit: String,
     },
@@ -100,6 +101,7 @@ impl IdentitySigner {
                 level: level.as_str().to_owned(),
                 region: region.to_string(),
             },
+            Role::ProvincialDirect => RoleClaim::ProvincialDirect,
             Role::Unit { unit } => RoleClaim::Unit {
                 unit: unit.to_string(),
             },
@@ -181,6 +183,7 @@ impl IdentityVerifier {
                     .map_err(|_| IdentityError::Unknown("level"))?,
                 region: RegionCode::parse(&region).map_err(|_| IdentityError::Unknown("region"))?,
             },
+            RoleClaim::ProvincialDirect => Role::ProvincialDirect,
             RoleClaim::Unit { unit } => Role::Unit {
                 unit: UnitId::parse(&unit).map_err(|_| IdentityError::Unknown("unit"))?,
             },
@@ -230,6 +233,7 @@ mod tests {
             office(),
             Principal::unit("u1", UnitId::new()),
             Principal::platform("tax-bureau", "tax"),
+            Principal::provincial_direct("shengzhi-1"),
         ] {
             let token = IdentitySigner::new(&key).sign(&principal);
             let scope = IdentityVerifier::new(&key).verify(&token).unwrap();

@@ -22,6 +22,10 @@ pub enum Role {
         /// The office's region; its level matches `level`.
         region: RegionCode,
     },
+    /// The provincial-direct office (省直文明办): the office of the units of provincial
+    /// organs and enterprises under the province, wherever in Henan they are. It has no
+    /// region; its scope is the units marked provincial-direct.
+    ProvincialDirect,
     /// A user of one unit.
     Unit {
         /// The unit the user acts for.
@@ -50,6 +54,14 @@ impl Principal {
         Self {
             subject: subject.into(),
             role: Role::Office { level, region },
+        }
+    }
+
+    /// The provincial-direct office principal.
+    pub fn provincial_direct(subject: impl Into<String>) -> Self {
+        Self {
+            subject: subject.into(),
+            role: Role::ProvincialDirect,
         }
     }
 

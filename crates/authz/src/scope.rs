@@ -1,6 +1,6 @@
 //! The checked scope a handler must hold to reach the store.
 
-use wenming_domain::{AdminLevel, Divisions, RegionCode, UnitId};
+use wenming_domain::{AdminLevel, Divisions, OfficeKey, RegionCode, UnitId};
 
 use crate::{PlatformAction, Principal, Role};
 
@@ -22,6 +22,8 @@ pub enum RowScope {
     City(RegionCode),
     /// Rows whose county-level region is this one.
     County(RegionCode),
+    /// Rows of provincial-direct units, wherever they are.
+    ProvincialDirect,
     /// Rows of this unit only.
     Unit(UnitId),
     /// No rows (platforms outside the calls granted to them).
@@ -43,7 +45,8 @@ impl Scope {
         &self.principal.subject
     }
 
-    /// The office level and region, if the caller is an office.
+    /// The office level and region, if the caller is the office of a region (the
+    /// provincial-direct office has none: see [`Scope::is_office`]).
     pub fn office(&self) -> Option<(AdminLevel, RegionCode)> {
         match self.principal.role {
             Role::Office { level, region } => Some((level, region)),
@@ -71,8 +74,31 @@ impl Scope {
                 level: AdminLevel::County,
                 region,
             } => RowScope::County(*region),
+            Role::ProvincialDirect => RowScope::ProvincialDirect,
             Role::Unit { unit } => RowScope::Unit(*unit),
             Role::Platform { .. } => RowScope::Nothing,
+        }
+    }
+
+    /// Whether the caller is a civilisation office: of a region, or provincial-direct.
+    pub fn is_office(&self) -> bool {
+        matches!(
+            self.principal.role,
+            Role::Office { .. } | Role::ProvincialDirect
+        )
+    }
+
+    /// Whether the caller is the provincial-direct office.
+    pub fn is_provincial_direct(&self) -> bool {
+        matches!(self.principal.role, Role::ProvincialDirect)
+    }
+
+    /// The office the caller is, if it is one.
+    pub fn office_key(&self) -> Option<OfficeKey> {
+        match self.principal.role {
+            Role::Office { region, .. } => Some(OfficeKey::Region(region)),
+            Role::ProvincialDirect => Some(OfficeKey::ProvincialDirect),
+            _ => None,
         }
     }
 

@@ -28,6 +28,8 @@ pub struct UnitFacts {
     pub city_code: String,
     /// Whether the unit is registered and not deregistered.
     pub active: bool,
+    /// Of the provincial-direct system (省直).
+    pub provincial_direct: bool,
 }
 
 /// A campaign as other services' rules need it.
@@ -117,6 +119,7 @@ impl Registry for GrpcRegistry {
             region_code: unit.region_code,
             city_code: unit.city_code,
             active: unit.state == pb::UnitState::Active as i32,
+            provincial_direct: unit.provincial_direct,
         })
     }
 

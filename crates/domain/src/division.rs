@@ -48,6 +48,48 @@ pub struct Division {
     pub parent: Option<RegionCode>,
 }
 
+/// The id of the provincial-direct office (省直文明办) where a region code names the
+/// others: `offices/provincial-direct`, `…/pairingLists/provincial-direct`.
+pub const PROVINCIAL_DIRECT: &str = "provincial-direct";
+
+/// A civilisation office that keeps lists and arranges: one of a region, or the
+/// provincial-direct office, which has no region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OfficeKey {
+    /// The office of a region of the division table.
+    Region(RegionCode),
+    /// 省直文明办.
+    ProvincialDirect,
+}
+
+impl OfficeKey {
+    /// Its region, `None` for the provincial-direct office.
+    pub const fn region(self) -> Option<RegionCode> {
+        match self {
+            OfficeKey::Region(code) => Some(code),
+            OfficeKey::ProvincialDirect => None,
+        }
+    }
+
+    /// Parses a region code or [`PROVINCIAL_DIRECT`].
+    pub fn parse(text: &str) -> Result<Self, RegionCodeError> {
+        if text == PROVINCIAL_DIRECT {
+            Ok(OfficeKey::ProvincialDirect)
+        } else {
+            RegionCode::parse(text).map(OfficeKey::Region)
+        }
+    }
+}
+
+impl std::fmt::Display for OfficeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OfficeKey::Region(code) => code.fmt(f),
+            OfficeKey::ProvincialDirect => f.write_str(PROVINCIAL_DIRECT),
+        }
+    }
+}
+
 /// A row of a provincial quota table: a city, or the provincial-direct organs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum QuotaHolder {

@@ -23,7 +23,8 @@ pub use deadline::{
     CHINA_TIME_ZONE, Clock, Deadline, FixedClock, SystemClock, china_time_zone, today_in_china,
 };
 pub use division::{
-    AdminLevel, Division, DivisionError, Divisions, QuotaHolder, RegionCode, RegionCodeError,
+    AdminLevel, Division, DivisionError, Divisions, OfficeKey, PROVINCIAL_DIRECT, QuotaHolder,
+    RegionCode, RegionCodeError,
 };
 pub use ids::{
     ActivityId, AuditId, CampaignId, IdError, LedgerEntryId, NominationId, PairingExceptionId,

@@ -3,8 +3,11 @@
 //! SQL, for queries. The registry's `tests/rules_agree.rs` checks on generated rows that
 //! the two agree, on SQLite and PostgreSQL.
 //!
-//! Rows carry the unit's id, its county-level region and its city-level region (written
-//! from the division table), so both forms are equalities: no prefixes, no joins.
+//! Rows carry the unit's id, its county-level region, its city-level region (written
+//! from the division table) and whether it is provincial-direct (a BIGINT 0/1), so both
+//! forms are equalities: no prefixes, no joins. A city or county office reaches the rows
+//! of its region, provincial-direct units there included; the provincial-direct office
+//! reaches provincial-direct units, wherever they are.
 
 use wenming_authz::RowScope;
 
@@ -19,12 +22,16 @@ pub struct Columns<'a> {
     pub region: &'a str,
     /// The unit's city-level region code.
     pub city: &'a str,
+    /// 1 for a provincial-direct unit, 0 otherwise.
+    pub direct: &'a str,
 }
 
-/// Whether a row of unit `unit` in county-level `region` under `city` is in reach.
-pub fn allows(rows: RowScope, unit: &str, region: &str, city: &str) -> bool {
+/// Whether a row of unit `unit` in county-level `region` under `city`, provincial-direct
+/// or not (`direct`), is in reach.
+pub fn allows(rows: RowScope, unit: &str, region: &str, city: &str, direct: bool) -> bool {
     match rows {
         RowScope::Everything => true,
+        RowScope::ProvincialDirect => direct,
         RowScope::City(code) => code.to_string() == city,
         RowScope::County(code) => code.to_string() == region,
         RowScope::Unit(id) => id.to_string() == unit,
@@ -48,6 +55,9 @@ pub fn push(sql: &mut Sql, rows: RowScope, columns: Columns<'_>) {
             sql.push(&format!(" AND {} = ", columns.unit))
                 .bind(unit.to_string());
         }
+        RowScope::ProvincialDirect => {
+            sql.push(&format!(" AND {} = 1", columns.direct));
+        }
         RowScope::Nothing => {
             sql.push(" AND 1 = 0");
         }
@@ -64,29 +74,58 @@ mod tests {
     fn rows_in_reach() {
         let baofeng = RegionCode::parse("410421").unwrap();
         let pingdingshan = RegionCode::parse("410400").unwrap();
-        assert!(allows(RowScope::Everything, "u", "410421", "410400"));
+        assert!(allows(RowScope::Everything, "u", "410421", "410400", false));
         assert!(allows(
             RowScope::City(pingdingshan),
             "u",
             "410421",
-            "410400"
+            "410400",
+            true
         ));
         assert!(!allows(
             RowScope::City(pingdingshan),
             "u",
             "410102",
-            "410100"
+            "410100",
+            false
         ));
-        assert!(allows(RowScope::County(baofeng), "u", "410421", "410400"));
-        assert!(!allows(RowScope::County(baofeng), "u", "410422", "410400"));
-        assert!(!allows(RowScope::Nothing, "u", "410421", "410400"));
+        assert!(allows(
+            RowScope::County(baofeng),
+            "u",
+            "410421",
+            "410400",
+            false
+        ));
+        assert!(!allows(
+            RowScope::County(baofeng),
+            "u",
+            "410422",
+            "410400",
+            false
+        ));
+        assert!(!allows(RowScope::Nothing, "u", "410421", "410400", true));
         let mut sql = Sql::new("SELECT 1 FROM t WHERE 1 = 1");
         let columns = Columns {
             unit: "unit_id",
             region: "region_code",
             city: "city_code",
+            direct: "provincial_direct",
         };
         push(&mut sql, RowScope::City(pingdingshan), columns);
         assert_eq!(sql.text(), "SELECT 1 FROM t WHERE 1 = 1 AND city_code = $1");
+        assert!(allows(
+            RowScope::ProvincialDirect,
+            "u",
+            "410421",
+            "410400",
+            true
+        ));
+        assert!(!allows(
+            RowScope::ProvincialDirect,
+            "u",
+            "410421",
+            "410400",
+            false
+        ));
     }
 }

@@ -80,7 +80,7 @@ enum Command {
         /// Where `wenming up` keeps its keys.
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
-        /// province, city, county, unit or platform.
+        /// province, city, county, provincial-direct, unit or platform.
         #[arg(long)]
         level: String,
         /// Region code of an office.

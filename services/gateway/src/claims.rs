@@ -22,7 +22,8 @@ pub struct ExternalClaims {
     /// Issued at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
-    /// province, city, county, unit or platform.
+    /// province, city, county, provincial_direct (or provincial-direct), unit or
+    /// platform.
     pub level: String,
     /// Region code of an office.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +52,14 @@ impl ExternalClaims {
                 Role::Unit {
                     unit: UnitId::parse(unit).map_err(|_| "the unit claim is not a unit id")?,
                 }
+            }
+            // The provincial-direct office has no region: a region claim is refused, so
+            // a token cannot look like both.
+            "provincial_direct" | "provincial-direct" => {
+                if self.region.is_some() {
+                    return Err("a provincial-direct office token has no region claim".into());
+                }
+                Role::ProvincialDirect
             }
             "platform" => Role::Platform {
                 name: self
@@ -87,5 +96,42 @@ impl ExternalClaims {
             subject: self.sub.clone(),
             role,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(level: &str, region: Option<&str>) -> ExternalClaims {
+        ExternalClaims {
+            sub: "s".into(),
+            iss: "i".into(),
+            aud: "a".into(),
+            exp: 0,
+            nbf: None,
+            iat: None,
+            level: level.into(),
+            region: region.map(str::to_owned),
+            unit: None,
+            platform: None,
+            actions: None,
+        }
+    }
+
+    #[test]
+    fn the_provincial_direct_office_has_no_region() {
+        let d = Divisions::henan();
+        for level in ["provincial_direct", "provincial-direct"] {
+            let principal = claims(level, None).principal(d).unwrap();
+            assert_eq!(principal.role, Role::ProvincialDirect);
+        }
+        assert!(
+            claims("provincial-direct", Some("410000"))
+                .principal(d)
+                .is_err()
+        );
+        assert!(claims("county", Some("410400")).principal(d).is_err());
+        assert!(claims("county", Some("410421")).principal(d).is_ok());
     }
 }

@@ -62,7 +62,7 @@ impl Limiter {
     pub fn check(&self, principal: &Principal) -> Result<(), Duration> {
         let limiter = match principal.role {
             Role::Platform { .. } => &self.platforms,
-            Role::Office { .. } | Role::Unit { .. } => &self.people,
+            Role::Office { .. } | Role::ProvincialDirect | Role::Unit { .. } => &self.people,
         };
         limiter
             .check_key(&principal.subject)

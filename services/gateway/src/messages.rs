@@ -40,6 +40,7 @@ pub fn caller_zh(principal: &wenming_authz::Principal) -> String {
             wenming_domain::AdminLevel::City => "市级文明办".to_owned(),
             wenming_domain::AdminLevel::County => "县级文明办".to_owned(),
         },
+        wenming_authz::Role::ProvincialDirect => "省直文明办".to_owned(),
         wenming_authz::Role::Unit { .. } => "单位用户".to_owned(),
         wenming_authz::Role::Platform { name, .. } => format!("政务平台“{name}”"),
     }

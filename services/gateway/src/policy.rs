@@ -85,6 +85,12 @@ impl Policy {
             Role::Office { level, region } => {
                 (&self.office, region.to_string(), level.as_str(), vec![])
             }
+            Role::ProvincialDirect => (
+                &self.office,
+                wenming_domain::PROVINCIAL_DIRECT.to_owned(),
+                "provincial_direct",
+                vec![],
+            ),
             Role::Unit { unit } => (&self.unit_user, unit.to_string(), "unit", vec![]),
             Role::Platform { name, actions } => (
                 &self.platform,

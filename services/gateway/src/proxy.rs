@@ -335,6 +335,7 @@ fn policy_denied(principal: &Principal, rpc: &str, service_zh: &str, method: &st
 fn kind(principal: &Principal) -> String {
     match &principal.role {
         wenming_authz::Role::Office { level, .. } => format!("a {} office", level.as_str()),
+        wenming_authz::Role::ProvincialDirect => "the provincial-direct office".to_owned(),
         wenming_authz::Role::Unit { .. } => "a unit user".to_owned(),
         wenming_authz::Role::Platform { name, .. } => format!("platform {name}"),
     }

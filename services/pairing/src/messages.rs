@@ -24,7 +24,7 @@ pub const ACTIVITY: Noun = Noun::new("activity", "创建活动记录");
 /// Lists are kept by city and county offices.
 pub const LIST_OFFICE: Rule = Rule::new(
     "list_office",
-    "{value} 不是市级或县级文明办，只有市、县（市、区）文明办有帮创名单",
+    "{value} 不是市级或县级文明办，只有市、县（市、区）文明办和省直文明办有帮创名单",
 );
 /// A date after today.
 pub const NOT_IN_FUTURE: Rule =
@@ -51,6 +51,11 @@ pub const HELPER_TITLE: Rule = Rule::new(
 pub const UNIT_NOT_NON_PUBLIC: Rule = Rule::new(
     "pairing.unit_not_non_public",
     "“{unit}”不是非公单位，只有非公单位可以结对帮创",
+);
+/// A unit another office pairs.
+pub const UNIT_OFFICE: Rule = Rule::new(
+    "pairing.unit_office",
+    "“{unit}”不由本办安排结对：省直单位由省直文明办安排，其他单位由所在市、县文明办安排",
 );
 /// A deregistered unit.
 pub const UNIT_DEREGISTERED: Rule = Rule::new("pairing.unit_deregistered", "该单位已注销");

@@ -15,7 +15,8 @@
 use wenming_authz::{Role, RowScope, Scope};
 use wenming_clients::UnitFacts;
 use wenming_domain::{
-    AdminLevel, Deadline, Divisions, HelperKind, PairingState, RegionCode, TitleTier,
+    AdminLevel, Deadline, Divisions, HelperKind, OfficeKey, PROVINCIAL_DIRECT, PairingState,
+    RegionCode, TitleTier,
 };
 use wenming_runtime::catalogue::common;
 use wenming_runtime::sql::Sql;
@@ -24,23 +25,46 @@ use crate::error::{PairingError, Result};
 use crate::messages as msg;
 use crate::store::{PairingRecord, Transition};
 
-/// A city or county office that arranges pairings and keeps a pairing list: only
-/// [`arranging_office`] makes one.
+/// An office that arranges pairings and keeps a pairing list: a city or county office,
+/// or the provincial-direct office. Only [`arranging_office`] makes one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArrangingOffice {
-    region: RegionCode,
-    city: RegionCode,
+    key: OfficeKey,
+    city: Option<RegionCode>,
 }
 
 impl ArrangingOffice {
-    /// Its region.
-    pub fn region(self) -> RegionCode {
-        self.region
+    /// Which office.
+    pub fn key(self) -> OfficeKey {
+        self.key
     }
 
-    /// Its city (itself for a city office).
-    pub fn city(self) -> RegionCode {
+    /// Its city (itself for a city office; none for the provincial-direct office).
+    pub fn city(self) -> Option<RegionCode> {
         self.city
+    }
+
+    /// What the rows it arranges store as the office's city: the city's code, or
+    /// `provincial-direct`, which no city office matches.
+    pub fn city_column(self) -> String {
+        self.city
+            .map_or_else(|| PROVINCIAL_DIRECT.to_owned(), |city| city.to_string())
+    }
+
+    /// Whether it is the provincial-direct office.
+    pub fn is_provincial_direct(self) -> bool {
+        self.key == OfficeKey::ProvincialDirect
+    }
+}
+
+/// The stored city column of a list kept by `office` (see [`ArrangingOffice::city_column`]).
+pub fn office_city(divisions: &Divisions, office: OfficeKey) -> String {
+    match office {
+        OfficeKey::Region(region) => divisions
+            .city_of(region)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        OfficeKey::ProvincialDirect => PROVINCIAL_DIRECT.to_owned(),
     }
 }
 
@@ -50,14 +74,19 @@ pub struct Province(());
 
 /// The caller as an arranging office, or the refusal.
 pub fn arranging_office(scope: &Scope, divisions: &Divisions) -> Result<ArrangingOffice> {
-    match scope.office() {
-        Some((AdminLevel::City | AdminLevel::County, region)) => Ok(ArrangingOffice {
-            region,
-            city: divisions.city_of(region).unwrap_or(region),
+    match (scope.office(), scope.is_provincial_direct()) {
+        (Some((AdminLevel::City | AdminLevel::County, region)), _) => Ok(ArrangingOffice {
+            key: OfficeKey::Region(region),
+            city: Some(divisions.city_of(region).unwrap_or(region)),
+        }),
+        (None, true) => Ok(ArrangingOffice {
+            key: OfficeKey::ProvincialDirect,
+            city: None,
         }),
         _ => Err(PairingError::denied(
             &msg::ARRANGE,
-            "only city and county offices arrange pairings; the province grants exceptions",
+            "only city and county offices and the provincial-direct office arrange pairings; \
+             the province grants exceptions",
         )),
     }
 }
@@ -75,41 +104,49 @@ pub fn province(
 }
 
 /// The caller's office, for reading pairing lists.
-pub fn list_reader(scope: &Scope) -> Result<(AdminLevel, RegionCode)> {
-    scope.office().ok_or(PairingError::denied(
+pub fn list_reader(scope: &Scope) -> Result<OfficeKey> {
+    scope.office_key().ok_or(PairingError::denied(
         &msg::READ_LISTS,
         "only civilisation offices read pairing lists",
     ))
 }
 
-/// Whether the caller reads the pairing list of the office of `region`: that office and
-/// the offices above it.
-pub fn reads_list_of(scope: &Scope, divisions: &Divisions, region: RegionCode) -> Result<bool> {
-    list_reader(scope)?;
-    Ok(scope.office_contains(divisions, region))
+/// Whether the caller reads the pairing list of `office`: that office and the offices
+/// above it (the province above the provincial-direct office).
+pub fn reads_list_of(scope: &Scope, divisions: &Divisions, office: OfficeKey) -> Result<bool> {
+    let reader = list_reader(scope)?;
+    Ok(match office {
+        OfficeKey::Region(region) => scope.office_contains(divisions, region),
+        OfficeKey::ProvincialDirect => {
+            reader == OfficeKey::ProvincialDirect
+                || reader == OfficeKey::Region(divisions.province())
+        }
+    })
 }
 
-/// The caller as the office reporting the list `list` of `region`: only that office
+/// The caller as the office reporting the list `list` of `office`: only that office
 /// reports it (offices above are refused; others do not see it).
 pub fn list_reporter(
     scope: &Scope,
     divisions: &Divisions,
-    region: RegionCode,
+    office: OfficeKey,
     list: &str,
 ) -> Result<ArrangingOffice> {
-    let Some((level, own)) = scope.office() else {
+    let Some(own) = scope.office_key() else {
         return Err(PairingError::denied(
             &msg::REPORT_LISTS,
-            "only city and county offices report pairing lists",
+            "only the offices that keep pairing lists report them",
         ));
     };
-    if matches!(level, AdminLevel::City | AdminLevel::County) && own == region {
-        return arranging_office(scope, divisions);
+    if own == office
+        && let Ok(arranging) = arranging_office(scope, divisions)
+    {
+        return Ok(arranging);
     }
-    Err(if scope.office_contains(divisions, region) {
+    Err(if reads_list_of(scope, divisions, office)? {
         PairingError::denied(
             &msg::REPORT_OWN_LIST,
-            "a pairing list is reported by its own city or county office",
+            "a pairing list is reported by its own office",
         )
     } else {
         PairingError::not_found(&msg::PAIRING_LIST, list)
@@ -146,6 +183,11 @@ pub fn access(scope: &Scope, divisions: &Divisions, pairing: &PairingRecord) -> 
                 accept: work,
             }
         }
+        Role::ProvincialDirect => Access {
+            arrange: pairing.office_region == PROVINCIAL_DIRECT,
+            work: false,
+            accept: false,
+        },
         Role::Unit { unit } => {
             let unit = unit.to_string();
             let helper = pairing.helper_unit_id.as_deref() == Some(unit.as_str());
@@ -181,6 +223,11 @@ pub fn push_reads(sql: &mut Sql, scope: &Scope) {
                 .bind(county.to_string())
                 .push(" OR helper = ")
                 .bind(office_name(county))
+                .push(")");
+        }
+        RowScope::ProvincialDirect => {
+            sql.push(" AND (unit_provincial_direct = 1 OR office_region = ")
+                .bind(PROVINCIAL_DIRECT.to_owned())
                 .push(")");
         }
         RowScope::Unit(unit) => {
@@ -325,8 +372,27 @@ pub fn unit_helper(
     Ok(())
 }
 
-/// The unit helped: not the helper itself, non-public, registered.
-pub fn helped_unit(unit: &UnitFacts, helper_unit_id: Option<&str>, unit_id: &str) -> Result<()> {
+/// The unit helped: not the helper itself, non-public, registered, and the arranging
+/// office's to pair (a provincial-direct unit the provincial-direct office's, any other
+/// the city or county office of its region's).
+pub fn helped_unit(
+    office: ArrangingOffice,
+    unit: &UnitFacts,
+    helper_unit_id: Option<&str>,
+    unit_id: &str,
+) -> Result<()> {
+    if unit.provincial_direct != office.is_provincial_direct() {
+        return Err(PairingError::precondition(
+            &msg::UNIT_OFFICE,
+            &unit.name,
+            if unit.provincial_direct {
+                "a provincial-direct unit is paired by the provincial-direct office"
+            } else {
+                "the provincial-direct office pairs provincial-direct units only"
+            },
+        )
+        .arg("unit", &unit.display_name));
+    }
     if helper_unit_id == Some(unit_id) {
         return Err(PairingError::invalid(
             "pairing.helper.name",
@@ -428,6 +494,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             target_tier: None,
+            unit_provincial_direct: 0,
         }
     }
 
@@ -439,6 +506,7 @@ mod tests {
             region_code: "410421".into(),
             city_code: "410400".into(),
             active,
+            provincial_direct: false,
         }
     }
 
@@ -446,7 +514,13 @@ mod tests {
     fn only_city_and_county_offices_arrange() {
         let d = Divisions::henan();
         let county = arranging_office(&office(AdminLevel::County, "410421"), d).unwrap();
-        assert_eq!(county.city().to_string(), "410400");
+        assert_eq!(
+            county.city().map(|c| c.to_string()).as_deref(),
+            Some("410400")
+        );
+        let direct = arranging_office(&scope(Principal::provincial_direct("d")), d).unwrap();
+        assert!(direct.is_provincial_direct());
+        assert_eq!(direct.city_column(), PROVINCIAL_DIRECT);
         assert!(arranging_office(&office(AdminLevel::City, "410400"), d).is_ok());
         assert!(arranging_office(&office(AdminLevel::Province, "410000"), d).is_err());
         let unit = scope(Principal::unit("u", UnitId::new()));
@@ -579,9 +653,28 @@ mod tests {
             .is_err()
         );
 
-        assert!(helped_unit(&facts(UnitKind::PrivateEnterprise, true), None, "x").is_ok());
-        assert!(helped_unit(&facts(UnitKind::PrivateEnterprise, true), Some("x"), "x").is_err());
-        assert!(helped_unit(&facts(UnitKind::PublicInstitution, true), None, "x").is_err());
-        assert!(helped_unit(&facts(UnitKind::PrivateEnterprise, false), None, "x").is_err());
+        let county = arranging_office(&office(AdminLevel::County, "410421"), d).unwrap();
+        let direct = arranging_office(&scope(Principal::provincial_direct("d")), d).unwrap();
+        let company = facts(UnitKind::PrivateEnterprise, true);
+        assert!(helped_unit(county, &company, None, "x").is_ok());
+        assert!(helped_unit(county, &company, Some("x"), "x").is_err());
+        assert!(helped_unit(county, &facts(UnitKind::PublicInstitution, true), None, "x").is_err());
+        assert!(
+            helped_unit(
+                county,
+                &facts(UnitKind::PrivateEnterprise, false),
+                None,
+                "x"
+            )
+            .is_err()
+        );
+        // A provincial-direct unit is the provincial-direct office's to pair, and only it.
+        let provincial = UnitFacts {
+            provincial_direct: true,
+            ..company.clone()
+        };
+        assert!(helped_unit(direct, &provincial, None, "x").is_ok());
+        assert!(helped_unit(county, &provincial, None, "x").is_err());
+        assert!(helped_unit(direct, &company, None, "x").is_err());
     }
 }

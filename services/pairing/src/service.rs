@@ -4,8 +4,8 @@
 use tonic::{Request, Response, Status};
 use wenming_authz::Scope;
 use wenming_domain::{
-    AdminLevel, CampaignId, Description, EvidenceRef, Heading, HelperKind, PairingId, PersonName,
-    Reason, RegionCode, TextError, TitleTier, UnitId,
+    AdminLevel, CampaignId, Description, EvidenceRef, Heading, HelperKind, OfficeKey, PairingId,
+    PersonName, Reason, RegionCode, TextError, TitleTier, UnitId,
 };
 use wenming_proto::pairing::v1 as pb;
 use wenming_proto::pairing::v1::pairing_service_server::PairingService;
@@ -74,38 +74,44 @@ fn office_region(field: &str, name: &str) -> Result<RegionCode> {
     })?)
 }
 
-/// "campaigns/{id}/pairingLists/{region}" → (campaign id, region).
-fn list_name(field: &str, name: &str) -> Result<(String, RegionCode)> {
+/// "campaigns/{id}/pairingLists/{office}" → (campaign id, office): a city or county
+/// region code, or `provincial-direct`.
+fn list_name(field: &str, name: &str) -> Result<(String, OfficeKey)> {
     let parsed = name
         .strip_prefix("campaigns/")
         .and_then(|rest| rest.split_once("/pairingLists/"))
-        .and_then(|(campaign, region)| {
+        .and_then(|(campaign, office)| {
             Some((
                 CampaignId::parse(campaign).ok()?.to_string(),
-                RegionCode::parse(region).ok()?,
+                OfficeKey::parse(office).ok()?,
             ))
         });
-    let (campaign, region) = parsed.ok_or_else(|| {
+    let (campaign, office) = parsed.ok_or_else(|| {
         PairingError::invalid(
             field,
             &common::RESOURCE_NAME,
-            format!("'{name}' is not a name like campaigns/{{id}}/pairingLists/{{region_code}}"),
+            format!(
+                "'{name}' is not a name like campaigns/{{id}}/pairingLists/{{region_code}} or \
+                 campaigns/{{id}}/pairingLists/provincial-direct"
+            ),
         )
         .arg("collection", "campaigns/编号/pairingLists")
         .arg("value", name)
     })?;
-    // Only city and county offices keep pairing lists.
-    match wenming_domain::Divisions::henan()
-        .get(region)
-        .map(|d| d.level)
-    {
-        Some(AdminLevel::City | AdminLevel::County) => Ok((campaign, region)),
+    // City and county offices and the provincial-direct office keep pairing lists.
+    let level = office.region().map(|region| {
+        wenming_domain::Divisions::henan()
+            .get(region)
+            .map(|d| d.level)
+    });
+    match level {
+        None | Some(Some(AdminLevel::City | AdminLevel::County)) => Ok((campaign, office)),
         _ => Err(PairingError::invalid(
             field,
             &msg::LIST_OFFICE,
-            format!("{region} is not a city or county office; only they keep pairing lists"),
+            format!("{office} is not a city or county office; only they keep pairing lists"),
         )
-        .arg("value", region)),
+        .arg("value", office)),
     }
 }
 
@@ -118,9 +124,9 @@ fn helper_name(field: &str, name: &str) -> Result<String> {
     }
 }
 
-/// "campaigns/{id}/pairingLists/{region}".
-fn request_list_name(campaign: &str, region: RegionCode) -> String {
-    crate::store::list_name(campaign, &region.to_string())
+/// "campaigns/{id}/pairingLists/{office}".
+fn request_list_name(campaign: &str, office: OfficeKey) -> String {
+    crate::store::list_name(campaign, &office.to_string())
 }
 
 fn reason(field: &str, value: &str) -> Result<Reason> {
@@ -234,7 +240,7 @@ impl PairingService for PairingApi {
             self.unit(&onward, "pairing.unit", &pairing.unit),
             self.resolve_helper(&onward, &scope, kind, &helper.name),
         )?;
-        rules::helped_unit(&facts, helper_unit_id.as_deref(), &unit)?;
+        rules::helped_unit(office, &facts, helper_unit_id.as_deref(), &unit)?;
         let target_tier = TitleTier::choose(requested_tier, &campaign_facts.target_tiers)
             .map_err(|err| PairingError::from(tier_violation("pairing.target_tier", &err)))?;
         let deadline = campaign_facts.pairing_list_deadline.map(|d| d.to_string());
@@ -255,6 +261,7 @@ impl PairingService for PairingApi {
                     unit_display_name: facts.display_name,
                     unit_region: facts.region_code,
                     unit_city: facts.city_code,
+                    unit_provincial_direct: facts.provincial_direct,
                 },
                 request_id,
             )

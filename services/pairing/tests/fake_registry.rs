@@ -23,6 +23,7 @@ fn unit(display_name: &str, kind: UnitKind, active: bool) -> UnitFacts {
         region_code: BAOFENG.to_owned(),
         city_code: PINGDINGSHAN.to_owned(),
         active,
+        provincial_direct: false,
     }
 }
 

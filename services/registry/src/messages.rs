@@ -84,10 +84,20 @@ pub const UNIT_NON_PUBLIC: Rule = Rule::new(
     "unit.non_public",
     "单位“{unit}”不是非公单位，只有非公单位可以办理此事项",
 );
+/// A provincial-direct unit is the provincial-direct office's to nominate or pair.
+pub const UNIT_PROVINCIAL_DIRECT: Rule = Rule::new(
+    "unit.provincial_direct",
+    "“{unit}”属于省直单位，由省直文明办推荐",
+);
+/// Only the province marks units provincial-direct.
+pub const PROVINCIAL_DIRECT_MARK: Rule = Rule::new(
+    "provincial_direct_mark",
+    "只有省文明办可以把单位标为（或取消）省直单位",
+);
 /// Counties nominate for their own city's campaign.
 pub const NOMINATION_ORGANISER: Rule = Rule::new(
     "nomination.organiser",
-    "该创建活动由 {organiser} 组织，不是本县所属的市（{city}），不能向其推荐",
+    "该创建活动由 {organiser} 组织，本办只能向 {city} 组织的创建活动推荐",
 );
 /// The nomination deadline has passed.
 pub const NOMINATION_DEADLINE: Rule = Rule::new(
@@ -131,6 +141,11 @@ pub const OFFICES_REGISTER: Rule = Rule::new("offices_register", "只有文明�
 pub const OFFICES_DEREGISTER: Rule = Rule::new("offices_deregister", "只有文明办可以注销单位");
 /// Keeping the reserve pool.
 pub const OFFICES_POOL: Rule = Rule::new("offices_pool", "只有文明办可以管理后备库");
+/// Provincial-direct units are kept by their office.
+pub const KEPT_BY_PROVINCIAL_DIRECT: Rule = Rule::new(
+    "kept_by_provincial_direct",
+    "省直单位由省直文明办和省文明办管理，市、县文明办只能查看",
+);
 /// Organising campaigns.
 pub const ORGANISE_CAMPAIGNS: Rule =
     Rule::new("organise_campaigns", "只有市级和省级文明办可以组织创建活动");
@@ -146,7 +161,7 @@ pub const PLATFORM_NOT_GRANTED: Rule =
 /// Counties nominate.
 pub const COUNTIES_NOMINATE: Rule = Rule::new(
     "counties_nominate",
-    "只有县（市、区）文明办可以推荐培育对象",
+    "只有县（市、区）文明办和省直文明办可以推荐培育对象",
 );
 /// The organiser decides.
 pub const ORGANISER_DECIDES: Rule = Rule::new(

@@ -17,8 +17,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use wenming_authz::Scope;
 use wenming_domain::{
-    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, RegionCode, TitleState, TitleTier,
-    TitleValidity, UnitKind,
+    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, OfficeKey, RegionCode, TitleState,
+    TitleTier, TitleValidity, UnitKind,
 };
 use wenming_runtime::catalogue::{Rule, tier_violation};
 use wenming_runtime::sql::Sql;
@@ -120,13 +120,56 @@ pub fn unit_region(
         )
         .arg("value", region));
     }
-    if !scope.office_contains(divisions, region) {
+    // The provincial-direct office's units are wherever in Henan they are.
+    if !scope.is_provincial_direct() && !scope.office_contains(divisions, region) {
         return Err(RegistryError::invalid(
             field,
             &msg::OUT_OF_SCOPE,
             format!("{region} is outside the region of your office"),
         )
         .arg("value", region));
+    }
+    Ok(())
+}
+
+/// Whether a unit the caller registers is provincial-direct, given the mark it asked
+/// for: every unit the provincial-direct office registers is; the province marks any;
+/// a city or county office does not (refused on `field`).
+pub fn provincial_direct_on_register(scope: &Scope, field: &str, requested: bool) -> Result<bool> {
+    if scope.is_provincial_direct() {
+        return Ok(true);
+    }
+    if requested {
+        marks_provincial_direct(scope, field)?;
+    }
+    Ok(requested)
+}
+
+/// Only the province marks (or unmarks) a unit provincial-direct.
+pub fn marks_provincial_direct(scope: &Scope, field: &str) -> Result<()> {
+    match scope.office() {
+        Some((AdminLevel::Province, _)) => Ok(()),
+        _ => Err(RegistryError::invalid(
+            field,
+            &msg::PROVINCIAL_DIRECT_MARK,
+            "only the provincial office marks a unit provincial-direct",
+        )),
+    }
+}
+
+/// Who keeps (changes, deregisters, pools) a unit: a city or county office reads the
+/// provincial-direct units of its region but keeps only the others; the
+/// provincial-direct office and the province keep them.
+pub fn keeps_unit(scope: &Scope, unit: &UnitRecord) -> Result<()> {
+    let regional = matches!(
+        scope.office(),
+        Some((AdminLevel::City | AdminLevel::County, _))
+    );
+    if unit.is_provincial_direct() && regional {
+        return Err(RegistryError::denied(
+            &msg::KEPT_BY_PROVINCIAL_DIRECT,
+            "a provincial-direct unit is kept by the provincial-direct office",
+        ));
     }
     Ok(())
 }
@@ -152,13 +195,10 @@ pub fn revocation(state: TitleState, title: &str, awarded_on: Date, day: Date) -
     Ok(())
 }
 
-/// The caller's office, for what only offices do (`rule` and `what` say what).
-pub fn office(
-    scope: &Scope,
-    rule: &'static Rule,
-    what: &'static str,
-) -> Result<(AdminLevel, RegionCode)> {
-    scope.office().ok_or(RegistryError::denied(rule, what))
+/// The caller as an office (of a region, or the provincial-direct office), for what
+/// only offices do (`rule` and `what` say what).
+pub fn office(scope: &Scope, rule: &'static Rule, what: &'static str) -> Result<OfficeKey> {
+    scope.office_key().ok_or(RegistryError::denied(rule, what))
 }
 
 /// The caller as an office that organises campaigns: a city or the province.
@@ -172,44 +212,71 @@ pub fn organising_office(scope: &Scope) -> Result<RegionCode> {
     }
 }
 
-/// A county office nominating, with its city.
+/// An office nominating, with the office that organises the campaigns it nominates for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NominatingCounty {
-    /// The county.
-    pub county: RegionCode,
-    /// Its city, which organises the campaign it nominates for.
-    pub city: RegionCode,
+pub struct Nominating {
+    /// A county office, or the provincial-direct office.
+    pub office: OfficeKey,
+    /// The county's city; the province for the provincial-direct office.
+    pub organiser: RegionCode,
 }
 
-/// The caller as a nominating county office.
-pub fn nominating_county(scope: &Scope, divisions: &Divisions) -> Result<NominatingCounty> {
-    match scope.office() {
-        Some((AdminLevel::County, county)) => Ok(NominatingCounty {
-            county,
-            city: divisions.city_of(county).unwrap_or(county),
+impl Nominating {
+    /// Whether the provincial-direct office nominates.
+    pub fn is_provincial_direct(self) -> bool {
+        self.office == OfficeKey::ProvincialDirect
+    }
+}
+
+/// The caller as a nominating office: a county office (to its city), or the
+/// provincial-direct office (to the province), as the notice has counties report to
+/// the city and the provincial-direct office report like a city.
+pub fn nominating_office(scope: &Scope, divisions: &Divisions) -> Result<Nominating> {
+    match (scope.office(), scope.is_provincial_direct()) {
+        (Some((AdminLevel::County, county)), _) => Ok(Nominating {
+            office: OfficeKey::Region(county),
+            organiser: divisions.city_of(county).unwrap_or(county),
+        }),
+        (None, true) => Ok(Nominating {
+            office: OfficeKey::ProvincialDirect,
+            organiser: divisions.province(),
         }),
         _ => Err(RegistryError::denied(
             &msg::COUNTIES_NOMINATE,
-            "only county offices submit nominations",
+            "only county offices and the provincial-direct office submit nominations",
         )),
     }
 }
 
-/// A county nominates for its own city's campaign (`campaign` names it), before the
+/// A unit the office nominates: provincial-direct units only by the provincial-direct
+/// office (a county sees those in its county, but does not nominate them).
+pub fn nominee(nominating: Nominating, unit: &UnitRecord) -> Result<()> {
+    if unit.is_provincial_direct() && !nominating.is_provincial_direct() {
+        return Err(RegistryError::precondition(
+            &msg::UNIT_PROVINCIAL_DIRECT,
+            unit.name(),
+            "a provincial-direct unit is nominated by the provincial-direct office",
+        )
+        .arg("unit", &unit.display_name));
+    }
+    Ok(())
+}
+
+/// An office nominates for its organiser's campaign (`campaign` names it), before the
 /// end of the deadline day in China.
 pub fn nomination_window(
-    nominating: NominatingCounty,
+    nominating: Nominating,
     campaign: &str,
     organiser: RegionCode,
     deadline: Deadline,
     now: Timestamp,
 ) -> Result<()> {
-    let city = nominating.city;
+    let city = nominating.organiser;
     if organiser != city {
         return Err(RegistryError::precondition(
             &msg::NOMINATION_ORGANISER,
             campaign,
-            format!("the campaign is organised by {organiser}, not by your city {city}"),
+            format!("the campaign is organised by {organiser}, not by {city}, whom you report to"),
         )
         .arg("organiser", organiser)
         .arg("city", city));
@@ -326,6 +393,15 @@ mod tests {
             .expect("signed just now")
     }
 
+    fn provincial_direct() -> Scope {
+        let key = wenming_authz::IdentityKey::generate();
+        let token =
+            wenming_authz::IdentitySigner::new(&key).sign(&Principal::provincial_direct("s"));
+        wenming_authz::IdentityVerifier::new(&key)
+            .verify(&token)
+            .expect("signed just now")
+    }
+
     fn rule_of(err: RegistryError) -> &'static str {
         match err {
             RegistryError::Precondition { rule, .. } => rule.name,
@@ -337,9 +413,11 @@ mod tests {
     #[test]
     fn counties_nominate_for_their_city_before_the_deadline() {
         let d = Divisions::henan();
-        let baofeng = nominating_county(&scope(AdminLevel::County, "410421"), d).unwrap();
-        assert_eq!(baofeng.city.to_string(), "410400");
-        assert!(nominating_county(&scope(AdminLevel::City, "410400"), d).is_err());
+        let baofeng = nominating_office(&scope(AdminLevel::County, "410421"), d).unwrap();
+        assert_eq!(baofeng.organiser.to_string(), "410400");
+        assert!(nominating_office(&scope(AdminLevel::City, "410400"), d).is_err());
+        let direct = nominating_office(&provincial_direct(), d).unwrap();
+        assert_eq!(direct.organiser.to_string(), "410000");
         let pingdingshan = RegionCode::parse("410400").unwrap();
         let zhengzhou = RegionCode::parse("410100").unwrap();
         let deadline = Deadline::new(date(2021, 4, 20));

@@ -20,6 +20,7 @@ use crate::convert::{
 };
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
+use crate::rules;
 use crate::store::{
     CampaignRecord, ImportOutcome, ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle,
     NominationRecord, Page, Store, TitleRecord,
@@ -168,7 +169,12 @@ impl RegistryService for RegistryApi {
         let req = request.into_inner();
         let unit = req.unit.unwrap_or_default();
         let divisions = self.store.divisions();
-        let new = parse_new_unit(&unit, "unit", divisions).map_err(RegistryError::Invalid)?;
+        let mut new = parse_new_unit(&unit, "unit", divisions).map_err(RegistryError::Invalid)?;
+        new.fields.provincial_direct = rules::provincial_direct_on_register(
+            &scope,
+            "unit.provincial_direct",
+            new.fields.provincial_direct,
+        )?;
         let record = self
             .store
             .create_unit(&scope, new, request_id(&req.request_id)?)
@@ -262,6 +268,11 @@ impl RegistryService for RegistryApi {
             name_contains: Some(text_field("name_contains", &req.name_contains, 100)?)
                 .filter(|s| !s.is_empty()),
             include_deregistered: req.include_deregistered,
+            provincial_direct: match pb::ProvincialDirectFilter::try_from(req.provincial_direct) {
+                Ok(pb::ProvincialDirectFilter::Only) => Some(true),
+                Ok(pb::ProvincialDirectFilter::Excluded) => Some(false),
+                _ => None,
+            },
         };
         let page = self
             .store
@@ -300,6 +311,7 @@ impl RegistryService for RegistryApi {
         let scope = scope_of(&request)?;
         let divisions = self.store.divisions();
         let mut stream = request.into_inner();
+        let parse_scope = scope.clone();
         // Decoding and validating the next batch overlaps with writing this one: the
         // database works on its own thread while this task parses.
         let (parsed, mut to_write) = tokio::sync::mpsc::channel(2);
@@ -308,7 +320,23 @@ impl RegistryService for RegistryApi {
             while let Some(batch) = stream.next().await {
                 rows.extend(batch?.rows.into_iter().map(|row| {
                     let unit = row.unit.unwrap_or_default();
-                    (row.row_number, parse_new_unit(&unit, "unit", divisions))
+                    let parsed = parse_new_unit(&unit, "unit", divisions).and_then(|mut new| {
+                        let direct = rules::provincial_direct_on_register(
+                            &parse_scope,
+                            "unit.provincial_direct",
+                            new.fields.provincial_direct,
+                        );
+                        match direct {
+                            Ok(direct) => {
+                                new.fields.provincial_direct = direct;
+                                Ok(new)
+                            }
+                            Err(RegistryError::Invalid(violations)) => Err(violations),
+                            // The rule refuses only on the field.
+                            Err(_) => Ok(new),
+                        }
+                    });
+                    (row.row_number, parsed)
                 }));
                 if rows.len() >= IMPORT_ROWS_PER_TRANSACTION
                     && parsed.send(std::mem::take(&mut rows)).await.is_err()

@@ -157,6 +157,7 @@ pub(crate) fn parse_fields(
             party_service_centre,
             officer_name,
             officer_phone,
+            provincial_direct: unit.provincial_direct,
         }),
         _ => Err(v),
     }
@@ -224,11 +225,12 @@ pub(crate) fn unit_to_pb(u: &UnitRecord, divisions: &Divisions) -> pb::Unit {
         create_time: Some(timestamp(u.created_at)),
         update_time: Some(timestamp(u.updated_at)),
         deregistration_reason: u.deregistration_reason.clone().unwrap_or_default(),
+        provincial_direct: u.is_provincial_direct(),
     }
 }
 
 /// Field-mask paths a caller may update, and whether a unit user may.
-const UPDATABLE: [(&str, bool); 8] = [
+const UPDATABLE: [(&str, bool); 9] = [
     ("display_name", false),
     ("region_code", false),
     ("kind", false),
@@ -237,6 +239,7 @@ const UPDATABLE: [(&str, bool); 8] = [
     ("business", true),
     ("party_building", true),
     ("civilisation_officer", true),
+    ("provincial_direct", false),
 ];
 
 /// Copies the masked fields of `patch` onto `base`. Paths may name a sub-field
@@ -299,6 +302,7 @@ fn copy_path(base: &mut pb::Unit, patch: &pb::Unit, path: &str) -> Result<(), St
         "business" => base.business = patch.business.clone(),
         "party_building" => base.party_building = patch.party_building.clone(),
         "civilisation_officer" => base.civilisation_officer = patch.civilisation_officer.clone(),
+        "provincial_direct" => base.provincial_direct = patch.provincial_direct,
         "business.employees" => {
             base.business.get_or_insert_default().employees = business().employees
         }

@@ -49,7 +49,7 @@ async fn row_scope_body(test_db: &TestDb) {
     let db = test_db.open(&wenming_registry::MIGRATIONS).await;
     sqlx::query(
         "CREATE TABLE scope_probe (id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, \
-         region_code TEXT NOT NULL, city_code TEXT NOT NULL)",
+         region_code TEXT NOT NULL, city_code TEXT NOT NULL, provincial_direct BIGINT NOT NULL)",
     )
     .execute(db.pool())
     .await
@@ -57,14 +57,14 @@ async fn row_scope_body(test_db: &TestDb) {
     let regions = unit_regions();
     let divisions = Divisions::henan();
     let units: Vec<UnitId> = (0..6).map(|_| UnitId::new()).collect();
-    let rows = prop::collection::vec((0..units.len(), 0..regions.len()), 1..40);
+    let rows = prop::collection::vec((0..units.len(), 0..regions.len(), any::<bool>()), 1..40);
     for case in generate(rows, CASES) {
         sqlx::query("DELETE FROM scope_probe")
             .execute(db.pool())
             .await
             .unwrap();
         let mut stored = Vec::new();
-        for (i, (unit, region)) in case.iter().enumerate() {
+        for (i, (unit, region, direct)) in case.iter().enumerate() {
             let region = regions[*region];
             let city = divisions.city_of(region).unwrap_or(region);
             let row = (
@@ -72,20 +72,26 @@ async fn row_scope_body(test_db: &TestDb) {
                 units[*unit].to_string(),
                 region.to_string(),
                 city.to_string(),
+                *direct,
             );
-            sqlx::query("INSERT INTO scope_probe VALUES ($1, $2, $3, $4)")
+            sqlx::query("INSERT INTO scope_probe VALUES ($1, $2, $3, $4, $5)")
                 .bind(row.0.clone())
                 .bind(row.1.clone())
                 .bind(row.2.clone())
                 .bind(row.3.clone())
+                .bind(i64::from(row.4))
                 .execute(db.pool())
                 .await
                 .unwrap();
             stored.push(row);
         }
         // Every scope the rows could meet, and some they cannot.
-        let mut scopes = vec![RowScope::Everything, RowScope::Nothing];
-        for (_, unit, region, city) in &stored {
+        let mut scopes = vec![
+            RowScope::Everything,
+            RowScope::Nothing,
+            RowScope::ProvincialDirect,
+        ];
+        for (_, unit, region, city, _) in &stored {
             scopes.push(RowScope::Unit(UnitId::parse(unit).unwrap()));
             scopes.push(RowScope::County(RegionCode::parse(region).unwrap()));
             scopes.push(RowScope::City(RegionCode::parse(city).unwrap()));
@@ -98,13 +104,16 @@ async fn row_scope_body(test_db: &TestDb) {
                     unit: "unit_id",
                     region: "region_code",
                     city: "city_code",
+                    direct: "provincial_direct",
                 };
                 row_scope::push(sql, scope, columns);
             })
             .await;
             let in_rust: Vec<String> = stored
                 .iter()
-                .filter(|(_, unit, region, city)| row_scope::allows(scope, unit, region, city))
+                .filter(|(_, unit, region, city, direct)| {
+                    row_scope::allows(scope, unit, region, city, *direct)
+                })
                 .map(|(id, ..)| id.clone())
                 .collect();
             assert_eq!(in_sql, in_rust, "{scope:?} over {stored:?}");

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::AnyConnection;
 use wenming_authz::Scope;
-use wenming_domain::{AdminLevel, Reason, RegionCode};
+use wenming_domain::{AdminLevel, OfficeKey, Reason};
 use wenming_runtime::sql::{Page, Sql, into_page, push_page};
 use wenming_runtime::write::WriteTx;
 
@@ -57,7 +57,7 @@ pub struct PairingListView {
     pub history: Vec<ListEventRecord>,
 }
 
-/// "campaigns/{campaign_id}/pairingLists/{region_code}".
+/// "campaigns/{campaign_id}/pairingLists/{region_code or provincial-direct}".
 pub fn list_name(campaign_id: &str, region: &str) -> String {
     format!("campaigns/{campaign_id}/pairingLists/{region}")
 }
@@ -118,32 +118,28 @@ impl Store {
         &self,
         scope: &Scope,
         campaign_id: &str,
-        region: RegionCode,
+        office: OfficeKey,
         deadline: Option<String>,
     ) -> Result<PairingListView> {
-        if !rules::reads_list_of(scope, self.divisions, region)? {
+        if !rules::reads_list_of(scope, self.divisions, office)? {
             return Err(PairingError::not_found(
                 &msg::PAIRING_LIST,
-                list_name(campaign_id, &region.to_string()),
+                list_name(campaign_id, &office.to_string()),
             ));
         }
         let row = sqlx::query_as::<_, PairingListRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {LIST_COLUMNS} FROM pairing_lists WHERE campaign_id = $1 AND office_region = $2"
         )))
         .bind(campaign_id.to_owned())
-        .bind(region.to_string())
+        .bind(office.to_string())
         .fetch_optional(self.db.pool())
         .await?;
         let list = match row {
             Some(list) => list,
             None => PairingListRecord {
                 campaign_id: campaign_id.to_owned(),
-                office_region: region.to_string(),
-                office_city: self
-                    .divisions
-                    .city_of(region)
-                    .map(|c| c.to_string())
-                    .unwrap_or_default(),
+                office_region: office.to_string(),
+                office_city: rules::office_city(self.divisions, office),
                 state: "open".into(),
                 deadline,
                 reported_at: None,
@@ -163,18 +159,25 @@ impl Store {
         after: Option<&str>,
         size: i64,
     ) -> Result<Page<PairingListView>> {
-        let (level, region) = rules::list_reader(scope)?;
+        rules::list_reader(scope)?;
         let mut sql = Sql::new(&format!(
             "SELECT {LIST_COLUMNS} FROM pairing_lists WHERE campaign_id = "
         ));
         sql.bind(campaign_id.to_owned());
-        match level {
-            AdminLevel::Province => {}
-            AdminLevel::City => {
-                sql.push(" AND office_city = ").bind(region.to_string());
+        match (scope.office(), scope.is_provincial_direct()) {
+            (Some((AdminLevel::Province, _)), _) => {}
+            (Some((AdminLevel::City, city)), _) => {
+                sql.push(" AND office_city = ").bind(city.to_string());
             }
-            AdminLevel::County => {
-                sql.push(" AND office_region = ").bind(region.to_string());
+            (Some((AdminLevel::County, county)), _) => {
+                sql.push(" AND office_region = ").bind(county.to_string());
+            }
+            (None, true) => {
+                sql.push(" AND office_region = ")
+                    .bind(OfficeKey::ProvincialDirect.to_string());
+            }
+            (None, false) => {
+                sql.push(" AND 1 = 0");
             }
         }
         push_page(&mut sql, "office_region", after, size);
@@ -197,11 +200,11 @@ impl Store {
     pub async fn report_list(
         &self,
         scope: &Scope,
-        office: ArrangingOffice,
+        arranging: ArrangingOffice,
         campaign_id: &str,
         deadline: Option<String>,
     ) -> Result<PairingListView> {
-        let (region, city) = (office.region(), office.city());
+        let office = arranging.key();
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let now = jiff::Timestamp::from_millisecond(tx.now_ms())
             .map_err(|err| PairingError::Internal(format!("clock: {err}")))?;
@@ -209,8 +212,8 @@ impl Store {
         ensure_list(
             &mut tx,
             campaign_id,
-            &region.to_string(),
-            &city.to_string(),
+            &office.to_string(),
+            &arranging.city_column(),
             deadline.as_deref(),
         )
         .await?;
@@ -223,21 +226,21 @@ impl Store {
         .bind(i64::from(late))
         .bind(deadline.clone())
         .bind(campaign_id.to_owned())
-        .bind(region.to_string())
+        .bind(office.to_string())
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if reported == 0 {
             return Err(PairingError::precondition(
                 &msg::LIST_REPORTED,
-                list_name(campaign_id, &region.to_string()),
+                list_name(campaign_id, &office.to_string()),
                 "the list has already been reported; the province reopens it for changes",
             ));
         }
         self.finish_list_change(
             &mut tx,
             campaign_id,
-            region,
+            office,
             "reported",
             "",
             late,
@@ -245,7 +248,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.get_list(scope, campaign_id, region, None).await
+        self.get_list(scope, campaign_id, office, None).await
     }
 
     /// The province reopens a reported list.
@@ -253,7 +256,7 @@ impl Store {
         &self,
         scope: &Scope,
         campaign_id: &str,
-        region: RegionCode,
+        office: OfficeKey,
         _province: Province,
         reason: &Reason,
     ) -> Result<PairingListView> {
@@ -263,21 +266,21 @@ impl Store {
              WHERE campaign_id = $1 AND office_region = $2 AND state = 'reported'",
         )
         .bind(campaign_id.to_owned())
-        .bind(region.to_string())
+        .bind(office.to_string())
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if reopened == 0 {
             return Err(PairingError::precondition(
                 &msg::LIST_OPEN,
-                list_name(campaign_id, &region.to_string()),
+                list_name(campaign_id, &office.to_string()),
                 "the list is not reported, so there is nothing to reopen",
             ));
         }
         self.finish_list_change(
             &mut tx,
             campaign_id,
-            region,
+            office,
             "open",
             reason.as_str(),
             false,
@@ -285,7 +288,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.get_list(scope, campaign_id, region, None).await
+        self.get_list(scope, campaign_id, office, None).await
     }
 
     /// Appends the list's event and the audit record, in the change's transaction.
@@ -294,7 +297,7 @@ impl Store {
         &self,
         tx: &mut WriteTx<'_>,
         campaign_id: &str,
-        region: RegionCode,
+        office: OfficeKey,
         state: &str,
         reason: &str,
         late: bool,
@@ -307,21 +310,21 @@ impl Store {
              FROM pairing_list_events WHERE campaign_id = $8 AND office_region = $9",
         )
         .bind(campaign_id.to_owned())
-        .bind(region.to_string())
+        .bind(office.to_string())
         .bind(state.to_owned())
         .bind(tx.subject().to_owned())
         .bind(reason.to_owned())
         .bind(i64::from(late))
         .bind(tx.now_ms())
         .bind(campaign_id.to_owned())
-        .bind(region.to_string())
+        .bind(office.to_string())
         .execute(&mut **tx)
         .await?;
         let after = sqlx::query_as::<_, PairingListRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {LIST_COLUMNS} FROM pairing_lists WHERE campaign_id = $1 AND office_region = $2"
         )))
         .bind(campaign_id.to_owned())
-        .bind(region.to_string())
+        .bind(office.to_string())
         .fetch_one(&mut **tx)
         .await?;
         tx.audit(action, &after.name(), None::<&()>, Some(&after))

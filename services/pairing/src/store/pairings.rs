@@ -42,6 +42,8 @@ pub struct NewPairing {
     pub unit_region: String,
     /// Its city-level region.
     pub unit_city: String,
+    /// Of the provincial-direct system.
+    pub unit_provincial_direct: bool,
 }
 
 /// A pairing as stored.
@@ -70,12 +72,13 @@ pub struct PairingRecord {
     pub created_at: i64,
     pub updated_at: i64,
     pub target_tier: Option<String>,
+    pub unit_provincial_direct: i64,
 }
 
 const PAIRING_COLUMNS: &str = "id, campaign_id, office_region, office_city, helper_kind, helper, \
     helper_unit_id, helper_display_name, unit_id, unit_display_name, unit_region, unit_city, \
     state, helper_slot, unit_slot, exception_id, brand_name, brand_description, version, \
-    created_by, created_at, updated_at, target_tier";
+    created_by, created_at, updated_at, target_tier, unit_provincial_direct";
 
 wenming_runtime::table!(PairingRecord, from: "pairings", columns: PAIRING_COLUMNS, key: "id" => id, noun: &msg::PAIRING, collection: "pairings");
 
@@ -207,8 +210,8 @@ impl Store {
         let record = PairingRecord {
             id: PairingId::new().to_string(),
             campaign_id: new.campaign_id,
-            office_region: office.region().to_string(),
-            office_city: office.city().to_string(),
+            office_region: office.key().to_string(),
+            office_city: office.city_column(),
             helper_kind: new.helper_kind.as_str().to_owned(),
             helper: new.helper.clone(),
             helper_unit_id: new.helper_unit_id,
@@ -228,6 +231,7 @@ impl Store {
             created_at: now,
             updated_at: now,
             target_tier: Some(new.target_tier.as_str().to_owned()),
+            unit_provincial_direct: i64::from(new.unit_provincial_direct),
         };
         let mut record = record;
         if let Some(earlier) = tx.claim("CreatePairing", &record.name()).await? {
@@ -259,7 +263,7 @@ impl Store {
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO pairings ({PAIRING_COLUMNS}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-             $20, $21, $22, $23)"
+             $20, $21, $22, $23, $24)"
         )))
         .bind(record.id.clone())
         .bind(record.campaign_id.clone())
@@ -284,6 +288,7 @@ impl Store {
         .bind(record.created_at)
         .bind(record.updated_at)
         .bind(record.target_tier.clone())
+        .bind(record.unit_provincial_direct)
         .execute(&mut *tx)
         .await;
         match inserted {

@@ -3,7 +3,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::Scope;
-use wenming_domain::{AdminLevel, BatchRule, CampaignId, Deadline, RegionCode, TitleTier};
+use wenming_domain::{BatchRule, CampaignId, Deadline, OfficeKey, RegionCode, TitleTier};
 use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
 use super::{Page, Store};
@@ -150,13 +150,19 @@ impl Store {
     }
 
     /// Regions whose campaigns the caller sees: its own region and every region above.
+    /// (The provincial-direct office sees the province's campaigns, which it nominates
+    /// and reports to.)
     fn visible_organisers(&self, scope: &Scope) -> Result<Option<Vec<String>>> {
-        let (level, region) = rules::office(
+        let office = rules::office(
             scope,
             &msg::OFFICES_READ_CAMPAIGNS,
             "only civilisation offices read campaigns",
         )?;
-        if level == AdminLevel::Province {
+        let region = match office {
+            OfficeKey::Region(region) => region,
+            OfficeKey::ProvincialDirect => self.divisions.province(),
+        };
+        if office == OfficeKey::Region(self.divisions.province()) {
             return Ok(None);
         }
         let mut regions = Vec::new();

@@ -77,8 +77,17 @@ impl std::ops::Deref for Store {
     }
 }
 
-/// Appends ` AND …` restricting rows to `scope`, on tables that carry the unit id and
-/// its county-level and city-level regions.
-fn push_scope(sql: &mut Sql, scope: RowScope, unit: &str, region: &str, city: &str) {
-    row_scope::push(sql, scope, row_scope::Columns { unit, region, city });
+/// Appends ` AND …` restricting rows to `scope`, on tables that carry the unit id, its
+/// county-level and city-level regions and its provincial-direct flag.
+fn push_scope(sql: &mut Sql, scope: RowScope, unit: &str, region: &str, city: &str, direct: &str) {
+    row_scope::push(
+        sql,
+        scope,
+        row_scope::Columns {
+            unit,
+            region,
+            city,
+            direct,
+        },
+    );
 }

@@ -27,6 +27,7 @@ pub struct NominationRecord {
     pub version: i64,
     pub submitted_at: i64,
     pub target_tier: Option<String>,
+    pub provincial_direct: i64,
     #[sqlx(skip)]
     pub history: Vec<NominationEventRecord>,
 }
@@ -43,7 +44,7 @@ pub struct NominationEventRecord {
 }
 
 const NOMINATION_COLUMNS: &str = "id, campaign_id, unit_id, unit_display_name, county_code, \
-    city_code, status, version, submitted_at, target_tier";
+    city_code, status, version, submitted_at, target_tier, provincial_direct";
 
 wenming_runtime::table!(NominationRecord, from: "nominations", columns: NOMINATION_COLUMNS, key: "id" => id, noun: &msg::NOMINATION, collection: "nominations");
 
@@ -60,7 +61,8 @@ impl NominationRecord {
 }
 
 impl Store {
-    /// A county office nominates `unit_ids` for a campaign of its city.
+    /// A county office nominates `unit_ids` for a campaign of its city (the
+    /// provincial-direct office for one of the province).
     pub async fn submit_nominations(
         &self,
         scope: &Scope,
@@ -69,8 +71,8 @@ impl Store {
         tier: Option<TitleTier>,
         request_id: Option<&str>,
     ) -> Result<Vec<NominationRecord>> {
-        let nominating = rules::nominating_county(scope, self.divisions)?;
-        let (county, city) = (nominating.county, nominating.city);
+        let nominating = rules::nominating_office(scope, self.divisions)?;
+        let (county, city) = (nominating.office, nominating.organiser);
         let campaign = self.get_campaign(scope, campaign_id).await?;
         rules::nomination_window(
             nominating,
@@ -90,6 +92,7 @@ impl Store {
                 &unit,
                 "only non-public units are nominated as cultivation targets",
             )?;
+            rules::nominee(nominating, &unit)?;
             units.push(unit);
         }
         let count = i64::try_from(units.len()).unwrap_or(i64::MAX);
@@ -108,6 +111,7 @@ impl Store {
                 version: 1,
                 submitted_at: now,
                 target_tier: Some(tier.as_str().to_owned()),
+                provincial_direct: i64::from(nominating.is_provincial_direct()),
                 history: vec![],
             })
             .collect();
@@ -161,8 +165,8 @@ impl Store {
         for record in &records {
             let inserted = sqlx::query(
                 "INSERT INTO nominations (id, campaign_id, unit_id, unit_display_name, county_code, \
-                 city_code, status, version, submitted_at, target_tier) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 city_code, status, version, submitted_at, target_tier, provincial_direct) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(record.id.clone())
             .bind(record.campaign_id.clone())
@@ -174,6 +178,7 @@ impl Store {
             .bind(record.version)
             .bind(record.submitted_at)
             .bind(record.target_tier.clone())
+            .bind(record.provincial_direct)
             .execute(&mut *tx)
             .await;
             match inserted {
@@ -288,7 +293,14 @@ impl Store {
     pub async fn get_nomination(&self, scope: &Scope, id: &str) -> Result<NominationRecord> {
         let rows = Self::readable_rows(scope)?;
         let mut record: NominationRecord = get_scoped(self.db.pool(), id, |sql| {
-            push_scope(sql, rows, "unit_id", "county_code", "city_code");
+            push_scope(
+                sql,
+                rows,
+                "unit_id",
+                "county_code",
+                "city_code",
+                "provincial_direct",
+            );
         })
         .await?;
         self.attach_history(std::slice::from_mut(&mut record))
@@ -308,7 +320,14 @@ impl Store {
     ) -> Result<Page<NominationRecord>> {
         let rows = Self::readable_rows(scope)?;
         let filters = |sql: &mut Sql| {
-            push_scope(sql, rows, "unit_id", "county_code", "city_code");
+            push_scope(
+                sql,
+                rows,
+                "unit_id",
+                "county_code",
+                "city_code",
+                "provincial_direct",
+            );
             self.push_nomination_filters(sql, campaign, status, region);
         };
         let mut page = list_scoped(self.db.pool(), filters, after, size).await?;

@@ -47,10 +47,12 @@ pub struct TitleRecord {
     pub revocation_reason: Option<String>,
     pub awarded_by: String,
     pub created_at: i64,
+    pub provincial_direct: i64,
 }
 
 const TITLE_COLUMNS: &str = "id, unit_id, credit_code, region_code, city_code, tier, awarded_on, \
-    valid_until, document_number, state, revoked_on, revocation_reason, awarded_by, created_at";
+    valid_until, document_number, state, revoked_on, revocation_reason, awarded_by, created_at, \
+    provincial_direct";
 
 wenming_runtime::table!(TitleRecord, from: "titles", columns: TITLE_COLUMNS, key: "id" => id, noun: &msg::TITLE, collection: "titles");
 
@@ -151,6 +153,7 @@ impl Store {
             revocation_reason: None,
             awarded_by: scope.subject().to_owned(),
             created_at: now,
+            provincial_direct: unit.provincial_direct,
         };
         if let Some(earlier) = tx.claim("AwardTitle", &record.name()).await? {
             drop(tx);
@@ -187,7 +190,7 @@ impl Store {
         }
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO titles ({TITLE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         )))
         .bind(record.id.clone())
         .bind(record.unit_id.clone())
@@ -203,6 +206,7 @@ impl Store {
         .bind(record.revocation_reason.clone())
         .bind(record.awarded_by.clone())
         .bind(record.created_at)
+        .bind(record.provincial_direct)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -276,7 +280,14 @@ impl Store {
     pub async fn get_title(&self, scope: &Scope, id: &str) -> Result<TitleRecord> {
         let rows = Self::readable_rows(scope)?;
         get_scoped(self.db.pool(), id, |sql| {
-            push_scope(sql, rows, "unit_id", "region_code", "city_code");
+            push_scope(
+                sql,
+                rows,
+                "unit_id",
+                "region_code",
+                "city_code",
+                "provincial_direct",
+            );
         })
         .await
     }
@@ -291,7 +302,14 @@ impl Store {
     ) -> Result<Page<TitleRecord>> {
         let rows = Self::readable_rows(scope)?;
         let filters = |sql: &mut Sql| {
-            push_scope(sql, rows, "unit_id", "region_code", "city_code");
+            push_scope(
+                sql,
+                rows,
+                "unit_id",
+                "region_code",
+                "city_code",
+                "provincial_direct",
+            );
             if let Some(unit_id) = unit_id {
                 sql.push(" AND unit_id = ").bind(unit_id.to_owned());
             }
@@ -336,6 +354,7 @@ impl Store {
             &unit.unit_id,
             &unit.region_code,
             &unit.city_code,
+            unit.provincial_direct,
         ) {
             return Err(RegistryError::not_found(&msg::UNIT, code.as_str()));
         }
@@ -366,6 +385,7 @@ impl Store {
             Option<String>,
             Option<String>,
             Option<String>,
+            i64,
         );
         let rows: Vec<Row> = sqlx::query_as(VERIFY_SQL)
             .bind(code.as_str().to_owned())
@@ -380,6 +400,7 @@ impl Store {
             city_code: first.2.clone(),
             display_name: first.3.clone(),
             active: first.4 == super::units::ACTIVE,
+            provincial_direct: first.10 != 0,
             titles: Vec::new(),
         };
         for row in rows {
@@ -405,6 +426,6 @@ impl Store {
 
 /// The one read behind VerifyTitle (public so a test can check its plan).
 pub const VERIFY_SQL: &str = "SELECT u.id, u.region_code, u.city_code, u.display_name, u.state, \
-    t.tier, t.awarded_on, t.valid_until, t.document_number, t.revoked_on \
+    t.tier, t.awarded_on, t.valid_until, t.document_number, t.revoked_on, u.provincial_direct \
     FROM units u LEFT JOIN titles t ON t.credit_code = u.credit_code \
     WHERE u.credit_code = $1";

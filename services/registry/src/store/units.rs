@@ -44,6 +44,8 @@ pub struct UnitFields {
     pub officer_name: Option<PersonName>,
     /// Officer's phone.
     pub officer_phone: Option<PhoneNumber>,
+    /// Of the provincial-direct system (省直).
+    pub provincial_direct: bool,
 }
 
 /// A unit to register. Validated.
@@ -84,13 +86,14 @@ pub struct UnitRecord {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub provincial_direct: i64,
 }
 
 pub(crate) const UNIT_COLUMNS: &str = "id, display_name, credit_code, region_code, city_code, kind, scale, nature, \
     employees, main_business, annual_revenue_10k_yuan, party_organisation_type, party_members, \
     party_instructor, party_service_centre, officer_name, officer_phone, state, \
     deregistration_reason, pool_reason, pool_target_tier, pool_added_by, pool_added_at, \
-    version, created_at, updated_at";
+    version, created_at, updated_at, provincial_direct";
 
 pub(crate) const ACTIVE: &str = "active";
 const DEREGISTERED: &str = "deregistered";
@@ -112,6 +115,11 @@ impl UnitRecord {
     pub fn unit_kind(&self) -> Option<UnitKind> {
         self.kind.parse().ok()
     }
+
+    /// Whether it belongs to the provincial-direct system.
+    pub fn is_provincial_direct(&self) -> bool {
+        self.provincial_direct != 0
+    }
 }
 
 /// Filters of ListUnits, already validated.
@@ -131,6 +139,8 @@ pub struct ListUnitsFilter {
     pub name_contains: Option<String>,
     /// Include deregistered units.
     pub include_deregistered: bool,
+    /// Only provincial-direct units (true) or only the others (false).
+    pub provincial_direct: Option<bool>,
 }
 
 impl Store {
@@ -220,6 +230,7 @@ impl Store {
             version: 1,
             created_at: now,
             updated_at: now,
+            provincial_direct: i64::from(f.provincial_direct),
         }
     }
 
@@ -241,7 +252,14 @@ impl Store {
     pub async fn get_unit(&self, scope: &Scope, id: &str) -> Result<UnitRecord> {
         let rows = Self::readable_rows(scope)?;
         get_scoped(self.db.pool(), id, |sql| {
-            push_scope(sql, rows, "u.id", "u.region_code", "u.city_code");
+            push_scope(
+                sql,
+                rows,
+                "u.id",
+                "u.region_code",
+                "u.city_code",
+                "u.provincial_direct",
+            );
         })
         .await
     }
@@ -256,9 +274,13 @@ impl Store {
     ) -> Result<UnitRecord> {
         let before = self.get_unit(scope, id).await?;
         rules::registered(&before, "a deregistered unit cannot be changed")?;
+        rules::keeps_unit(scope, &before)?;
         let fields = apply(&before)?;
         if fields.region.to_string() != before.region_code {
             self.check_region_in_scope(scope, "unit.region_code", fields.region)?;
+        }
+        if fields.provincial_direct != before.is_provincial_direct() {
+            rules::marks_provincial_direct(scope, "unit.provincial_direct")?;
         }
         let version = expected_version.unwrap_or(before.version);
         let mut tx = self.db.write(scope, self.clock(), None).await?;
@@ -285,8 +307,9 @@ impl Store {
              scale = $5, nature = $6, employees = $7, main_business = $8, \
              annual_revenue_10k_yuan = $9, party_organisation_type = $10, party_members = $11, \
              party_instructor = $12, party_service_centre = $13, officer_name = $14, \
-             officer_phone = $15, version = version + 1, updated_at = $16 \
-             WHERE id = $17 AND version = $18 AND state = 'active'",
+             officer_phone = $15, version = version + 1, updated_at = $16, \
+             provincial_direct = $17 \
+             WHERE id = $18 AND version = $19 AND state = 'active'",
         )
         .bind(after.display_name.clone())
         .bind(after.region_code.clone())
@@ -304,6 +327,7 @@ impl Store {
         .bind(after.officer_name.clone())
         .bind(after.officer_phone.clone())
         .bind(now)
+        .bind(after.provincial_direct)
         .bind(id.to_owned())
         .bind(version)
         .execute(&mut *tx)
@@ -326,12 +350,16 @@ impl Store {
         tx: &mut sqlx::AnyConnection,
         unit: &UnitRecord,
     ) -> Result<()> {
-        sqlx::query("UPDATE titles SET region_code = $1, city_code = $2 WHERE unit_id = $3")
-            .bind(unit.region_code.clone())
-            .bind(unit.city_code.clone())
-            .bind(unit.id.clone())
-            .execute(tx)
-            .await?;
+        sqlx::query(
+            "UPDATE titles SET region_code = $1, city_code = $2, provincial_direct = $3 \
+             WHERE unit_id = $4",
+        )
+        .bind(unit.region_code.clone())
+        .bind(unit.city_code.clone())
+        .bind(unit.provincial_direct)
+        .bind(unit.id.clone())
+        .execute(tx)
+        .await?;
         Ok(())
     }
 
@@ -345,7 +373,14 @@ impl Store {
     ) -> Result<Page<UnitRecord>> {
         let rows = Self::readable_rows(scope)?;
         let filters = |sql: &mut Sql| {
-            push_scope(sql, rows, "u.id", "u.region_code", "u.city_code");
+            push_scope(
+                sql,
+                rows,
+                "u.id",
+                "u.region_code",
+                "u.city_code",
+                "u.provincial_direct",
+            );
             self.push_unit_filters(sql, filter);
         };
         Ok(list_scoped(self.db.pool(), filters, after, size).await?)
@@ -396,6 +431,15 @@ impl Store {
         if !filter.include_deregistered {
             sql.push(" AND u.state = 'active'");
         }
+        match filter.provincial_direct {
+            Some(true) => {
+                sql.push(" AND u.provincial_direct = 1");
+            }
+            Some(false) => {
+                sql.push(" AND u.provincial_direct = 0");
+            }
+            None => {}
+        }
     }
 
     /// Appends a region-subtree filter on units (`u`).
@@ -426,6 +470,7 @@ impl Store {
         )?;
         let before = self.get_unit(scope, id).await?;
         rules::registered(&before, "the unit is already deregistered")?;
+        rules::keeps_unit(scope, &before)?;
         let version = expected_version.unwrap_or(before.version);
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let now = tx.now_ms();
@@ -475,6 +520,7 @@ impl Store {
         )?;
         let before = self.get_unit(scope, id).await?;
         rules::registered(&before, "a deregistered unit cannot be in the reserve pool")?;
+        rules::keeps_unit(scope, &before)?;
         let mut tx = self.db.write(scope, self.clock(), None).await?;
         let now = tx.now_ms();
         let mut after = before.clone();
