@@ -313,3 +313,31 @@ async fn tier_body(db: &TestDb) {
         .pairings;
     assert_eq!(listed[0].target_tier, rp::TitleTier::ProvincialModel as i32);
 }
+
+db_test!(
+    a_unit_has_one_open_pairing_across_campaigns,
+    across_campaigns_body
+);
+async fn across_campaigns_body(db: &TestDb) {
+    let s = scene(db).await;
+    s.app.city().create_pairing(s.proposal()).await.unwrap();
+    // A second campaign of the city, and another helper: the unit is still taken.
+    let second = s.app.campaign().await;
+    let other_helper = s
+        .app
+        .titled_unit("宝丰县第二人民医院", BAOFENG, 7, rp::TitleTier::National)
+        .await;
+    let err = s
+        .app
+        .city()
+        .create_pairing(proposal(
+            &second,
+            pp::HelperKind::NationalCivilisedUnit,
+            &other_helper,
+            &s.company,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(precondition_types(&err), ["pairing.one_to_one"]);
+    assert_eq!(pairing_rows(&s.app).await, 1);
+}

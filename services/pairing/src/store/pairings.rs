@@ -601,25 +601,23 @@ pub(super) async fn hold_for_work(
     }
 }
 
-/// Whether the helper's place, and the unit's place in the campaign, are taken by an
-/// open pairing that counts toward the rule.
+/// Whether the helper's place, and the unit's, are taken by an open pairing (in any
+/// campaign) that counts toward the rule.
 async fn open_conflicts(conn: &mut AnyConnection, new: &PairingRecord) -> Result<(bool, bool)> {
-    let rows: Vec<(Option<String>, Option<String>, String)> = sqlx::query_as(
-        "SELECT helper_slot, unit_slot, campaign_id FROM pairings \
-         WHERE state IN ('proposed', 'active') \
-         AND (helper_slot = $1 OR (campaign_id = $2 AND unit_slot = $3))",
+    let rows: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT helper_slot, unit_slot FROM pairings \
+         WHERE state IN ('proposed', 'active') AND (helper_slot = $1 OR unit_slot = $2)",
     )
     .bind(new.helper.clone())
-    .bind(new.campaign_id.clone())
     .bind(new.unit_id.clone())
     .fetch_all(conn)
     .await?;
     let helper = rows
         .iter()
-        .any(|(helper, _, _)| helper.as_deref() == Some(new.helper.as_str()));
-    let unit = rows.iter().any(|(_, unit, campaign)| {
-        unit.as_deref() == Some(new.unit_id.as_str()) && *campaign == new.campaign_id
-    });
+        .any(|(helper, _)| helper.as_deref() == Some(new.helper.as_str()));
+    let unit = rows
+        .iter()
+        .any(|(_, unit)| unit.as_deref() == Some(new.unit_id.as_str()));
     Ok((helper, unit))
 }
 
