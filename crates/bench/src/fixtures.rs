@@ -66,6 +66,7 @@ impl Registry {
                 settings: ServerSettings::default(),
                 upstream_timeout: std::time::Duration::from_secs(5),
                 external: Default::default(),
+                config: Default::default(),
             },
             move || {
                 let stopped = stopped.lock().ok().and_then(|mut s| s.take());

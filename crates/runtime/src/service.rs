@@ -17,6 +17,7 @@ use tonic::transport::{Channel, Endpoint};
 use wenming_authz::{IdentityKey, IdentityVerifier};
 use wenming_domain::Clock;
 
+use crate::config::Figment;
 use crate::db::{Database, DbError};
 use crate::migrations::Migrations;
 use crate::{Access, ServeError, ServerSettings};
@@ -82,6 +83,9 @@ pub struct ServiceContext {
     pub settings: ServerSettings,
     /// The services it calls.
     pub upstreams: Upstreams,
+    /// Its own table of the configuration (`[<name>]`, `WENMING_<NAME>__…`), for the
+    /// settings only it reads (the registry's title terms, say).
+    pub config: Figment,
 }
 
 /// The services one service calls: a channel each, and the longest a call may take.
@@ -244,6 +248,8 @@ pub struct StartOptions<'a> {
     /// Upstreams outside the members, by name: a URL (tests of a service whose
     /// upstream is down or silent).
     pub external: BTreeMap<&'static str, String>,
+    /// The whole configuration; each member is given its own table of it.
+    pub config: Figment,
 }
 
 /// Starts `members` in the order given, each on its own port of 127.0.0.1, each calling
@@ -289,6 +295,7 @@ where
             clock: options.clock.clone(),
             settings: options.settings.clone(),
             upstreams,
+            config: options.config.focus(def.name),
         };
         let verifier = IdentityVerifier::new(options.key);
         let stop = shutdown();

@@ -34,6 +34,8 @@ pub struct Options {
     pub external: BTreeMap<&'static str, String>,
     /// Longest a call to another service may take.
     pub upstream_timeout: Duration,
+    /// The configuration the services read their own tables from.
+    pub config: wenming_runtime::config::Figment,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             settings: ServerSettings::default(),
             external: BTreeMap::new(),
             upstream_timeout: Duration::from_secs(5),
+            config: wenming_runtime::config::Figment::new(),
         }
     }
 }
@@ -74,6 +77,7 @@ pub async fn start(
             settings: options.settings,
             upstream_timeout: options.upstream_timeout,
             external: options.external,
+            config: options.config,
         },
         move || {
             let mut stopped = stopped.clone();

@@ -184,6 +184,7 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
         clock: Arc::new(SystemClock),
         settings: config.suite.server.clone(),
         upstreams,
+        config: config.sources().focus(def.name),
     };
     def.serve(
         listener,

@@ -114,6 +114,11 @@ impl Config {
         Ok(Self { suite, figment })
     }
 
+    /// Every source, layered: services read their own tables from it.
+    pub fn sources(&self) -> &Figment {
+        &self.figment
+    }
+
     /// The settings of `def`.
     pub fn service(&self, def: &ServiceDef) -> Result<ServiceConfig, ConfigError> {
         let name = def.name;

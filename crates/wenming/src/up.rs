@@ -61,6 +61,8 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
             settings: settings.clone(),
             upstream_timeout: UPSTREAM_TIMEOUT,
             external: Default::default(),
+            // Defaults and the environment: `up` runs with no file.
+            config: crate::config::Config::load(None)?.sources().clone(),
         },
         wenming_runtime::shutdown::signal,
     )

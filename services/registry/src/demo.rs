@@ -117,13 +117,16 @@ async fn national_civilised_unit(
         })
         .await?
         .into_inner();
+    // Awarded on 1 January of last year, so that whenever the demo runs the title is
+    // within its term (3 years by default) and the hospital can help.
+    let year = wenming_domain::today_in_china(jiff::Timestamp::now()).year() - 1;
     client(channel, key, AdminLevel::Province, "410000")?
         .award_title(pb::AwardTitleRequest {
             title: Some(pb::Title {
                 unit: hospital.name.clone(),
                 tier: pb::TitleTier::National as i32,
-                awarded_on: "2020-11-20".into(),
-                document_number: "文明委〔2020〕6号".into(),
+                awarded_on: format!("{year}-01-01"),
+                document_number: format!("文明委〔{year}〕1号"),
                 ..Default::default()
             }),
             request_id: "demo-title-hospital".into(),

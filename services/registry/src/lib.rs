@@ -10,6 +10,7 @@ pub mod messages;
 pub mod rules;
 mod service;
 pub mod store;
+pub mod title_terms;
 mod unit_pb;
 
 use tonic::service::Routes;
@@ -46,10 +47,11 @@ pub static SERVICE: ServiceDef = ServiceDef {
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
     let settings = &context.settings;
-    let service =
-        RegistryServiceServer::new(RegistryApi::new(Store::new(context.db, context.clock)))
-            .max_decoding_message_size(settings.max_message_bytes)
-            .max_encoding_message_size(settings.max_response_bytes);
+    let terms = title_terms::TitleTerms::from_config(&context.config)?;
+    let store = Store::new(context.db, context.clock);
+    let service = RegistryServiceServer::new(RegistryApi::new(store, terms))
+        .max_decoding_message_size(settings.max_message_bytes)
+        .max_encoding_message_size(settings.max_response_bytes);
     Ok(Routes::new(service))
 }
 

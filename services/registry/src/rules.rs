@@ -26,6 +26,7 @@ use wenming_runtime::sql::Sql;
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
 use crate::store::UnitRecord;
+use crate::title_terms::TitleTerms;
 
 /// Whether a title with `validity` is held on `day` (the Rust form of the rule).
 pub fn held_on(validity: &TitleValidity, day: Date) -> bool {
@@ -47,6 +48,50 @@ pub fn push_held_on(sql: &mut Sql, alias: &str, day: Date) {
         ))
         .bind(day)
         .push(")");
+}
+
+/// Whether a unit is registered on `day`, and so can hold titles on it: it still is, or
+/// it was deregistered after `day`. A unit deregistered before the day was recorded
+/// (`deregistered_on` empty) counts as deregistered on every day: a platform must not be
+/// told it held a title when the registry cannot say. (Another rule written twice:
+/// [`push_registered_on`] is its SQL.)
+pub fn registered_on(active: bool, deregistered_on: Option<Date>, day: Date) -> bool {
+    active || deregistered_on.is_some_and(|left| day < left)
+}
+
+/// The same rule as SQL: ` AND …` on the unit columns of `alias`.
+pub fn push_registered_on(sql: &mut Sql, alias: &str, day: Date) {
+    sql.push(&format!(
+        " AND ({alias}.state = 'active' OR {alias}.deregistered_on > "
+    ))
+    .bind(day.to_string())
+    .push(")");
+}
+
+/// The first day a title awarded on `awarded_on` is no longer held: the award's own end
+/// if it names one, else the tier's term from `terms` (every title has a term).
+pub fn title_valid_until(
+    tier: TitleTier,
+    awarded_on: Date,
+    given: Option<Date>,
+    terms: &TitleTerms,
+) -> Date {
+    given.unwrap_or_else(|| {
+        awarded_on.saturating_add(jiff::Span::new().years(i64::from(terms.years(tier))))
+    })
+}
+
+/// The office that awarded (or, for national titles, recorded) a title of `tier` held
+/// by a unit under `title_city`: that city's office for city titles, else the province.
+pub fn awarding_region(
+    tier: TitleTier,
+    title_city: RegionCode,
+    divisions: &Divisions,
+) -> RegionCode {
+    match tier.awarding_level() {
+        AdminLevel::City => title_city,
+        _ => divisions.province(),
+    }
 }
 
 /// A unit that must still be registered for `what` (the English sentence).
@@ -535,5 +580,55 @@ mod tests {
             award_over(Some(&held), date(2024, 1, 1)),
             OverCurrent::Supersede
         );
+    }
+
+    #[test]
+    fn a_deregistered_unit_is_registered_only_before_its_day() {
+        let left = date(2023, 6, 1);
+        assert!(registered_on(true, None, left));
+        assert!(registered_on(false, Some(left), date(2023, 5, 31)));
+        assert!(!registered_on(false, Some(left), left));
+        assert!(!registered_on(false, Some(left), date(2024, 1, 1)));
+        // Deregistered before the day was recorded: never.
+        assert!(!registered_on(false, None, date(2000, 1, 1)));
+    }
+
+    #[test]
+    fn a_title_without_an_end_gets_its_tiers_term() {
+        let terms = TitleTerms {
+            city_years: 2,
+            ..TitleTerms::default()
+        };
+        let on = date(2024, 2, 29);
+        assert_eq!(
+            title_valid_until(TitleTier::City, on, None, &terms),
+            date(2026, 2, 28)
+        );
+        assert_eq!(
+            title_valid_until(TitleTier::National, on, None, &terms),
+            date(2027, 2, 28)
+        );
+        let given = date(2025, 1, 1);
+        assert_eq!(
+            title_valid_until(TitleTier::City, on, Some(given), &terms),
+            given
+        );
+    }
+
+    #[test]
+    fn city_titles_are_the_citys_and_the_rest_the_provinces() {
+        let d = Divisions::henan();
+        let pingdingshan = RegionCode::parse("410400").unwrap();
+        assert_eq!(
+            awarding_region(TitleTier::City, pingdingshan, d),
+            pingdingshan
+        );
+        for tier in [
+            TitleTier::Provincial,
+            TitleTier::ProvincialModel,
+            TitleTier::National,
+        ] {
+            assert_eq!(awarding_region(tier, pingdingshan, d).to_string(), "410000");
+        }
     }
 }

@@ -6,7 +6,7 @@ use futures::StreamExt as _;
 use tonic::{Request, Response, Status, Streaming};
 use wenming_authz::Role;
 use wenming_domain::{
-    BatchRule, CampaignId, CreditCode, NominationId, Reason, TitleId, TitleState, UnitId,
+    BatchRule, CampaignId, CreditCode, Divisions, NominationId, Reason, TitleId, TitleState, UnitId,
 };
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_server::RegistryService;
@@ -23,8 +23,9 @@ use crate::messages as msg;
 use crate::rules;
 use crate::store::{
     CampaignRecord, ImportOutcome, ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle,
-    NominationRecord, Page, Store, TitleRecord,
+    NominationRecord, Page, Store, TitleRecord, VerifiedTitles,
 };
+use crate::title_terms::TitleTerms;
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
 use wenming_runtime::catalogue::{common, region_violation, text_violation};
 
@@ -36,12 +37,14 @@ const IMPORT_ROWS_PER_TRANSACTION: usize = 5_000;
 #[derive(Clone, Debug)]
 pub struct RegistryApi {
     store: Store,
+    /// The term of a title whose award names no end.
+    terms: TitleTerms,
 }
 
 impl RegistryApi {
-    /// The service over `store`.
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    /// The service over `store`, giving titles `terms`.
+    pub fn new(store: Store, terms: TitleTerms) -> Self {
+        Self { store, terms }
     }
 }
 
@@ -605,11 +608,12 @@ impl RegistryService for RegistryApi {
             )
             .into());
         }
+        let tier = required_enum("title.tier", t.tier, tier_from_pb)?;
         let title = NewTitle {
             unit_id: unit_id("title.unit", &t.unit)?,
-            tier: required_enum("title.tier", t.tier, tier_from_pb)?,
+            tier,
             awarded_on,
-            valid_until,
+            valid_until: rules::title_valid_until(tier, awarded_on, valid_until, &self.terms),
             document_number: text_field("title.document_number", &t.document_number, 100)?,
         };
         let record = self
@@ -668,19 +672,103 @@ impl RegistryService for RegistryApi {
         let day = parse_optional_date("as_of", &req.as_of)?
             .unwrap_or_else(|| self.store.clock().today_in_china());
         let verified = self.store.verify_title(&scope, &code, day).await?;
-        Ok(Response::new(pb::VerifyTitleResponse {
-            credit_code: verified.credit_code,
-            unit_display_name: verified.display_name,
-            unit_state: if verified.active {
-                pb::UnitState::Active
-            } else {
-                pb::UnitState::Deregistered
-            } as i32,
-            as_of: day.to_string(),
-            titles: verified
-                .titles
-                .iter()
-                .map(|t| pb::VerifiedTitle {
+        Ok(Response::new(verified_to_pb(
+            verified,
+            day,
+            self.store.divisions(),
+        )))
+    }
+
+    async fn verify_titles(
+        &self,
+        request: Request<pb::VerifyTitlesRequest>,
+    ) -> Result<Response<pb::VerifyTitlesResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.get_ref();
+        let codes = parse_credit_codes(&req.credit_codes)?;
+        let day = parse_optional_date("as_of", &req.as_of)?
+            .unwrap_or_else(|| self.store.clock().today_in_china());
+        let mut results = Vec::with_capacity(codes.len());
+        for code in codes {
+            let answer = match self.store.verify_title(&scope, &code, day).await {
+                Ok(verified) => Some(verified_to_pb(verified, day, self.store.divisions())),
+                Err(RegistryError::NotFound { .. }) => None,
+                Err(err) => return Err(err.into()),
+            };
+            results.push(pb::VerifyTitlesResult {
+                credit_code: code.as_str().to_owned(),
+                found: answer.is_some(),
+                answer,
+            });
+        }
+        Ok(Response::new(pb::VerifyTitlesResponse { results }))
+    }
+}
+
+/// The most credit codes one VerifyTitles call takes.
+pub const MAX_VERIFY_CODES: usize = 100;
+
+/// The codes of a VerifyTitles call, each checked; every bad one is named
+/// (`credit_codes[3]`) in one refusal.
+fn parse_credit_codes(codes: &[String]) -> Result<Vec<CreditCode>> {
+    if codes.is_empty() {
+        return Err(RegistryError::invalid(
+            "credit_codes",
+            &common::REQUIRED,
+            "at least one credit code is required",
+        ));
+    }
+    if codes.len() > MAX_VERIFY_CODES {
+        return Err(RegistryError::invalid(
+            "credit_codes",
+            &common::TOO_MANY,
+            format!(
+                "at most {MAX_VERIFY_CODES} credit codes per call, not {}",
+                codes.len()
+            ),
+        )
+        .arg("max", MAX_VERIFY_CODES)
+        .arg("found", codes.len()));
+    }
+    let mut parsed = Vec::with_capacity(codes.len());
+    let mut violations = Vec::new();
+    for (i, text) in codes.iter().enumerate() {
+        match CreditCode::parse(text) {
+            Ok(code) => parsed.push(code),
+            Err(err) => violations.push(msg::credit_code_violation(
+                &format!("credit_codes[{i}]"),
+                &err,
+            )),
+        }
+    }
+    if violations.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(RegistryError::Invalid(violations))
+    }
+}
+
+/// A VerifyTitle answer for `day`, naming each title's awarding office.
+fn verified_to_pb(
+    verified: VerifiedTitles,
+    day: jiff::civil::Date,
+    divisions: &Divisions,
+) -> pb::VerifyTitleResponse {
+    pb::VerifyTitleResponse {
+        credit_code: verified.credit_code,
+        unit_display_name: verified.display_name,
+        unit_state: if verified.registered {
+            pb::UnitState::Active
+        } else {
+            pb::UnitState::Deregistered
+        } as i32,
+        as_of: day.to_string(),
+        titles: verified
+            .titles
+            .iter()
+            .map(|t| {
+                let office = rules::awarding_region(t.tier, t.city_code, divisions);
+                pb::VerifiedTitle {
                     tier: tier_to_pb(t.tier) as i32,
                     awarded_on: t.validity.awarded_on.to_string(),
                     valid_until: t
@@ -689,9 +777,18 @@ impl RegistryService for RegistryApi {
                         .map(|d| d.to_string())
                         .unwrap_or_default(),
                     document_number: t.document_number.clone(),
-                })
-                .collect(),
-        }))
+                    awarding_office_code: office.to_string(),
+                    awarding_office_name: divisions
+                        .get(office)
+                        .map(|d| format!("{}文明办", d.name))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
+        deregistered_on: verified
+            .deregistered_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -226,6 +226,7 @@ pub(crate) fn unit_to_pb(u: &UnitRecord, divisions: &Divisions) -> pb::Unit {
         update_time: Some(timestamp(u.updated_at)),
         deregistration_reason: u.deregistration_reason.clone().unwrap_or_default(),
         provincial_direct: u.is_provincial_direct(),
+        deregistered_on: u.deregistered_on.clone().unwrap_or_default(),
     }
 }
 

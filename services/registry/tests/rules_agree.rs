@@ -1,7 +1,8 @@
 //! Rules written twice, in Rust for rows in hand and as SQL for queries, agree on
 //! generated rows, on SQLite and PostgreSQL: the caller's row scope
-//! (`wenming_runtime::row_scope`) and "a title is held on a day"
-//! (`wenming_registry::rules::{held_on, push_held_on}`).
+//! (`wenming_runtime::row_scope`), "a title is held on a day"
+//! (`wenming_registry::rules::{held_on, push_held_on}`) and "a unit is registered on a
+//! day" (`rules::{registered_on, push_registered_on}`).
 
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
@@ -9,7 +10,7 @@ use proptest::strategy::ValueTree as _;
 use proptest::test_runner::TestRunner;
 use wenming_authz::RowScope;
 use wenming_domain::{Divisions, RegionCode, TitleValidity, UnitId};
-use wenming_registry::rules::{held_on, push_held_on};
+use wenming_registry::rules::{held_on, push_held_on, push_registered_on, registered_on};
 use wenming_runtime::db::Database;
 use wenming_runtime::row_scope;
 use wenming_runtime::sql::Sql;
@@ -188,6 +189,59 @@ async fn title_body(test_db: &TestDb) {
                 .map(|(id, _)| id.clone())
                 .collect();
             assert_eq!(in_sql, in_rust, "held on {probe} over {stored:?}");
+        }
+    }
+}
+
+db_test!(registration_on_a_day_in_rust_and_sql_agree, registered_body);
+async fn registered_body(test_db: &TestDb) {
+    let db = test_db.open(&wenming_registry::MIGRATIONS).await;
+    sqlx::query(
+        "CREATE TABLE unit_probe (id TEXT PRIMARY KEY, state TEXT NOT NULL, deregistered_on TEXT)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let units = prop::collection::vec((any::<bool>(), prop::option::of(day())), 1..30);
+    let days = prop::collection::vec(day(), 12);
+    for (case, probe_days) in generate((units, days), CASES) {
+        sqlx::query("DELETE FROM unit_probe")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let mut stored = Vec::new();
+        for (i, (active, left)) in case.into_iter().enumerate() {
+            // An active unit has no deregistration day; a deregistered one may lack it
+            // (deregistered before the day was recorded).
+            let left = if active { None } else { left };
+            let id = format!("{i:03}");
+            sqlx::query("INSERT INTO unit_probe VALUES ($1, $2, $3)")
+                .bind(id.clone())
+                .bind(if active { "active" } else { "deregistered" })
+                .bind(left.map(|d| d.to_string()))
+                .execute(db.pool())
+                .await
+                .unwrap();
+            stored.push((id, active, left));
+        }
+        let mut probes = probe_days;
+        for (_, _, left) in &stored {
+            if let Some(left) = left {
+                probes.push(*left);
+                probes.push(left.yesterday().unwrap());
+            }
+        }
+        for probe in probes {
+            let in_sql = ids_where(&db, "unit_probe u", |sql| {
+                push_registered_on(sql, "u", probe)
+            })
+            .await;
+            let in_rust: Vec<String> = stored
+                .iter()
+                .filter(|(_, active, left)| registered_on(*active, *left, probe))
+                .map(|(id, ..)| id.clone())
+                .collect();
+            assert_eq!(in_sql, in_rust, "registered on {probe} over {stored:?}");
         }
     }
 }

@@ -18,20 +18,6 @@ async fn unit(app: &App) -> pb::Unit {
     .await
 }
 
-fn award(unit: &pb::Unit, tier: pb::TitleTier, on: &str, until: &str) -> pb::AwardTitleRequest {
-    pb::AwardTitleRequest {
-        title: Some(pb::Title {
-            unit: unit.name.clone(),
-            tier: tier as i32,
-            awarded_on: on.into(),
-            valid_until: until.into(),
-            document_number: "平文明〔2022〕1号".into(),
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    }
-}
-
 /// The unit with a city title (2022-01-10 to 2025-01-10) and a provincial one (from
 /// 2023-01-10); the provincial title.
 async fn titled(app: &App) -> (pb::Unit, pb::Title) {
@@ -52,13 +38,6 @@ async fn titled(app: &App) -> (pb::Unit, pb::Title) {
         .unwrap()
         .into_inner();
     (unit, provincial)
-}
-
-fn verify(unit: &pb::Unit, as_of: &str) -> pb::VerifyTitleRequest {
-    pb::VerifyTitleRequest {
-        credit_code: unit.credit_code.clone(),
-        as_of: as_of.into(),
-    }
 }
 
 fn tiers(r: pb::VerifyTitleResponse) -> Vec<i32> {

@@ -114,6 +114,7 @@ pub async fn spawn_pairing_on(
         clock: clock.clone(),
         settings: ServerSettings::default(),
         upstreams: Default::default(),
+        config: Default::default(),
     };
     let routes = wenming_pairing::routes_over(context, registry);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde::Serialize;
 use wenming_authz::{PlatformAction, RowScope, Scope};
-use wenming_domain::{CreditCode, Reason, TitleId, TitleState, TitleTier, TitleValidity};
+use wenming_domain::{
+    CreditCode, Reason, RegionCode, TitleId, TitleState, TitleTier, TitleValidity,
+};
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
@@ -24,8 +26,8 @@ pub struct NewTitle {
     pub tier: TitleTier,
     /// First day held.
     pub awarded_on: Date,
-    /// First day no longer held.
-    pub valid_until: Option<Date>,
+    /// First day no longer held (every title has a term).
+    pub valid_until: Date,
     /// Awarding document.
     pub document_number: String,
 }
@@ -107,8 +109,10 @@ pub struct VerifiedTitles {
     pub credit_code: String,
     /// The unit's name.
     pub display_name: String,
-    /// Whether the unit is registered.
-    pub active: bool,
+    /// Whether the unit was registered on the day.
+    pub registered: bool,
+    /// The day it was deregistered, if that was on or before the day asked.
+    pub deregistered_on: Option<Date>,
     /// Titles held on the day, highest tier first.
     pub titles: Vec<HeldTitle>,
 }
@@ -122,6 +126,9 @@ pub struct HeldTitle {
     pub validity: TitleValidity,
     /// Awarding document.
     pub document_number: String,
+    /// The city the unit was under when it was awarded (the awarding office of a city
+    /// title).
+    pub city_code: RegionCode,
 }
 
 impl Store {
@@ -146,7 +153,7 @@ impl Store {
             city_code: unit.city_code.clone(),
             tier: title.tier.as_str().to_owned(),
             awarded_on: title.awarded_on.to_string(),
-            valid_until: title.valid_until.map(|d| d.to_string()),
+            valid_until: Some(title.valid_until.to_string()),
             document_number: title.document_number,
             state: TitleState::Current.as_str().to_owned(),
             revoked_on: None,
@@ -358,17 +365,19 @@ impl Store {
         ) {
             return Err(RegistryError::not_found(&msg::UNIT, code.as_str()));
         }
+        let registered = rules::registered_on(unit.active, unit.deregistered_on, day);
         let mut held: Vec<HeldTitle> = unit
             .titles
             .iter()
-            .filter(|t| rules::held_on(&t.validity, day))
+            .filter(|t| registered && rules::held_on(&t.validity, day))
             .cloned()
             .collect();
         held.sort_by_key(|t| std::cmp::Reverse(t.tier));
         Ok(VerifiedTitles {
             credit_code: code.as_str().to_owned(),
             display_name: unit.display_name.clone(),
-            active: unit.active,
+            registered,
+            deregistered_on: unit.deregistered_on.filter(|left| *left <= day),
             titles: held,
         })
     }
@@ -386,6 +395,8 @@ impl Store {
             Option<String>,
             Option<String>,
             i64,
+            Option<String>,
+            Option<String>,
         );
         let rows: Vec<Row> = sqlx::query_as(VERIFY_SQL)
             .bind(code.as_str().to_owned())
@@ -394,6 +405,12 @@ impl Store {
         let Some(first) = rows.first() else {
             return Err(RegistryError::not_found(&msg::UNIT, code.as_str()));
         };
+        let deregistered_on = match first.11.as_deref() {
+            Some(day) => Some(day.parse::<Date>().map_err(|err| {
+                RegistryError::Internal(format!("stored deregistration day: {err}"))
+            })?),
+            None => None,
+        };
         let mut unit = UnitTitles {
             unit_id: first.0.clone(),
             region_code: first.1.clone(),
@@ -401,6 +418,7 @@ impl Store {
             display_name: first.3.clone(),
             active: first.4 == super::units::ACTIVE,
             provincial_direct: first.10 != 0,
+            deregistered_on,
             titles: Vec::new(),
         };
         for row in rows {
@@ -408,7 +426,10 @@ impl Store {
                 continue;
             };
             let parsed = TitleRecord::validity_of(&awarded_on, row.7.as_deref(), row.9.as_deref());
-            let (Ok(tier), Some(validity)) = (tier.parse::<TitleTier>(), parsed) else {
+            let city = row.12.as_deref().map(RegionCode::parse);
+            let (Ok(tier), Some(validity), Some(Ok(city_code))) =
+                (tier.parse::<TitleTier>(), parsed, city)
+            else {
                 return Err(RegistryError::Internal(format!(
                     "stored title of {}",
                     code.as_str()
@@ -418,6 +439,7 @@ impl Store {
                 tier,
                 validity,
                 document_number: row.8.unwrap_or_default(),
+                city_code,
             });
         }
         Ok(unit)
@@ -426,6 +448,7 @@ impl Store {
 
 /// The one read behind VerifyTitle (public so a test can check its plan).
 pub const VERIFY_SQL: &str = "SELECT u.id, u.region_code, u.city_code, u.display_name, u.state, \
-    t.tier, t.awarded_on, t.valid_until, t.document_number, t.revoked_on, u.provincial_direct \
+    t.tier, t.awarded_on, t.valid_until, t.document_number, t.revoked_on, u.provincial_direct, \
+    u.deregistered_on, t.city_code \
     FROM units u LEFT JOIN titles t ON t.credit_code = u.credit_code \
     WHERE u.credit_code = $1";

@@ -87,13 +87,15 @@ pub struct UnitRecord {
     pub created_at: i64,
     pub updated_at: i64,
     pub provincial_direct: i64,
+    /// `YYYY-MM-DD`, set on deregistration.
+    pub deregistered_on: Option<String>,
 }
 
 pub(crate) const UNIT_COLUMNS: &str = "id, display_name, credit_code, region_code, city_code, kind, scale, nature, \
     employees, main_business, annual_revenue_10k_yuan, party_organisation_type, party_members, \
     party_instructor, party_service_centre, officer_name, officer_phone, state, \
     deregistration_reason, pool_reason, pool_target_tier, pool_added_by, pool_added_at, \
-    version, created_at, updated_at, provincial_direct";
+    version, created_at, updated_at, provincial_direct, deregistered_on";
 
 pub(crate) const ACTIVE: &str = "active";
 const DEREGISTERED: &str = "deregistered";
@@ -231,6 +233,7 @@ impl Store {
             created_at: now,
             updated_at: now,
             provincial_direct: i64::from(f.provincial_direct),
+            deregistered_on: None,
         }
     }
 
@@ -418,6 +421,7 @@ impl Store {
                 .bind(tier.as_str().to_owned());
             rules::push_held_on(sql, "t", day);
             sql.push(")");
+            rules::push_registered_on(sql, "u", day);
         }
         if let Some(text) = &filter.name_contains {
             let escaped = text
@@ -476,6 +480,7 @@ impl Store {
         let now = tx.now_ms();
         let mut after = before.clone();
         after.state = DEREGISTERED.to_owned();
+        after.deregistered_on = Some(self.clock.today_in_china().to_string());
         after.deregistration_reason = Some(reason.as_str().to_owned());
         after.pool_reason = None;
         after.pool_target_tier = None;
@@ -486,12 +491,14 @@ impl Store {
         let changed = sqlx::query(
             "UPDATE units SET state = 'deregistered', deregistration_reason = $1, \
              pool_reason = NULL, pool_target_tier = NULL, pool_added_by = NULL, pool_added_at = NULL, \
-             version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4 AND state = 'active'",
+             version = version + 1, updated_at = $2, deregistered_on = $5 \
+             WHERE id = $3 AND version = $4 AND state = 'active'",
         )
         .bind(reason.as_str().to_owned())
         .bind(now)
         .bind(id.to_owned())
         .bind(version)
+        .bind(after.deregistered_on.clone())
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -25,6 +25,8 @@ pub struct UnitTitles {
     pub city_code: String,
     pub display_name: String,
     pub active: bool,
+    /// The day it was deregistered, if recorded.
+    pub deregistered_on: Option<jiff::civil::Date>,
     /// Of the provincial-direct system.
     pub provincial_direct: bool,
     /// Every title record of the unit; the date decides which are held.

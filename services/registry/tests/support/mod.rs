@@ -32,12 +32,17 @@ pub async fn spawn_registry(test_db: &TestDb) -> App {
 }
 
 pub async fn spawn_registry_with(test_db: &TestDb, settings: ServerSettings) -> App {
-    let key = IdentityKey::generate();
-    let clock = Arc::new(FixedClock::new(april_15_2021()));
     let options = Options {
         settings,
         ..Options::default()
     };
+    spawn_registry_options(test_db, options).await
+}
+
+/// A registry started with `options` (server limits, its configuration).
+pub async fn spawn_registry_options(test_db: &TestDb, options: Options) -> App {
+    let key = IdentityKey::generate();
+    let clock = Arc::new(FixedClock::new(april_15_2021()));
     let services = start(
         test_db,
         &[&wenming_registry::SERVICE],
@@ -127,4 +132,27 @@ pub async fn pingdingshan_campaign(app: &App) -> pb::Campaign {
         .await
         .unwrap()
         .into_inner()
+}
+
+/// An award of `tier` to `unit` from `on` (until `until`; empty: the tier's term).
+pub fn award(unit: &pb::Unit, tier: pb::TitleTier, on: &str, until: &str) -> pb::AwardTitleRequest {
+    pb::AwardTitleRequest {
+        title: Some(pb::Title {
+            unit: unit.name.clone(),
+            tier: tier as i32,
+            awarded_on: on.into(),
+            valid_until: until.into(),
+            document_number: "平文明〔2022〕1号".into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+/// VerifyTitle of `unit` on `as_of` (empty: today).
+pub fn verify(unit: &pb::Unit, as_of: &str) -> pb::VerifyTitleRequest {
+    pb::VerifyTitleRequest {
+        credit_code: unit.credit_code.clone(),
+        as_of: as_of.into(),
+    }
 }
