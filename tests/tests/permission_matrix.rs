@@ -113,6 +113,10 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         [Pass, Pass, Pass, Pass, Pass, Pass],
     ),
     (
+        "wenming.registry.v1.RegistryService/GetHelperEligibility",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
         "wenming.pairing.v1.PairingService/CreatePairing",
         [Deny, Pass, Pass, Deny, Deny, Pass],
     ),

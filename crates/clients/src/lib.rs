@@ -18,5 +18,5 @@ mod registry;
 
 pub use error::ClientError;
 pub use pairing::{GrpcPairing, Pairing, PairingFacts};
-pub use registry::{CampaignFacts, GrpcRegistry, Registry, UnitFacts};
+pub use registry::{CampaignFacts, GrpcRegistry, HelperFacts, Registry, UnitFacts};
 pub use wenming_runtime::onward::Onward;

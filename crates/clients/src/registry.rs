@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use jiff::civil::Date;
 use tonic::transport::Channel;
-use wenming_domain::{TitleTier, TitleValidity, UnitKind};
+use wenming_domain::{TitleTier, UnitKind};
 use wenming_proto::convert::{kind_from_pb, tier_from_pb};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
@@ -32,6 +32,20 @@ pub struct UnitFacts {
     pub provincial_direct: bool,
 }
 
+/// A unit helper as pairing's rules need it: what the registry answers any office about
+/// any unit, wherever it is registered (GetHelperEligibility).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelperFacts {
+    /// "units/{id}".
+    pub name: String,
+    /// Registered name.
+    pub display_name: String,
+    /// Registered on the day asked.
+    pub registered: bool,
+    /// The helper titles (national, provincial model) held on that day.
+    pub helper_tiers: Vec<TitleTier>,
+}
+
 /// A campaign as other services' rules need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CampaignFacts {
@@ -45,7 +59,8 @@ pub struct CampaignFacts {
 
 /// The registry, as another service asks it, always on behalf of its caller: the
 /// registry applies the caller's own scope, so a unit or campaign outside it answers
-/// NOT_FOUND here too.
+/// NOT_FOUND here too (except [`Registry::helper`], which any office may ask of any
+/// unit).
 #[tonic::async_trait]
 pub trait Registry: Send + Sync + std::fmt::Debug {
     /// The unit `name` ("units/{id}"); `field` is where the caller named it.
@@ -64,15 +79,14 @@ pub trait Registry: Send + Sync + std::fmt::Debug {
         name: &str,
     ) -> Result<CampaignFacts, ClientError>;
 
-    /// Whether the unit `name` holds a title of `tier` on `day`.
-    async fn holds_title(
+    /// Whether the unit `name` can help in a pairing on `day`.
+    async fn helper(
         &self,
         onward: &Onward,
         field: &str,
         name: &str,
-        tier: TitleTier,
         day: Date,
-    ) -> Result<bool, ClientError>;
+    ) -> Result<HelperFacts, ClientError>;
 }
 
 /// The registry over gRPC.
@@ -159,58 +173,35 @@ impl Registry for GrpcRegistry {
         })
     }
 
-    async fn holds_title(
+    async fn helper(
         &self,
         onward: &Onward,
         field: &str,
         name: &str,
-        tier: TitleTier,
         day: Date,
-    ) -> Result<bool, ClientError> {
-        let mut page_token = String::new();
-        loop {
-            let mut client = self.client.clone();
-            let page = onward
-                .call(
-                    pb::ListTitlesRequest {
-                        page_size: 100,
-                        page_token: page_token.clone(),
-                        unit: name.to_owned(),
-                    },
-                    self.timeout,
-                    |request| client.list_titles(request),
-                )
-                .await
-                .map_err(|status| {
-                    ClientError::from_status(&REGISTRY, status, &UNIT, field, name)
-                })?;
-            for title in &page.titles {
-                if tier_from_pb(title.tier) == Some(tier) && validity(title)?.is_valid_on(day) {
-                    return Ok(true);
-                }
-            }
-            if page.next_page_token.is_empty() {
-                return Ok(false);
-            }
-            page_token = page.next_page_token;
-        }
+    ) -> Result<HelperFacts, ClientError> {
+        let mut client = self.client.clone();
+        let facts = onward
+            .call(
+                pb::GetHelperEligibilityRequest {
+                    unit: name.to_owned(),
+                    credit_code: String::new(),
+                    as_of: day.to_string(),
+                },
+                self.timeout,
+                |request| client.get_helper_eligibility(request),
+            )
+            .await
+            .map_err(|status| ClientError::from_status(&REGISTRY, status, &UNIT, field, name))?;
+        Ok(HelperFacts {
+            name: facts.unit,
+            display_name: facts.unit_display_name,
+            registered: facts.registered,
+            helper_tiers: facts
+                .helper_tiers
+                .iter()
+                .filter_map(|t| tier_from_pb(*t))
+                .collect(),
+        })
     }
-}
-
-fn validity(title: &pb::Title) -> Result<TitleValidity, ClientError> {
-    let date = |text: &str| -> Result<Option<Date>, ClientError> {
-        if text.is_empty() {
-            return Ok(None);
-        }
-        text.parse()
-            .map(Some)
-            .map_err(|err| ClientError::Internal(format!("the registry sent a bad date: {err}")))
-    };
-    Ok(TitleValidity {
-        awarded_on: date(&title.awarded_on)?.ok_or_else(|| {
-            ClientError::Internal("the registry sent a title without a date".into())
-        })?,
-        valid_until: date(&title.valid_until)?,
-        revoked_on: date(&title.revoked_on)?,
-    })
 }

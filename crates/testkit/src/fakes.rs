@@ -10,9 +10,9 @@ use jiff::civil::Date;
 use tonic::Status;
 use wenming_clients::messages::{CAMPAIGN, PAIRING, REGISTRY, UNIT};
 use wenming_clients::{
-    CampaignFacts, ClientError, Onward, Pairing, PairingFacts, Registry, UnitFacts,
+    CampaignFacts, ClientError, HelperFacts, Onward, Pairing, PairingFacts, Registry, UnitFacts,
 };
-use wenming_domain::{TitleTier, TitleValidity};
+use wenming_domain::{HelperKind, TitleTier, TitleValidity};
 
 /// A registry holding what the test puts in it.
 #[derive(Debug, Default)]
@@ -93,18 +93,41 @@ impl Registry for FakeRegistry {
             })
     }
 
-    async fn holds_title(
+    async fn helper(
         &self,
         _onward: &Onward,
         _field: &str,
         name: &str,
-        tier: TitleTier,
         day: Date,
-    ) -> Result<bool, ClientError> {
+    ) -> Result<HelperFacts, ClientError> {
         self.check_up()?;
-        Ok(lock(&self.titles)
+        let unit = lock(&self.units)
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ClientError::NotFound {
+                kind: &UNIT,
+                name: name.to_owned(),
+            })?;
+        let mut helper_tiers: Vec<TitleTier> = lock(&self.titles)
             .iter()
-            .any(|(unit, t, validity)| unit == name && *t == tier && validity.is_valid_on(day)))
+            .filter(|(holder, tier, validity)| {
+                unit.active
+                    && holder == name
+                    && HelperKind::ALL
+                        .iter()
+                        .any(|kind| kind.required_title() == Some(*tier))
+                    && validity.is_valid_on(day)
+            })
+            .map(|(_, tier, _)| *tier)
+            .collect();
+        helper_tiers.sort_by_key(|t| std::cmp::Reverse(*t));
+        helper_tiers.dedup();
+        Ok(HelperFacts {
+            name: unit.name,
+            display_name: unit.display_name,
+            registered: unit.active,
+            helper_tiers,
+        })
     }
 }
 

@@ -13,7 +13,7 @@
 //! and the levels inside "an office" are the service's to know.
 
 use wenming_authz::{Role, RowScope, Scope};
-use wenming_clients::UnitFacts;
+use wenming_clients::{HelperFacts, UnitFacts};
 use wenming_domain::{
     AdminLevel, Deadline, Divisions, HelperKind, OfficeKey, PROVINCIAL_DIRECT, PairingState,
     RegionCode, TitleTier,
@@ -338,15 +338,15 @@ pub fn office_helper(
     Ok((office_name(region), division.name.clone()))
 }
 
-/// A unit helper: registered, and holding its kind's title (`tier`) on `today`.
+/// A unit helper, registered anywhere in Henan: registered, and holding its kind's
+/// title (`tier`) on `today`.
 pub fn unit_helper(
-    helper: &UnitFacts,
+    helper: &HelperFacts,
     kind: HelperKind,
     tier: TitleTier,
-    holds_title: bool,
     today: jiff::civil::Date,
 ) -> Result<()> {
-    if !helper.active {
+    if !helper.registered {
         return Err(PairingError::precondition(
             &msg::HELPER_DEREGISTERED,
             &helper.name,
@@ -354,7 +354,7 @@ pub fn unit_helper(
         )
         .arg("helper", &helper.display_name));
     }
-    if !holds_title {
+    if !helper.helper_tiers.contains(&tier) {
         return Err(PairingError::precondition(
             &msg::HELPER_TITLE,
             &helper.name,
@@ -622,36 +622,17 @@ mod tests {
         let today = date(2021, 4, 15);
         let tier = TitleTier::National;
         let kind = HelperKind::NationalCivilisedUnit;
-        assert!(
-            unit_helper(
-                &facts(UnitKind::PublicInstitution, true),
-                kind,
-                tier,
-                true,
-                today
-            )
-            .is_ok()
-        );
-        assert!(
-            unit_helper(
-                &facts(UnitKind::PublicInstitution, true),
-                kind,
-                tier,
-                false,
-                today
-            )
-            .is_err()
-        );
-        assert!(
-            unit_helper(
-                &facts(UnitKind::PublicInstitution, false),
-                kind,
-                tier,
-                true,
-                today
-            )
-            .is_err()
-        );
+        let helper = |registered, tiers: &[TitleTier]| HelperFacts {
+            name: "units/h".into(),
+            display_name: "平顶山市第一人民医院".into(),
+            registered,
+            helper_tiers: tiers.to_vec(),
+        };
+        assert!(unit_helper(&helper(true, &[tier]), kind, tier, today).is_ok());
+        assert!(unit_helper(&helper(true, &[]), kind, tier, today).is_err());
+        let model = [TitleTier::ProvincialModel];
+        assert!(unit_helper(&helper(true, &model), kind, tier, today).is_err());
+        assert!(unit_helper(&helper(false, &[tier]), kind, tier, today).is_err());
 
         let county = arranging_office(&office(AdminLevel::County, "410421"), d).unwrap();
         let direct = arranging_office(&scope(Principal::provincial_direct("d")), d).unwrap();

@@ -158,15 +158,10 @@ impl PairingApi {
             return Ok((helper, None, display_name));
         };
         let id = unit_id(field, name)?;
-        let helper = self.unit(onward, field, name).await?;
         let today = self.store.clock().today_in_china();
-        // A deregistered helper is refused whatever its titles: no need to ask.
-        let holds_title = helper.active
-            && self
-                .registry
-                .holds_title(onward, field, name, tier, today)
-                .await?;
-        rules::unit_helper(&helper, kind, tier, holds_title, today)?;
+        // Asked of any unit, wherever it is registered: helpers come from anywhere.
+        let helper = self.registry.helper(onward, field, name, today).await?;
+        rules::unit_helper(&helper, kind, tier, today)?;
         Ok((format!("units/{id}"), Some(id), helper.display_name))
     }
 

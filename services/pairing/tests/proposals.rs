@@ -341,3 +341,60 @@ async fn across_campaigns_body(db: &TestDb) {
     assert_eq!(precondition_types(&err), ["pairing.one_to_one"]);
     assert_eq!(pairing_rows(&s.app).await, 1);
 }
+
+db_test!(
+    a_county_pairs_its_company_with_a_titled_helper_from_anywhere,
+    helper_from_anywhere_body
+);
+async fn helper_from_anywhere_body(db: &TestDb) {
+    let s = scene(db).await;
+    // A provincial model unit of 郑州市中原区: another city altogether.
+    let helper = s
+        .app
+        .titled_unit("郑州市某医院", "410102", 7, rp::TitleTier::ProvincialModel)
+        .await;
+    let pairing = s
+        .app
+        .county(BAOFENG)
+        .create_pairing(proposal(
+            &s.campaign,
+            pp::HelperKind::ProvincialModelUnit,
+            &helper,
+            &s.company,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let named = pairing.helper.unwrap();
+    assert_eq!(named.name, helper);
+    assert_eq!(named.display_name, "郑州市某医院");
+    // The county learnt whether the unit can help, not the unit's record.
+    let err = s
+        .app
+        .registry(office(wenming_domain::AdminLevel::County, BAOFENG))
+        .get_unit(rp::GetUnitRequest {
+            name: helper.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    // The title still decides: a unit of another city without a helper title (a
+    // provincial one only) is refused.
+    let plain = s
+        .app
+        .titled_unit("郑州市另一医院", "410102", 8, rp::TitleTier::Provincial)
+        .await;
+    let other_company = s.app.company("宝丰县另一公司", BAOFENG, 9).await;
+    let err = s
+        .app
+        .county(BAOFENG)
+        .create_pairing(proposal(
+            &s.campaign,
+            pp::HelperKind::ProvincialModelUnit,
+            &plain,
+            &other_company,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(precondition_types(&err), ["pairing.helper_title"]);
+}

@@ -137,6 +137,16 @@ pub const RESERVE_POOL_PRESENT: Rule =
 // for a direct call and for the levels inside a kind).
 /// Registering units.
 pub const OFFICES_REGISTER: Rule = Rule::new("offices_register", "只有文明办可以登记单位");
+/// A unit named both by name and by credit code, or by neither.
+pub const UNIT_OR_CODE: Rule = Rule::new(
+    "unit_or_credit_code",
+    "请填写单位名称标识（unit）或统一社会信用代码（credit_code）其中之一",
+);
+/// Asking whether a unit can help in a pairing.
+pub const OFFICES_ASK_HELPERS: Rule = Rule::new(
+    "offices_ask_helpers",
+    "只有文明办可以查询单位能否作为结对帮创的帮扶方",
+);
 /// Deregistering units.
 pub const OFFICES_DEREGISTER: Rule = Rule::new("offices_deregister", "只有文明办可以注销单位");
 /// Keeping the reserve pool.

@@ -17,15 +17,15 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use wenming_authz::Scope;
 use wenming_domain::{
-    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, OfficeKey, RegionCode, TitleState,
-    TitleTier, TitleValidity, UnitKind,
+    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, HelperKind, OfficeKey, RegionCode,
+    TitleState, TitleTier, TitleValidity, UnitKind,
 };
 use wenming_runtime::catalogue::{Rule, tier_violation};
 use wenming_runtime::sql::Sql;
 
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
-use crate::store::UnitRecord;
+use crate::store::{HeldTitle, UnitRecord};
 use crate::title_terms::TitleTerms;
 
 /// Whether a title with `validity` is held on `day` (the Rust form of the rule).
@@ -79,6 +79,28 @@ pub fn title_valid_until(
     given.unwrap_or_else(|| {
         awarded_on.saturating_add(jiff::Span::new().years(i64::from(terms.years(tier))))
     })
+}
+
+/// The helper titles (national, provincial model: the ones a helper kind names) held on
+/// `day` by a unit whose `titles` these are, highest first; none if it was not
+/// registered on the day.
+pub fn helper_tiers(titles: &[HeldTitle], registered: bool, day: Date) -> Vec<TitleTier> {
+    if !registered {
+        return Vec::new();
+    }
+    let mut tiers: Vec<TitleTier> = titles
+        .iter()
+        .filter(|t| {
+            HelperKind::ALL
+                .iter()
+                .any(|k| k.required_title() == Some(t.tier))
+        })
+        .filter(|t| held_on(&t.validity, day))
+        .map(|t| t.tier)
+        .collect();
+    tiers.sort_by_key(|t| std::cmp::Reverse(*t));
+    tiers.dedup();
+    tiers
 }
 
 /// The office that awarded (or, for national titles, recorded) a title of `tier` held
@@ -630,5 +652,35 @@ mod tests {
         ] {
             assert_eq!(awarding_region(tier, pingdingshan, d).to_string(), "410000");
         }
+    }
+
+    #[test]
+    fn only_national_and_provincial_model_titles_make_a_helper() {
+        let held = |tier, until| HeldTitle {
+            tier,
+            validity: TitleValidity {
+                awarded_on: date(2020, 1, 1),
+                valid_until: Some(until),
+                revoked_on: None,
+            },
+            document_number: String::new(),
+            city_code: RegionCode::parse("410400").unwrap(),
+        };
+        let titles = [
+            held(TitleTier::City, date(2030, 1, 1)),
+            held(TitleTier::Provincial, date(2030, 1, 1)),
+            held(TitleTier::ProvincialModel, date(2030, 1, 1)),
+            held(TitleTier::National, date(2021, 1, 1)),
+        ];
+        let day = date(2021, 4, 20);
+        assert_eq!(
+            helper_tiers(&titles, true, day),
+            [TitleTier::ProvincialModel]
+        );
+        assert_eq!(
+            helper_tiers(&titles, true, date(2020, 6, 1)),
+            [TitleTier::National, TitleTier::ProvincialModel]
+        );
+        assert!(helper_tiers(&titles, false, day).is_empty());
     }
 }

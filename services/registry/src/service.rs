@@ -23,7 +23,7 @@ use crate::messages as msg;
 use crate::rules;
 use crate::store::{
     CampaignRecord, ImportOutcome, ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle,
-    NominationRecord, Page, Store, TitleRecord, VerifiedTitles,
+    NominationRecord, Page, Store, TitleRecord, UnitKey, VerifiedTitles,
 };
 use crate::title_terms::TitleTerms;
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
@@ -702,6 +702,43 @@ impl RegistryService for RegistryApi {
             });
         }
         Ok(Response::new(pb::VerifyTitlesResponse { results }))
+    }
+
+    async fn get_helper_eligibility(
+        &self,
+        request: Request<pb::GetHelperEligibilityRequest>,
+    ) -> Result<Response<pb::HelperEligibility>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.get_ref();
+        let key = match (req.unit.is_empty(), req.credit_code.is_empty()) {
+            (false, true) => UnitKey::Id(unit_id("unit", &req.unit)?),
+            (true, false) => UnitKey::Code(CreditCode::parse(&req.credit_code).map_err(|err| {
+                RegistryError::from(msg::credit_code_violation("credit_code", &err))
+            })?),
+            _ => {
+                return Err(RegistryError::invalid(
+                    "unit",
+                    &msg::UNIT_OR_CODE,
+                    "give the unit's name or its credit code, one of the two",
+                )
+                .into());
+            }
+        };
+        let day = parse_optional_date("as_of", &req.as_of)?
+            .unwrap_or_else(|| self.store.clock().today_in_china());
+        let facts = self.store.helper_eligibility(&scope, key, day).await?;
+        Ok(Response::new(pb::HelperEligibility {
+            unit: format!("units/{}", facts.unit_id),
+            credit_code: facts.credit_code,
+            unit_display_name: facts.display_name,
+            registered: facts.registered,
+            as_of: day.to_string(),
+            helper_tiers: facts
+                .helper_tiers
+                .into_iter()
+                .map(|t| tier_to_pb(t) as i32)
+                .collect(),
+        }))
     }
 }
 

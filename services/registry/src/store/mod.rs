@@ -21,7 +21,9 @@ use wenming_runtime::store::StoreBase;
 pub use campaigns::{CampaignRecord, NewCampaign};
 pub use import::{ImportOutcome, ImportRowResult};
 pub use nominations::{NominationEventRecord, NominationRecord};
-pub use titles::{HeldTitle, NewTitle, TitleRecord, VERIFY_SQL, VerifiedTitles};
+pub use titles::{
+    HeldTitle, HelperFacts, NewTitle, TitleRecord, UnitKey, VERIFY_SQL, VerifiedTitles,
+};
 pub use units::{ListUnitsFilter, NewUnit, UnitFields, UnitRecord};
 
 /// The registry store.

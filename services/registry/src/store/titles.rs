@@ -131,6 +131,30 @@ pub struct HeldTitle {
     pub city_code: RegionCode,
 }
 
+/// How a helper lookup names its unit.
+#[derive(Clone, Debug)]
+pub enum UnitKey {
+    /// By id.
+    Id(String),
+    /// By credit code.
+    Code(CreditCode),
+}
+
+/// The answer to GetHelperEligibility.
+#[derive(Clone, Debug)]
+pub struct HelperFacts {
+    /// Unit id.
+    pub unit_id: String,
+    /// Its credit code.
+    pub credit_code: String,
+    /// Its name.
+    pub display_name: String,
+    /// Registered on the day.
+    pub registered: bool,
+    /// Helper titles held on the day, highest first.
+    pub helper_tiers: Vec<TitleTier>,
+}
+
 impl Store {
     /// Records an award. A current title of the same tier that has expired by the award
     /// date is superseded; one still held refuses the award.
@@ -347,15 +371,7 @@ impl Store {
                 rows => rows,
             }
         };
-        let unit = match self.verify_cache.get(code.as_str()) {
-            Some(unit) => unit,
-            None => {
-                let unit = Arc::new(self.load_unit_titles(code).await?);
-                self.verify_cache
-                    .put(code.as_str().to_owned(), unit.clone());
-                unit
-            }
-        };
+        let unit = self.unit_titles(code).await?;
         if !wenming_runtime::row_scope::allows(
             rows,
             &unit.unit_id,
@@ -380,6 +396,56 @@ impl Store {
             deregistered_on: unit.deregistered_on.filter(|left| *left <= day),
             titles: held,
         })
+    }
+
+    /// Whether the unit `key` names can help in a pairing on `day`: asked by any office
+    /// about any unit, so it answers no more than a pairing needs.
+    pub async fn helper_eligibility(
+        &self,
+        scope: &Scope,
+        key: UnitKey,
+        day: Date,
+    ) -> Result<HelperFacts> {
+        rules::office(
+            scope,
+            &msg::OFFICES_ASK_HELPERS,
+            "only civilisation offices ask whether a unit can help",
+        )?;
+        let code = match key {
+            UnitKey::Code(code) => code,
+            UnitKey::Id(id) => {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT credit_code FROM units WHERE id = $1")
+                        .bind(id.clone())
+                        .fetch_optional(self.db.pool())
+                        .await?;
+                let Some((code,)) = row else {
+                    return Err(RegistryError::not_found(&msg::UNIT, format!("units/{id}")));
+                };
+                CreditCode::parse(&code)
+                    .map_err(|err| RegistryError::Internal(format!("stored credit code: {err}")))?
+            }
+        };
+        let unit = self.unit_titles(&code).await?;
+        let registered = rules::registered_on(unit.active, unit.deregistered_on, day);
+        Ok(HelperFacts {
+            unit_id: unit.unit_id.clone(),
+            credit_code: code.as_str().to_owned(),
+            display_name: unit.display_name.clone(),
+            registered,
+            helper_tiers: rules::helper_tiers(&unit.titles, registered, day),
+        })
+    }
+
+    /// What verification needs of the unit with `code`: from the cache, or read.
+    async fn unit_titles(&self, code: &CreditCode) -> Result<Arc<UnitTitles>> {
+        if let Some(unit) = self.verify_cache.get(code.as_str()) {
+            return Ok(unit);
+        }
+        let unit = Arc::new(self.load_unit_titles(code).await?);
+        self.verify_cache
+            .put(code.as_str().to_owned(), unit.clone());
+        Ok(unit)
     }
 
     async fn load_unit_titles(&self, code: &CreditCode) -> Result<UnitTitles> {
