@@ -109,6 +109,10 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         [Pass, Pass, Pass, Pass, Pass, Pass],
     ),
     (
+        "wenming.registry.v1.RegistryService/MoveCampaignDeadline",
+        [Pass, Pass, Deny, Deny, Deny, Deny],
+    ),
+    (
         "wenming.registry.v1.RegistryService/VerifyTitles",
         [Pass, Pass, Pass, Pass, Pass, Pass],
     ),

@@ -90,6 +90,11 @@ typed_id!(
     "campaign id"
 );
 typed_id!(
+    /// Identifies a move of a campaign's deadline.
+    DeadlineMoveId,
+    "deadline move id"
+);
+typed_id!(
     /// Identifies a nomination of a unit as a cultivation target.
     NominationId,
     "nomination id"

@@ -5,6 +5,7 @@
 //! No I/O: everything here is pure and synchronous.
 #![forbid(unsafe_code)]
 
+pub mod campaign;
 pub mod credit_code;
 pub mod deadline;
 pub mod division;
@@ -18,6 +19,7 @@ pub mod title;
 pub mod unit;
 pub mod unit_kind;
 
+pub use campaign::CampaignDeadline;
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use deadline::{
     CHINA_TIME_ZONE, Clock, Deadline, FixedClock, SystemClock, china_time_zone, today_in_china,
@@ -27,8 +29,8 @@ pub use division::{
     RegionCode, RegionCodeError,
 };
 pub use ids::{
-    ActivityId, AuditId, CampaignId, IdError, LedgerEntryId, NominationId, PairingExceptionId,
-    PairingId, TitleId, UnitId,
+    ActivityId, AuditId, CampaignId, DeadlineMoveId, IdError, LedgerEntryId, NominationId,
+    PairingExceptionId, PairingId, TitleId, UnitId,
 };
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};

@@ -1,7 +1,7 @@
 //! Conversions between the wire enums and the domain vocabularies, in one place for
 //! every service and tool.
 
-use wenming_domain::{NominationStatus, TitleTier, UnitKind, UnitScale};
+use wenming_domain::{CampaignDeadline, NominationStatus, TitleTier, UnitKind, UnitScale};
 
 use crate::registry::v1 as pb;
 
@@ -95,5 +95,22 @@ pub fn nomination_status_to_pb(status: NominationStatus) -> pb::NominationStatus
         NominationStatus::Submitted => pb::NominationStatus::Submitted,
         NominationStatus::Accepted => pb::NominationStatus::Accepted,
         NominationStatus::Returned => pb::NominationStatus::Returned,
+    }
+}
+
+/// A wire campaign deadline; `None` for UNSPECIFIED or an unknown value.
+pub fn campaign_deadline_from_pb(value: i32) -> Option<CampaignDeadline> {
+    Some(match pb::CampaignDeadline::try_from(value).ok()? {
+        pb::CampaignDeadline::Unspecified => return None,
+        pb::CampaignDeadline::Nomination => CampaignDeadline::Nomination,
+        pb::CampaignDeadline::PairingList => CampaignDeadline::PairingList,
+    })
+}
+
+/// The wire campaign deadline.
+pub fn campaign_deadline_to_pb(deadline: CampaignDeadline) -> pb::CampaignDeadline {
+    match deadline {
+        CampaignDeadline::Nomination => pb::CampaignDeadline::Nomination,
+        CampaignDeadline::PairingList => pb::CampaignDeadline::PairingList,
     }
 }

@@ -60,6 +60,7 @@ async fn demo_campaign(registry: Channel, key: &IdentityKey) -> Result<String, B
             .list_campaigns(rp::ListCampaignsRequest {
                 page_size: 100,
                 page_token,
+                parent_campaign: String::new(),
             })
             .await?
             .into_inner();

@@ -2,8 +2,9 @@
 //! names, dates and ids at the edge.
 
 pub(crate) use wenming_proto::convert::{
-    kind_from_pb, kind_to_pb, nomination_status_from_pb, nomination_status_to_pb, scale_from_pb,
-    scale_to_pb, tier_from_pb, tier_to_pb,
+    campaign_deadline_from_pb, campaign_deadline_to_pb, kind_from_pb, kind_to_pb,
+    nomination_status_from_pb, nomination_status_to_pb, scale_from_pb, scale_to_pb, tier_from_pb,
+    tier_to_pb,
 };
 
 pub(crate) use wenming_runtime::edge::{

@@ -159,6 +159,37 @@ pub const KEPT_BY_PROVINCIAL_DIRECT: Rule = Rule::new(
 /// Organising campaigns.
 pub const ORGANISE_CAMPAIGNS: Rule =
     Rule::new("organise_campaigns", "只有市级和省级文明办可以组织创建活动");
+/// Moving a campaign's deadline.
+pub const MOVE_DEADLINE_ORGANISER: Rule = Rule::new(
+    "deadline_organiser",
+    "只有组织该创建活动的文明办可以调整其截止日期",
+);
+/// A campaign that belongs to a provincial one carries the province's pairing-list
+/// deadline.
+pub const PAIRING_DEADLINE_PROVINCES: Rule = Rule::new(
+    "campaign.pairing_deadline_provinces",
+    "该创建活动隶属于省级创建活动“{parent}”，帮创名单上报截止日期由省文明办统一设定，请在省级创建活动上调整",
+);
+/// A deadline moved into the past.
+pub const DEADLINE_IN_PAST: Rule = Rule::new(
+    "deadline_in_past",
+    "字段 {field} 的日期已过：截止日期只能调整到今天（{today}）或以后",
+);
+/// Only a city's campaign belongs to a provincial one.
+pub const PARENT_FOR_CITIES: Rule = Rule::new(
+    "parent_for_cities",
+    "只有市级文明办组织的创建活动可以隶属于省级创建活动",
+);
+/// The parent must be the province's.
+pub const PARENT_PROVINCIAL: Rule = Rule::new(
+    "parent_provincial",
+    "字段 {field} 应为省文明办组织的创建活动",
+);
+/// The pairing-list deadline comes from the parent.
+pub const PAIRING_DEADLINE_INHERITED: Rule = Rule::new(
+    "pairing_deadline_inherited",
+    "隶属于省级创建活动的活动沿用省级的帮创名单上报截止日期，字段 {field} 应留空",
+);
 /// Reading campaigns.
 pub const OFFICES_READ_CAMPAIGNS: Rule =
     Rule::new("offices_read_campaigns", "只有文明办可以查看创建活动");

@@ -17,15 +17,15 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use wenming_authz::Scope;
 use wenming_domain::{
-    AdminLevel, BatchRule, BatchRuleError, Deadline, Divisions, HelperKind, OfficeKey, RegionCode,
-    TitleState, TitleTier, TitleValidity, UnitKind,
+    AdminLevel, BatchRule, BatchRuleError, CampaignDeadline, Deadline, Divisions, HelperKind,
+    OfficeKey, RegionCode, TitleState, TitleTier, TitleValidity, UnitKind,
 };
 use wenming_runtime::catalogue::{Rule, tier_violation};
 use wenming_runtime::sql::Sql;
 
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
-use crate::store::{HeldTitle, UnitRecord};
+use crate::store::{CampaignRecord, HeldTitle, UnitRecord};
 use crate::title_terms::TitleTerms;
 
 /// Whether a title with `validity` is held on `day` (the Rust form of the rule).
@@ -266,6 +266,84 @@ pub fn revocation(state: TitleState, title: &str, awarded_on: Date, day: Date) -
 /// only offices do (`rule` and `what` say what).
 pub fn office(scope: &Scope, rule: &'static Rule, what: &'static str) -> Result<OfficeKey> {
     scope.office_key().ok_or(RegistryError::denied(rule, what))
+}
+
+/// The provincial campaign `parent` a new campaign of `organiser` names: only a city's
+/// campaign belongs to one, it must be the province's, and the new campaign takes the
+/// province's pairing-list deadline instead of setting its own (`own_deadline`).
+pub fn campaign_parent(
+    organiser: RegionCode,
+    parent: &CampaignRecord,
+    own_deadline: Option<Date>,
+    divisions: &Divisions,
+) -> Result<()> {
+    let field = "campaign.parent_campaign";
+    if divisions.get(organiser).map(|d| d.level) != Some(AdminLevel::City) {
+        return Err(RegistryError::invalid(
+            field,
+            &msg::PARENT_FOR_CITIES,
+            "only a city office's campaign belongs to a provincial campaign",
+        ));
+    }
+    if parent.organising_region != divisions.province().to_string() {
+        return Err(RegistryError::invalid(
+            field,
+            &msg::PARENT_PROVINCIAL,
+            "must be a campaign organised by the provincial office",
+        ));
+    }
+    if own_deadline.is_some() {
+        return Err(RegistryError::invalid(
+            "campaign.pairing_list_deadline",
+            &msg::PAIRING_DEADLINE_INHERITED,
+            "a campaign that belongs to a provincial one takes its pairing-list deadline: leave it empty",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the caller may move `which` deadline of `campaign` to `moved_to`: the
+/// organising office may, to today or later; a pairing-list deadline that comes from a
+/// provincial campaign is moved there.
+pub fn deadline_move(
+    scope: &Scope,
+    campaign: &CampaignRecord,
+    which: CampaignDeadline,
+    moved_to: Date,
+    today: Date,
+) -> Result<()> {
+    let organiser = matches!(
+        scope.office(),
+        Some((AdminLevel::City | AdminLevel::Province, region))
+            if region.to_string() == campaign.organising_region
+    );
+    if !organiser {
+        return Err(RegistryError::denied(
+            &msg::MOVE_DEADLINE_ORGANISER,
+            "only the organising office moves a campaign's deadlines",
+        ));
+    }
+    if which == CampaignDeadline::PairingList
+        && let Some(parent) = &campaign.parent_id
+    {
+        return Err(RegistryError::precondition(
+            &msg::PAIRING_DEADLINE_PROVINCES,
+            campaign.name(),
+            format!(
+                "the pairing-list deadline is the provincial campaign's: move it on campaigns/{parent}"
+            ),
+        )
+        .arg("parent", format!("campaigns/{parent}")));
+    }
+    if moved_to < today {
+        return Err(RegistryError::invalid(
+            "moved_to",
+            &msg::DEADLINE_IN_PAST,
+            format!("must be today ({today}) or later"),
+        )
+        .arg("today", today));
+    }
+    Ok(())
 }
 
 /// The caller as an office that organises campaigns: a city or the province.

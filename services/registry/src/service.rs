@@ -6,7 +6,8 @@ use futures::StreamExt as _;
 use tonic::{Request, Response, Status, Streaming};
 use wenming_authz::Role;
 use wenming_domain::{
-    BatchRule, CampaignId, CreditCode, Divisions, NominationId, Reason, TitleId, TitleState, UnitId,
+    BatchRule, CampaignDeadline, CampaignId, CreditCode, Divisions, NominationId, Reason, TitleId,
+    TitleState, UnitId,
 };
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_server::RegistryService;
@@ -15,15 +16,16 @@ use wenming_runtime::scope_of;
 use wenming_runtime::status::Violation;
 
 use crate::convert::{
-    kind_from_pb, nomination_status_from_pb, nomination_status_to_pb, optional_enum, parse_date,
-    parse_name, parse_optional_date, required_enum, tier_from_pb, tier_to_pb, timestamp,
+    campaign_deadline_from_pb, campaign_deadline_to_pb, kind_from_pb, nomination_status_from_pb,
+    nomination_status_to_pb, optional_enum, parse_date, parse_name, parse_optional_date,
+    required_enum, tier_from_pb, tier_to_pb, timestamp,
 };
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
 use crate::rules;
 use crate::store::{
-    CampaignRecord, ImportOutcome, ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle,
-    NominationRecord, Page, Store, TitleRecord, UnitKey, VerifiedTitles,
+    CampaignRecord, DeadlineMoveRecord, ImportOutcome, ImportRowResult, ListUnitsFilter,
+    NewCampaign, NewTitle, NominationRecord, Page, Store, TitleRecord, UnitKey, VerifiedTitles,
 };
 use crate::title_terms::TitleTerms;
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
@@ -45,6 +47,18 @@ impl RegistryApi {
     /// The service over `store`, giving titles `terms`.
     pub fn new(store: Store, terms: TitleTerms) -> Self {
         Self { store, terms }
+    }
+
+    /// A campaign as answered, with its deadline moves.
+    async fn campaign_answer(
+        &self,
+        record: &CampaignRecord,
+    ) -> Result<Response<pb::Campaign>, Status> {
+        let moves = self.store.deadline_moves(&[record.id.as_str()]).await?;
+        Ok(Response::new(campaign_to_pb(
+            record,
+            moves.get(&record.id).map_or(&[], Vec::as_slice),
+        )))
     }
 }
 
@@ -75,7 +89,7 @@ fn next_token<T>(page: &Page<T>) -> String {
     edge::next_page_token(page.next.as_deref())
 }
 
-fn campaign_to_pb(c: &CampaignRecord) -> pb::Campaign {
+fn campaign_to_pb(c: &CampaignRecord, moves: &[DeadlineMoveRecord]) -> pb::Campaign {
     pb::Campaign {
         name: c.name(),
         display_name: c.display_name.clone(),
@@ -91,6 +105,26 @@ fn campaign_to_pb(c: &CampaignRecord) -> pb::Campaign {
             .map(|t| tier_to_pb(t) as i32)
             .collect(),
         create_time: Some(timestamp(c.created_at)),
+        parent_campaign: c
+            .parent_id
+            .as_ref()
+            .map(|id| format!("campaigns/{id}"))
+            .unwrap_or_default(),
+        deadline_moves: moves
+            .iter()
+            .map(|m| pb::DeadlineMove {
+                deadline: m
+                    .deadline
+                    .parse::<CampaignDeadline>()
+                    .map_or(pb::CampaignDeadline::Unspecified, campaign_deadline_to_pb)
+                    as i32,
+                moved_from: m.moved_from.clone().unwrap_or_default(),
+                moved_to: m.moved_to.clone(),
+                reason: m.reason.clone(),
+                moved_by: m.moved_by.clone(),
+                move_time: Some(timestamp(m.moved_at)),
+            })
+            .collect(),
     }
 }
 
@@ -448,12 +482,17 @@ impl RegistryService for RegistryApi {
             )?,
             batch,
             target_tiers,
+            parent_id: if c.parent_campaign.is_empty() {
+                None
+            } else {
+                Some(campaign_id("campaign.parent_campaign", &c.parent_campaign)?)
+            },
         };
         let record = self
             .store
             .create_campaign(&scope, campaign, request_id(&req.request_id)?)
             .await?;
-        Ok(Response::new(campaign_to_pb(&record)))
+        self.campaign_answer(&record).await
     }
 
     async fn get_campaign(
@@ -463,7 +502,24 @@ impl RegistryService for RegistryApi {
         let scope = scope_of(&request)?;
         let id = campaign_id("name", &request.get_ref().name)?;
         let record = self.store.get_campaign(&scope, &id).await?;
-        Ok(Response::new(campaign_to_pb(&record)))
+        self.campaign_answer(&record).await
+    }
+
+    async fn move_campaign_deadline(
+        &self,
+        request: Request<pb::MoveCampaignDeadlineRequest>,
+    ) -> Result<Response<pb::Campaign>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.get_ref();
+        let id = campaign_id("campaign", &req.campaign)?;
+        let which = required_enum("deadline", req.deadline, campaign_deadline_from_pb)?;
+        let moved_to = parse_date("moved_to", &req.moved_to)?;
+        let reason = reason("reason", &req.reason)?;
+        let record = self
+            .store
+            .move_deadline(&scope, &id, which, moved_to, &reason)
+            .await?;
+        self.campaign_answer(&record).await
     }
 
     async fn list_campaigns(
@@ -473,12 +529,23 @@ impl RegistryService for RegistryApi {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let (size, after) = page(req.page_size, &req.page_token)?;
+        let parent = if req.parent_campaign.is_empty() {
+            None
+        } else {
+            Some(campaign_id("parent_campaign", &req.parent_campaign)?)
+        };
         let page = self
             .store
-            .list_campaigns(&scope, after.as_deref(), size)
+            .list_campaigns(&scope, parent.as_deref(), after.as_deref(), size)
             .await?;
+        let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+        let moves = self.store.deadline_moves(&ids).await?;
         Ok(Response::new(pb::ListCampaignsResponse {
-            campaigns: page.items.iter().map(campaign_to_pb).collect(),
+            campaigns: page
+                .items
+                .iter()
+                .map(|c| campaign_to_pb(c, moves.get(&c.id).map_or(&[], Vec::as_slice)))
+                .collect(),
             next_page_token: next_token(&page),
         }))
     }

@@ -18,7 +18,7 @@ pub use wenming_runtime::sql::Page;
 use wenming_runtime::sql::Sql;
 use wenming_runtime::store::StoreBase;
 
-pub use campaigns::{CampaignRecord, NewCampaign};
+pub use campaigns::{CampaignRecord, DeadlineMoveRecord, NewCampaign};
 pub use import::{ImportOutcome, ImportRowResult};
 pub use nominations::{NominationEventRecord, NominationRecord};
 pub use titles::{
