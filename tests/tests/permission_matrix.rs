@@ -192,6 +192,10 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.pairing.v1.PairingService/ReopenPairingList",
         [Pass, Deny, Deny, Deny, Deny, Deny],
     ),
+    (
+        "wenming.pairing.v1.PairingService/ListPairingListReports",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
 ];
 
 /// Every RPC of every wenming service in the compiled descriptors, with whether the

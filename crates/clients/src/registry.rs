@@ -55,6 +55,10 @@ pub struct CampaignFacts {
     pub pairing_list_deadline: Option<Date>,
     /// The titles it cultivates units for.
     pub target_tiers: Vec<TitleTier>,
+    /// The organising office's region code.
+    pub organising_region: String,
+    /// The provincial campaign it belongs to, "campaigns/{id}", if any.
+    pub parent: Option<String>,
 }
 
 /// The registry, as another service asks it, always on behalf of its caller: the
@@ -78,6 +82,15 @@ pub trait Registry: Send + Sync + std::fmt::Debug {
         field: &str,
         name: &str,
     ) -> Result<CampaignFacts, ClientError>;
+
+    /// The campaigns that belong to the provincial campaign `name`, as the caller sees
+    /// them.
+    async fn child_campaigns(
+        &self,
+        onward: &Onward,
+        field: &str,
+        name: &str,
+    ) -> Result<Vec<CampaignFacts>, ClientError>;
 
     /// Whether the unit `name` can help in a pairing on `day`.
     async fn helper(
@@ -156,21 +169,41 @@ impl Registry for GrpcRegistry {
             .map_err(|status| {
                 ClientError::from_status(&REGISTRY, status, &CAMPAIGN, field, name)
             })?;
-        let deadline = match campaign.pairing_list_deadline.as_str() {
-            "" => None,
-            text => Some(text.parse::<Date>().map_err(|err| {
-                ClientError::Internal(format!("the registry sent a bad deadline: {err}"))
-            })?),
-        };
-        Ok(CampaignFacts {
-            target_tiers: campaign
-                .target_tiers
-                .iter()
-                .filter_map(|t| tier_from_pb(*t))
-                .collect(),
-            name: campaign.name,
-            pairing_list_deadline: deadline,
-        })
+        campaign_facts(campaign)
+    }
+
+    async fn child_campaigns(
+        &self,
+        onward: &Onward,
+        field: &str,
+        name: &str,
+    ) -> Result<Vec<CampaignFacts>, ClientError> {
+        let mut children = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let mut client = self.client.clone();
+            let page = onward
+                .call(
+                    pb::ListCampaignsRequest {
+                        page_size: 100,
+                        page_token: page_token.clone(),
+                        parent_campaign: name.to_owned(),
+                    },
+                    self.timeout,
+                    |request| client.list_campaigns(request),
+                )
+                .await
+                .map_err(|status| {
+                    ClientError::from_status(&REGISTRY, status, &CAMPAIGN, field, name)
+                })?;
+            for campaign in page.campaigns {
+                children.push(campaign_facts(campaign)?);
+            }
+            if page.next_page_token.is_empty() {
+                return Ok(children);
+            }
+            page_token = page.next_page_token;
+        }
     }
 
     async fn helper(
@@ -204,4 +237,24 @@ impl Registry for GrpcRegistry {
                 .collect(),
         })
     }
+}
+
+fn campaign_facts(campaign: pb::Campaign) -> Result<CampaignFacts, ClientError> {
+    let deadline = match campaign.pairing_list_deadline.as_str() {
+        "" => None,
+        text => Some(text.parse::<Date>().map_err(|err| {
+            ClientError::Internal(format!("the registry sent a bad deadline: {err}"))
+        })?),
+    };
+    Ok(CampaignFacts {
+        target_tiers: campaign
+            .target_tiers
+            .iter()
+            .filter_map(|t| tier_from_pb(*t))
+            .collect(),
+        name: campaign.name,
+        pairing_list_deadline: deadline,
+        organising_region: campaign.organising_region_code,
+        parent: (!campaign.parent_campaign.is_empty()).then_some(campaign.parent_campaign),
+    })
 }

@@ -93,6 +93,22 @@ impl Registry for FakeRegistry {
             })
     }
 
+    async fn child_campaigns(
+        &self,
+        _onward: &Onward,
+        _field: &str,
+        name: &str,
+    ) -> Result<Vec<CampaignFacts>, ClientError> {
+        self.check_up()?;
+        let mut children: Vec<CampaignFacts> = lock(&self.campaigns)
+            .values()
+            .filter(|c| c.parent.as_deref() == Some(name))
+            .cloned()
+            .collect();
+        children.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(children)
+    }
+
     async fn helper(
         &self,
         _onward: &Onward,

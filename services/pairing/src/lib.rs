@@ -8,6 +8,7 @@ mod demo;
 mod error;
 pub mod messages;
 mod render;
+pub mod reports;
 pub mod rules;
 mod service;
 pub mod store;

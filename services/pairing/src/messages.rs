@@ -90,6 +90,14 @@ pub const GRANT_EXCEPTIONS: Rule =
     Rule::new("grant_exceptions", "只有省文明办可以批准一对一结对的例外");
 /// Reopening lists.
 pub const REOPEN_LISTS: Rule = Rule::new("reopen_lists", "只有省文明办可以退回已上报的帮创名单");
+/// Following every office's list.
+pub const FOLLOW_REPORTS: Rule =
+    Rule::new("follow_reports", "只有省文明办可以查看全省帮创名单上报情况");
+/// The roll-up is of a provincial campaign.
+pub const NOT_PROVINCIAL: Rule = Rule::new(
+    "campaign.not_provincial",
+    "“{campaign}”不是省文明办组织的创建活动，没有全省帮创名单上报情况",
+);
 /// Reading lists.
 pub const READ_LISTS: Rule = Rule::new("read_lists", "只有文明办可以查看帮创名单");
 /// Reporting lists.

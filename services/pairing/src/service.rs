@@ -19,6 +19,7 @@ use wenming_runtime::scope_of;
 use crate::error::{PairingError, Result};
 use crate::messages as msg;
 use crate::rules::{self, at_most, not_future, office_name};
+use crate::{reports, store};
 use std::sync::Arc;
 use wenming_proto::convert::pairing::{category_from_pb, helper_kind_from_pb, state_from_pb};
 
@@ -722,5 +723,79 @@ impl PairingService for PairingApi {
             .reopen_list(&scope, &campaign, region, province, &why)
             .await?;
         Ok(Response::new(list_to_pb(&view)?))
+    }
+
+    async fn list_pairing_list_reports(
+        &self,
+        request: Request<pb::ListPairingListReportsRequest>,
+    ) -> Result<Response<pb::ListPairingListReportsResponse>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let campaign = campaign_id("campaign", &request.get_ref().campaign)?;
+        let province = rules::province(
+            &scope,
+            &msg::FOLLOW_REPORTS,
+            "only the provincial office follows every office's pairing list",
+        )?;
+        let name = format!("campaigns/{campaign}");
+        let (facts, children) =
+            tokio::try_join!(self.campaign(&onward, "campaign", &campaign), async {
+                Ok::<_, PairingError>(
+                    self.registry
+                        .child_campaigns(&onward, "campaign", &name)
+                        .await?,
+                )
+            },)?;
+        let divisions = self.store.divisions();
+        reports::provincial_campaign(&facts, divisions)?;
+        let children: Vec<(String, String)> = children
+            .into_iter()
+            .map(|c| {
+                let id = c.name.trim_start_matches("campaigns/").to_owned();
+                (id, c.organising_region)
+            })
+            .collect();
+        let mut ids: Vec<String> = children.iter().map(|(id, _)| id.clone()).collect();
+        ids.push(campaign.clone());
+        let lists = self.store.list_states(province, &ids).await?;
+        let rows = reports::report_rows(divisions, &campaign, &children, lists);
+        let today = self.store.clock().today_in_china();
+        let deadline = facts.pairing_list_deadline;
+        let reports: Vec<pb::PairingListReport> = rows
+            .iter()
+            .map(|row| {
+                let list = row.list.as_ref();
+                let reported = list.is_some_and(|l| l.is_reported());
+                let reported_at = list.filter(|l| l.is_reported()).and_then(|l| l.reported_at);
+                pb::PairingListReport {
+                    office_region_code: row.office.clone(),
+                    office_display_name: reports::office_display_name(divisions, &row.office),
+                    campaign: row
+                        .campaign_id
+                        .as_ref()
+                        .map(|id| format!("campaigns/{id}"))
+                        .unwrap_or_default(),
+                    pairing_list: row
+                        .campaign_id
+                        .as_ref()
+                        .map(|id| store::list_name(id, &row.office))
+                        .unwrap_or_default(),
+                    reported,
+                    pairing_count: list
+                        .map_or(0, |l| u32::try_from(l.pairing_count).unwrap_or(u32::MAX)),
+                    report_time: reported_at.map(edge::timestamp),
+                    days_late: reports::days_late(deadline, reported_at, today),
+                }
+            })
+            .collect();
+        let reported_count = reports.iter().filter(|r| r.reported).count();
+        Ok(Response::new(pb::ListPairingListReportsResponse {
+            campaign: name,
+            deadline: deadline.map(|d| d.to_string()).unwrap_or_default(),
+            as_of: today.to_string(),
+            reported_count: u32::try_from(reported_count).unwrap_or(u32::MAX),
+            not_reported_count: u32::try_from(reports.len() - reported_count).unwrap_or(u32::MAX),
+            reports,
+        }))
     }
 }

@@ -43,6 +43,8 @@ async fn eligibility(test_db: &TestDb) {
         name: campaign.clone(),
         pairing_list_deadline: Some(date(2021, 5, 1)),
         target_tiers: vec![TitleTier::Provincial, TitleTier::ProvincialModel],
+        organising_region: "410400".into(),
+        parent: None,
     });
     let company = unit("宝丰某耐材公司", UnitKind::PrivateEnterprise, true);
     let held = unit("全国文明单位甲", UnitKind::PublicInstitution, true);

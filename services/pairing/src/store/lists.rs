@@ -11,6 +11,7 @@ use wenming_runtime::write::WriteTx;
 use super::Store;
 use crate::error::{PairingError, Result};
 use crate::messages as msg;
+use crate::reports::ListState;
 use crate::rules::{self, ArrangingOffice, Province};
 
 /// A list as stored.
@@ -330,6 +331,35 @@ impl Store {
         tx.audit(action, &after.name(), None::<&()>, Some(&after))
             .await?;
         Ok(())
+    }
+
+    /// Every list kept under `campaign_ids`, with its count, in one read: the province's
+    /// roll-up (its caller is the province, checked by the service).
+    pub async fn list_states(
+        &self,
+        _province: Province,
+        campaign_ids: &[String],
+    ) -> Result<Vec<ListState>> {
+        if campaign_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(
+            "SELECT l.campaign_id, l.office_region, l.state, l.reported_at, \
+             (SELECT COUNT(*) FROM pairings p WHERE p.campaign_id = l.campaign_id \
+              AND p.office_region = l.office_region AND p.state IN ('proposed', 'active')) \
+             AS pairing_count FROM pairing_lists l WHERE l.campaign_id IN (",
+        );
+        for (i, id) in campaign_ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(id.clone());
+        }
+        sql.push(")");
+        Ok(sql
+            .query_as::<ListState>()
+            .fetch_all(self.db.pool())
+            .await?)
     }
 
     async fn list_view(&self, list: PairingListRecord) -> Result<PairingListView> {
