@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tonic::metadata::MetadataValue;
 use tonic::service::Interceptor;
 use tonic::transport::Channel;
-use wenming_authz::{IdentityKey, IdentitySigner};
+use wenming_authz::{IdentityKey, IdentitySigner, PlatformAction};
 use wenming_domain::FixedClock;
 use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
 use wenming_gateway::{
@@ -39,6 +39,16 @@ pub struct Suite {
     _dir: tempfile::TempDir,
     _stops: Vec<oneshot::Sender<()>>,
     _services: Services,
+}
+
+/// What a test token claims.
+#[derive(Default)]
+struct Claimed<'a> {
+    level: &'a str,
+    region: Option<&'a str>,
+    unit: Option<&'a str>,
+    platform: Option<&'a str>,
+    actions: Option<Vec<PlatformAction>>,
 }
 
 /// Sends `authorization: Bearer …` on every call.
@@ -146,22 +156,36 @@ impl Suite {
         unit: Option<&str>,
         platform: Option<&str>,
     ) -> String {
+        self.issue(Claimed {
+            level,
+            region,
+            unit,
+            platform,
+            actions: None,
+        })
+    }
+
+    fn issue(&self, c: Claimed<'_>) -> String {
         // Tokens are checked against the real time, not the suite's clock.
         let real_now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         self.dev_key.issue(&ExternalClaims {
-            sub: format!("{level}-{}", region.or(unit).or(platform).unwrap_or("user")),
+            sub: format!(
+                "{}-{}",
+                c.level,
+                c.region.or(c.unit).or(c.platform).unwrap_or("user")
+            ),
             iss: DEV_ISSUER.into(),
             aud: DEV_AUDIENCE.into(),
             exp: real_now + 600,
             nbf: None,
             iat: Some(real_now),
-            level: level.into(),
-            region: region.map(str::to_owned),
-            unit: unit.map(str::to_owned),
-            platform: platform.map(str::to_owned),
-            actions: None,
+            level: c.level.into(),
+            region: c.region.map(str::to_owned),
+            unit: c.unit.map(str::to_owned),
+            platform: c.platform.map(str::to_owned),
+            actions: c.actions,
         })
     }
 
@@ -184,6 +208,18 @@ impl Suite {
     /// An interceptor for calls as the platform `name`.
     pub fn platform(&self, name: &str) -> Bearer {
         self.bearer(&self.token("platform", None, None, Some(name)))
+    }
+
+    /// An interceptor for calls as the platform `name` granted `actions` (e.g.
+    /// `submit_application`).
+    pub fn platform_granted(&self, name: &str, actions: &[PlatformAction]) -> Bearer {
+        let claims = Claimed {
+            level: "platform",
+            platform: Some(name),
+            actions: Some(actions.to_vec()),
+            ..Claimed::default()
+        };
+        self.bearer(&self.issue(claims))
     }
 
     /// An interceptor sending `token`.

@@ -108,6 +108,24 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.registry.v1.RegistryService/VerifyTitle",
         [Pass, Pass, Pass, Pass, Pass, Pass],
     ),
+    // The matrix's platform holds the default grant (verify_title); a platform granted
+    // submit_application is tested in `applications.rs`.
+    (
+        "wenming.registry.v1.RegistryService/SubmitApplication",
+        [Deny, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/GetApplication",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/ListApplications",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/DecideApplication",
+        [Deny, Pass, Pass, Deny, Deny, Deny],
+    ),
     (
         "wenming.registry.v1.RegistryService/MoveCampaignDeadline",
         [Pass, Pass, Deny, Deny, Deny, Deny],

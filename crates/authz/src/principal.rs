@@ -46,6 +46,29 @@ pub enum Role {
 pub enum PlatformAction {
     /// Ask which titles a unit holds (the default grant).
     VerifyTitle,
+    /// Submit a unit's application to join, on its behalf, and read its outcome.
+    SubmitApplication,
+}
+
+impl PlatformAction {
+    /// Every grant.
+    pub const ALL: [PlatformAction; 2] = [
+        PlatformAction::VerifyTitle,
+        PlatformAction::SubmitApplication,
+    ];
+
+    /// The grant named `name` (as in tokens).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// The grant's name in tokens and in the policy (`context.actions`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PlatformAction::VerifyTitle => "verify_title",
+            PlatformAction::SubmitApplication => "submit_application",
+        }
+    }
 }
 
 impl Principal {
@@ -81,6 +104,20 @@ impl Principal {
                 name: name.into(),
                 actions: vec![PlatformAction::VerifyTitle],
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_names_are_the_token_names() {
+        for action in PlatformAction::ALL {
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+            assert_eq!(PlatformAction::parse(action.as_str()), Some(action));
         }
     }
 }

@@ -54,6 +54,14 @@ impl Scope {
         }
     }
 
+    /// The platform's name, if the caller is a platform granted `action`.
+    pub fn platform_granted(&self, action: PlatformAction) -> Option<&str> {
+        match &self.principal.role {
+            Role::Platform { name, actions } if actions.contains(&action) => Some(name),
+            _ => None,
+        }
+    }
+
     /// Whether the caller is a platform granted `action`.
     pub fn platform_may(&self, action: PlatformAction) -> bool {
         matches!(&self.principal.role, Role::Platform { actions, .. } if actions.contains(&action))

@@ -23,6 +23,30 @@ impl CampaignDeadline {
     }
 }
 
+named_enum! {
+    /// Where a unit's application to join stands (畅通非公单位参与文明单位创建渠道).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ApplicationState: "application state" {
+        /// With the county office.
+        Pending = "pending",
+        /// Accepted: the unit is registered.
+        Accepted = "accepted",
+        /// Declined, with a reason.
+        Declined = "declined",
+    }
+}
+
+impl ApplicationState {
+    /// The name officials read.
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            ApplicationState::Pending => "待受理",
+            ApplicationState::Accepted => "已受理",
+            ApplicationState::Declined => "未予受理",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,11 @@ typed_id!(
     "campaign id"
 );
 typed_id!(
+    /// Identifies a unit's application to join, submitted through a platform.
+    ApplicationId,
+    "application id"
+);
+typed_id!(
     /// Identifies a move of a campaign's deadline.
     DeadlineMoveId,
     "deadline move id"

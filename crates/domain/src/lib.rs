@@ -19,7 +19,7 @@ pub mod title;
 pub mod unit;
 pub mod unit_kind;
 
-pub use campaign::CampaignDeadline;
+pub use campaign::{ApplicationState, CampaignDeadline};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use deadline::{
     CHINA_TIME_ZONE, Clock, Deadline, FixedClock, SystemClock, china_time_zone, today_in_china,
@@ -29,8 +29,8 @@ pub use division::{
     RegionCode, RegionCodeError,
 };
 pub use ids::{
-    ActivityId, AuditId, CampaignId, DeadlineMoveId, IdError, LedgerEntryId, NominationId,
-    PairingExceptionId, PairingId, TitleId, UnitId,
+    ActivityId, ApplicationId, AuditId, CampaignId, DeadlineMoveId, IdError, LedgerEntryId,
+    NominationId, PairingExceptionId, PairingId, TitleId, UnitId,
 };
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};

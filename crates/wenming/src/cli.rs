@@ -92,6 +92,10 @@ enum Command {
         /// Name of a platform.
         #[arg(long, required_if_eq("level", "platform"))]
         platform: Option<String>,
+        /// A platform's grant, repeatable: verify_title (the default when none is
+        /// given), submit_application.
+        #[arg(long = "grant", value_parser = parse_grant)]
+        grants: Vec<wenming_authz::PlatformAction>,
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
@@ -144,9 +148,17 @@ pub async fn run(cli: Cli) -> CliResult {
             region,
             unit,
             platform,
+            grants,
             ttl,
         } => {
-            let token = crate::tokens::dev_token(&data_dir, &level, region, unit, platform, ttl)?;
+            let who = crate::tokens::Who {
+                level: &level,
+                region,
+                unit,
+                platform,
+                grants,
+            };
+            let token = crate::tokens::dev_token(&data_dir, who, ttl)?;
             #[allow(clippy::print_stdout)]
             {
                 println!("{token}");
@@ -285,4 +297,15 @@ async fn migrate(file: Option<PathBuf>) -> CliResult {
         return Err(config::no_database().into());
     }
     Ok(())
+}
+
+/// A platform grant named on the command line.
+fn parse_grant(name: &str) -> Result<wenming_authz::PlatformAction, String> {
+    wenming_authz::PlatformAction::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = wenming_authz::PlatformAction::ALL
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        format!("unknown grant '{name}'; one of: {}", known.join(", "))
+    })
 }

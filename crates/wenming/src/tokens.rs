@@ -8,15 +8,30 @@ use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
 
 use crate::cli::CliResult;
 
-/// A token for the given caller, valid for `ttl` seconds.
-pub fn dev_token(
-    data_dir: &Path,
-    level: &str,
-    region: Option<String>,
-    unit: Option<String>,
-    platform: Option<String>,
-    ttl: u64,
-) -> CliResult<String> {
+/// Who a development token is for.
+#[derive(Debug)]
+pub struct Who<'a> {
+    /// province, city, county, provincial-direct, unit or platform.
+    pub level: &'a str,
+    /// An office's region code.
+    pub region: Option<String>,
+    /// A unit user's unit id.
+    pub unit: Option<String>,
+    /// A platform's name.
+    pub platform: Option<String>,
+    /// A platform's grants (none: the default, verify_title).
+    pub grants: Vec<wenming_authz::PlatformAction>,
+}
+
+/// A token for `who`, valid for `ttl` seconds.
+pub fn dev_token(data_dir: &Path, who: Who<'_>, ttl: u64) -> CliResult<String> {
+    let Who {
+        level,
+        region,
+        unit,
+        platform,
+        grants,
+    } = who;
     let key = DevKey::load_or_create(data_dir)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -37,7 +52,7 @@ pub fn dev_token(
         region,
         unit,
         platform,
-        actions: None,
+        actions: (!grants.is_empty()).then_some(grants),
     }))
 }
 
@@ -49,5 +64,12 @@ pub fn office_token(data_dir: &Path, region: &str, ttl: u64) -> CliResult<String
         .get(code)
         .map(|d| d.level.as_str())
         .ok_or("unknown region")?;
-    dev_token(data_dir, level, Some(code.to_string()), None, None, ttl)
+    let who = Who {
+        level,
+        region: Some(code.to_string()),
+        unit: None,
+        platform: None,
+        grants: Vec::new(),
+    };
+    dev_token(data_dir, who, ttl)
 }

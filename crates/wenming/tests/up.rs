@@ -369,6 +369,41 @@ fn token_is_signed_with_the_dev_key() {
     // A county token without a region is refused by the command itself.
     let out = wenming(&["token", "--level", "county"], dir.path());
     assert!(!out.status.success());
+    // A platform's grants are named on the command line.
+    let portal = cli_token(
+        &[
+            "--level",
+            "platform",
+            "--platform",
+            "henan-portal",
+            "--grant",
+            "submit_application",
+        ],
+        dir.path(),
+    );
+    let principal = auth
+        .authenticate(Some(&format!("Bearer {}", portal.trim())))
+        .unwrap();
+    assert_eq!(
+        principal.role,
+        wenming_authz::Role::Platform {
+            name: "henan-portal".into(),
+            actions: vec![wenming_authz::PlatformAction::SubmitApplication],
+        }
+    );
+    let out = wenming(
+        &[
+            "token",
+            "--level",
+            "platform",
+            "--platform",
+            "p",
+            "--grant",
+            "all",
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success());
 }
 
 /// `wenming serve gateway` in front of `wenming serve registry`, configured by

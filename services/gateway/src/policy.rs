@@ -9,7 +9,7 @@ use cedar_policy::{
     Authorizer, Context, Decision, Entities, EntityId, EntityTypeName, EntityUid, PolicySet,
     Request, RestrictedExpression,
 };
-use wenming_authz::{PlatformAction, Principal, Role};
+use wenming_authz::{Principal, Role};
 
 /// Decisions remembered (principals × RPCs in use).
 const DECISIONS: usize = 100_000;
@@ -96,12 +96,7 @@ impl Policy {
                 &self.platform,
                 name.clone(),
                 "platform",
-                actions
-                    .iter()
-                    .map(|a| match a {
-                        PlatformAction::VerifyTitle => "verify_title",
-                    })
-                    .collect(),
+                actions.iter().map(|a| a.as_str()).collect(),
             ),
         };
         let principal = EntityUid::from_type_name_and_id(kind.clone(), EntityId::new(id));

@@ -13,6 +13,8 @@ pub const UNIT: Noun = Noun::new("unit", "单位");
 pub const CAMPAIGN: Noun = Noun::new("campaign", "创建活动");
 /// 培育对象推荐.
 pub const NOMINATION: Noun = Noun::new("nomination", "培育对象推荐");
+/// 入驻申请.
+pub const APPLICATION: Noun = Noun::new("application", "非公单位创建申请");
 /// 文明单位称号.
 pub const TITLE: Noun = Noun::new("title", "文明单位称号");
 
@@ -141,6 +143,31 @@ pub const OFFICES_REGISTER: Rule = Rule::new("offices_register", "只有文明�
 pub const UNIT_OR_CODE: Rule = Rule::new(
     "unit_or_credit_code",
     "请填写单位名称标识（unit）或统一社会信用代码（credit_code）其中之一",
+);
+/// Submitting applications.
+pub const PLATFORMS_SUBMIT: Rule = Rule::new(
+    "platforms_submit_applications",
+    "只有获得授权的政务平台可以代非公单位提交创建申请",
+);
+/// Reading applications.
+pub const READ_APPLICATIONS: Rule = Rule::new(
+    "read_applications",
+    "只有提交申请的政务平台和文明办可以查看创建申请",
+);
+/// Applications are for non-public units.
+pub const APPLICATION_NON_PUBLIC: Rule = Rule::new(
+    "application_non_public",
+    "字段 {field} 应为非公单位类型：申请渠道只面向非公单位",
+);
+/// Deciding applications.
+pub const DECIDES_APPLICATIONS: Rule = Rule::new(
+    "decides_applications",
+    "创建申请由单位所在县（市、区）文明办受理",
+);
+/// An application already decided.
+pub const APPLICATION_DECIDED: Rule = Rule::new(
+    "application.decided",
+    "该申请已于此前处理（{state}），不能再次处理",
 );
 /// Asking whether a unit can help in a pairing.
 pub const OFFICES_ASK_HELPERS: Rule = Rule::new(

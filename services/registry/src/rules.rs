@@ -15,17 +15,17 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use wenming_authz::Scope;
+use wenming_authz::{PlatformAction, Scope};
 use wenming_domain::{
-    AdminLevel, BatchRule, BatchRuleError, CampaignDeadline, Deadline, Divisions, HelperKind,
-    OfficeKey, RegionCode, TitleState, TitleTier, TitleValidity, UnitKind,
+    AdminLevel, ApplicationState, BatchRule, BatchRuleError, CampaignDeadline, Deadline, Divisions,
+    HelperKind, OfficeKey, RegionCode, TitleState, TitleTier, TitleValidity, UnitKind,
 };
 use wenming_runtime::catalogue::{Rule, tier_violation};
 use wenming_runtime::sql::Sql;
 
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
-use crate::store::{CampaignRecord, HeldTitle, UnitRecord};
+use crate::store::{ApplicationRecord, CampaignRecord, HeldTitle, NewUnit, UnitRecord};
 use crate::title_terms::TitleTerms;
 
 /// Whether a title with `validity` is held on `day` (the Rust form of the rule).
@@ -342,6 +342,56 @@ pub fn deadline_move(
             format!("must be today ({today}) or later"),
         )
         .arg("today", today));
+    }
+    Ok(())
+}
+
+/// The platform submitting an application on a unit's behalf (granted
+/// `submit_application`), by name.
+pub fn application_platform(scope: &Scope) -> Result<String> {
+    scope
+        .platform_granted(PlatformAction::SubmitApplication)
+        .map(str::to_owned)
+        .ok_or(RegistryError::denied(
+            &msg::PLATFORMS_SUBMIT,
+            "only platforms granted submit_application submit applications",
+        ))
+}
+
+/// What an application may be for: a non-public unit, not marked provincial-direct
+/// (only the province marks that).
+pub fn application_unit(scope: &Scope, unit: &NewUnit) -> Result<()> {
+    if !unit.fields.kind.is_non_public() {
+        return Err(RegistryError::invalid(
+            "application.unit.kind",
+            &msg::APPLICATION_NON_PUBLIC,
+            "the application channel is for non-public units",
+        ));
+    }
+    if unit.fields.provincial_direct {
+        marks_provincial_direct(scope, "application.unit.provincial_direct")?;
+    }
+    Ok(())
+}
+
+/// Who decides an application: the office of the unit's region itself (its county
+/// office; 济源's office for 济源, which has no counties). Offices above read it.
+pub fn decides_application(scope: &Scope, application: &ApplicationRecord) -> Result<()> {
+    let state = application.application_state()?;
+    if !matches!(scope.office(), Some((_, region)) if region.to_string() == application.region_code)
+    {
+        return Err(RegistryError::denied(
+            &msg::DECIDES_APPLICATIONS,
+            "an application is decided by the office of the unit's region",
+        ));
+    }
+    if state != ApplicationState::Pending {
+        return Err(RegistryError::precondition(
+            &msg::APPLICATION_DECIDED,
+            application.name(),
+            format!("the application is already {state}"),
+        )
+        .arg("state", state.label_zh()));
     }
     Ok(())
 }

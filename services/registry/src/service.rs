@@ -6,8 +6,8 @@ use futures::StreamExt as _;
 use tonic::{Request, Response, Status, Streaming};
 use wenming_authz::Role;
 use wenming_domain::{
-    BatchRule, CampaignDeadline, CampaignId, CreditCode, Divisions, NominationId, Reason, TitleId,
-    TitleState, UnitId,
+    ApplicationId, ApplicationState, BatchRule, CampaignDeadline, CampaignId, CreditCode,
+    Divisions, NominationId, Reason, TitleId, TitleState, UnitId,
 };
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_server::RegistryService;
@@ -24,8 +24,9 @@ use crate::error::{RegistryError, Result};
 use crate::messages as msg;
 use crate::rules;
 use crate::store::{
-    CampaignRecord, DeadlineMoveRecord, ImportOutcome, ImportRowResult, ListUnitsFilter,
-    NewCampaign, NewTitle, NominationRecord, Page, Store, TitleRecord, UnitKey, VerifiedTitles,
+    ApplicationRecord, CampaignRecord, DeadlineMoveRecord, Decision, ImportOutcome,
+    ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle, NominationRecord, Page, Store,
+    TitleRecord, UnitKey, VerifiedTitles,
 };
 use crate::title_terms::TitleTerms;
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
@@ -771,6 +772,78 @@ impl RegistryService for RegistryApi {
         Ok(Response::new(pb::VerifyTitlesResponse { results }))
     }
 
+    async fn submit_application(
+        &self,
+        request: Request<pb::SubmitApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let unit = req.application.and_then(|a| a.unit).unwrap_or_default();
+        let divisions = self.store.divisions();
+        let new =
+            parse_new_unit(&unit, "application.unit", divisions).map_err(RegistryError::Invalid)?;
+        let record = self
+            .store
+            .submit_application(&scope, new, request_id(&req.request_id)?)
+            .await?;
+        Ok(Response::new(application_to_pb(&record, divisions)?))
+    }
+
+    async fn get_application(
+        &self,
+        request: Request<pb::GetApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let scope = scope_of(&request)?;
+        let id = application_id("name", &request.get_ref().name)?;
+        let record = self.store.get_application(&scope, &id).await?;
+        Ok(Response::new(application_to_pb(
+            &record,
+            self.store.divisions(),
+        )?))
+    }
+
+    async fn list_applications(
+        &self,
+        request: Request<pb::ListApplicationsRequest>,
+    ) -> Result<Response<pb::ListApplicationsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let (size, after) = page(req.page_size, &req.page_token)?;
+        let state = optional_enum("state", req.state, application_state_from_pb)?;
+        let page = self
+            .store
+            .list_applications(&scope, state, after.as_deref(), size)
+            .await?;
+        let divisions = self.store.divisions();
+        Ok(Response::new(pb::ListApplicationsResponse {
+            applications: page
+                .items
+                .iter()
+                .map(|a| application_to_pb(a, divisions))
+                .collect::<Result<_>>()?,
+            next_page_token: next_token(&page),
+        }))
+    }
+
+    async fn decide_application(
+        &self,
+        request: Request<pb::DecideApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.get_ref();
+        let id = application_id("name", &req.name)?;
+        let decision = if req.accept {
+            Decision::Accept
+        } else {
+            Decision::Decline(reason("reason", &req.reason)?)
+        };
+        let record = self.store.decide_application(&scope, &id, decision).await?;
+        Ok(Response::new(application_to_pb(
+            &record,
+            self.store.divisions(),
+        )?))
+    }
+
     async fn get_helper_eligibility(
         &self,
         request: Request<pb::GetHelperEligibilityRequest>,
@@ -937,4 +1010,55 @@ fn violations_to_pb(violations: Vec<Violation>) -> Vec<pb::FieldError> {
             description: v.description,
         })
         .collect()
+}
+
+fn application_id(field: &str, name: &str) -> Result<String> {
+    Ok(parse_name(field, "applications", name, |id| {
+        ApplicationId::parse(id).ok()
+    })?
+    .to_string())
+}
+
+fn application_state_from_pb(value: i32) -> Option<ApplicationState> {
+    Some(match pb::ApplicationState::try_from(value).ok()? {
+        pb::ApplicationState::Unspecified => return None,
+        pb::ApplicationState::Pending => ApplicationState::Pending,
+        pb::ApplicationState::Accepted => ApplicationState::Accepted,
+        pb::ApplicationState::Declined => ApplicationState::Declined,
+    })
+}
+
+fn application_state_to_pb(state: ApplicationState) -> pb::ApplicationState {
+    match state {
+        ApplicationState::Pending => pb::ApplicationState::Pending,
+        ApplicationState::Accepted => pb::ApplicationState::Accepted,
+        ApplicationState::Declined => pb::ApplicationState::Declined,
+    }
+}
+
+/// An application as answered: its unit as it will be registered (no name, version or
+/// times of its own until then).
+fn application_to_pb(a: &ApplicationRecord, divisions: &Divisions) -> Result<pb::Application> {
+    let unit = pb::Unit {
+        name: String::new(),
+        etag: String::new(),
+        create_time: None,
+        update_time: None,
+        ..unit_to_pb(&a.unit()?, divisions)
+    };
+    Ok(pb::Application {
+        name: a.name(),
+        unit: Some(unit),
+        platform: a.platform.clone(),
+        state: application_state_to_pb(a.application_state()?) as i32,
+        decline_reason: a.decline_reason.clone().unwrap_or_default(),
+        registered_unit: a
+            .unit_id
+            .as_ref()
+            .map(|id| format!("units/{id}"))
+            .unwrap_or_default(),
+        decided_by: a.decided_by.clone().unwrap_or_default(),
+        create_time: Some(timestamp(a.created_at)),
+        decide_time: a.decided_at.map(timestamp),
+    })
 }

@@ -1,6 +1,7 @@
 //! The registry's storage: every rule that must hold under concurrency is enforced here,
 //! inside one transaction with its audit record.
 
+mod applications;
 mod campaigns;
 mod import;
 mod nominations;
@@ -18,6 +19,7 @@ pub use wenming_runtime::sql::Page;
 use wenming_runtime::sql::Sql;
 use wenming_runtime::store::StoreBase;
 
+pub use applications::{ApplicationRecord, Decision};
 pub use campaigns::{CampaignRecord, DeadlineMoveRecord, NewCampaign};
 pub use import::{ImportOutcome, ImportRowResult};
 pub use nominations::{NominationEventRecord, NominationRecord};

@@ -1,6 +1,6 @@
 //! Units: create, read, update, list, deregister, and reserve-pool membership.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wenming_authz::Scope;
 use wenming_domain::{
     CreditCode, PersonName, PhoneNumber, Reason, RegionCode, TitleTier, UnitId, UnitKind, UnitName,
@@ -58,7 +58,7 @@ pub struct NewUnit {
 }
 
 /// A unit as stored.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, Deserialize, sqlx::FromRow)]
 pub struct UnitRecord {
     pub id: String,
     pub display_name: String,
