@@ -245,6 +245,60 @@ async fn flow_body(test_db: &TestDb) {
     )
     .await;
 
+    // The province moves its deadline by a day, with a reason, then back: the city
+    // reads both moves on the provincial campaign and the date on its own.
+    for (to, why) in [
+        ("2021-05-02", "五一假期顺延"),
+        ("2021-05-01", "恢复原定日期"),
+    ] {
+        flow.registry(flow.province())
+            .move_campaign_deadline(rp::MoveCampaignDeadlineRequest {
+                campaign: henan.name.clone(),
+                deadline: rp::CampaignDeadline::PairingList as i32,
+                moved_to: to.into(),
+                reason: why.into(),
+            })
+            .await
+            .unwrap();
+    }
+    let seen = flow
+        .registry(city.clone())
+        .get_campaign(rp::GetCampaignRequest {
+            name: henan.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let moves: Vec<(&str, &str)> = seen
+        .deadline_moves
+        .iter()
+        .map(|m| (m.moved_to.as_str(), m.reason.as_str()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("2021-05-02", "五一假期顺延"),
+            ("2021-05-01", "恢复原定日期")
+        ]
+    );
+
+    // A platform verifies the helpers' titles in one call, each with its awarding office.
+    let verified = flow
+        .registry(flow.suite.platform("tax"))
+        .verify_titles(rp::VerifyTitlesRequest {
+            credit_codes: vec![
+                wenming_testkit::fixtures::credit_code(YEXIAN, 10),
+                wenming_testkit::fixtures::credit_code(YEXIAN, 99),
+            ],
+            as_of: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = verified.results[0].answer.as_ref().unwrap();
+    assert_eq!(first.titles[0].awarding_office_name, "河南省文明办");
+    assert!(!verified.results[1].found);
+
     // 3 May: the province reads every list. The provincial-direct office reports late.
     flow.suite
         .clock

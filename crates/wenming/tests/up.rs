@@ -668,9 +668,19 @@ async fn demo_data_is_loaded_once() {
             .unwrap()
             .into_inner()
             .campaigns;
-        assert_eq!(campaigns.len(), 1);
-        assert_eq!(campaigns[0].document_number, "平文明办〔2021〕11号");
-        assert_eq!(campaigns[0].nomination_deadline, "2021-04-20");
+        // The province's campaign and the city's own, which belongs to it.
+        assert_eq!(campaigns.len(), 2);
+        let henan = campaigns
+            .iter()
+            .find(|c| c.document_number == "豫文明办〔2021〕5号")
+            .unwrap();
+        let own = campaigns
+            .iter()
+            .find(|c| c.document_number == "平文明办〔2021〕11号")
+            .unwrap();
+        assert_eq!(own.nomination_deadline, "2021-04-20");
+        assert_eq!(own.parent_campaign, henan.name);
+        assert_eq!(own.pairing_list_deadline, "2021-05-01");
         let units = city
             .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
             .await
@@ -682,6 +692,16 @@ async fn demo_data_is_loaded_once() {
             6,
             "five companies and a national civilised unit"
         );
+        let direct_token = cli_token(&["--level", "provincial-direct"], dir.path());
+        let direct_units = bearer_client(&suite.addr, &direct_token)
+            .await
+            .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .units;
+        assert_eq!(direct_units.len(), 3, "three provincial-direct enterprises");
+        assert!(direct_units.iter().all(|u| u.provincial_direct));
         let channel = tonic::transport::Channel::from_shared(suite.url())
             .unwrap()
             .connect()
