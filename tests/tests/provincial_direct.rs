@@ -12,7 +12,8 @@ use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_proto::registry::v1 as rp;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_testkit::fixtures::{
-    company, field_violations, pingdingshan_campaign_pb, precondition_types, zh_cn,
+    company, field_violations, henan_campaign_pb, pingdingshan_campaign_pb, precondition_types,
+    zh_cn,
 };
 use wenming_testkit::{TestDb, db_test};
 use wenming_tests::{Bearer, Suite};
@@ -164,17 +165,7 @@ async fn nominations_body(test_db: &TestDb) {
     let provincial = s
         .registry(s.suite.office("province", "410000"))
         .create_campaign(rp::CreateCampaignRequest {
-            campaign: Some(rp::Campaign {
-                display_name: "2021年全省非公单位文明单位创建".into(),
-                document_number: "豫文明办〔2021〕5号".into(),
-                nomination_deadline: "2021-04-30".into(),
-                pairing_list_deadline: "2021-05-01".into(),
-                target_tiers: vec![
-                    rp::TitleTier::Provincial as i32,
-                    rp::TitleTier::ProvincialModel as i32,
-                ],
-                ..Default::default()
-            }),
+            campaign: Some(henan_campaign_pb()),
             request_id: String::new(),
         })
         .await
@@ -282,17 +273,7 @@ async fn pairing_body(test_db: &TestDb) {
     let campaign = s
         .registry(s.suite.office("province", "410000"))
         .create_campaign(rp::CreateCampaignRequest {
-            campaign: Some(rp::Campaign {
-                display_name: "2021年全省非公单位文明单位创建".into(),
-                document_number: "豫文明办〔2021〕5号".into(),
-                nomination_deadline: "2021-04-30".into(),
-                pairing_list_deadline: "2021-05-01".into(),
-                target_tiers: vec![
-                    rp::TitleTier::Provincial as i32,
-                    rp::TitleTier::ProvincialModel as i32,
-                ],
-                ..Default::default()
-            }),
+            campaign: Some(henan_campaign_pb()),
             request_id: String::new(),
         })
         .await
