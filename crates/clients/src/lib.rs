@@ -18,5 +18,7 @@ mod registry;
 
 pub use error::ClientError;
 pub use pairing::{GrpcPairing, Pairing, PairingFacts};
-pub use registry::{CampaignFacts, GrpcRegistry, HelperFacts, Registry, UnitFacts};
+pub use registry::{
+    CampaignFacts, GrpcRegistry, HelperFacts, Registry, STANDINGS_PER_CALL, Standing, UnitFacts,
+};
 pub use wenming_runtime::onward::Onward;

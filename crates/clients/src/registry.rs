@@ -20,6 +20,8 @@ pub struct UnitFacts {
     pub name: String,
     /// Registered name.
     pub display_name: String,
+    /// Unified social credit code.
+    pub credit_code: String,
     /// Ownership kind, if the registry knows it.
     pub kind: Option<UnitKind>,
     /// County-level region.
@@ -31,6 +33,18 @@ pub struct UnitFacts {
     /// Of the provincial-direct system (省直).
     pub provincial_direct: bool,
 }
+
+/// Where a unit stands on a day, as a fulfilment count needs it (VerifyTitles).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// Registered and not deregistered on the day.
+    pub registered: bool,
+    /// The tiers of the titles it holds on the day, highest first.
+    pub tiers: Vec<TitleTier>,
+}
+
+/// Most credit codes one VerifyTitles call takes.
+pub const STANDINGS_PER_CALL: usize = 100;
 
 /// A unit helper as pairing's rules need it: what the registry answers any office about
 /// any unit, wherever it is registered (GetHelperEligibility).
@@ -100,6 +114,15 @@ pub trait Registry: Send + Sync + std::fmt::Debug {
         name: &str,
         day: Date,
     ) -> Result<HelperFacts, ClientError>;
+
+    /// Where each unit of `credit_codes` stands on `day`, in order: `None` where no
+    /// unit the caller may see has the code. Sent [`STANDINGS_PER_CALL`] codes a call.
+    async fn standings(
+        &self,
+        onward: &Onward,
+        credit_codes: &[String],
+        day: Date,
+    ) -> Result<Vec<Option<Standing>>, ClientError>;
 }
 
 /// The registry over gRPC.
@@ -142,6 +165,7 @@ impl Registry for GrpcRegistry {
         Ok(UnitFacts {
             name: unit.name,
             display_name: unit.display_name,
+            credit_code: unit.credit_code,
             kind: kind_from_pb(unit.kind),
             region_code: unit.region_code,
             city_code: unit.city_code,
@@ -237,6 +261,52 @@ impl Registry for GrpcRegistry {
                 .collect(),
         })
     }
+
+    async fn standings(
+        &self,
+        onward: &Onward,
+        credit_codes: &[String],
+        day: Date,
+    ) -> Result<Vec<Option<Standing>>, ClientError> {
+        let mut standings = Vec::with_capacity(credit_codes.len());
+        for codes in credit_codes.chunks(STANDINGS_PER_CALL) {
+            let mut client = self.client.clone();
+            let answer = onward
+                .call(
+                    pb::VerifyTitlesRequest {
+                        credit_codes: codes.to_vec(),
+                        as_of: day.to_string(),
+                    },
+                    self.timeout,
+                    |request| client.verify_titles(request),
+                )
+                .await
+                .map_err(|status| {
+                    ClientError::from_status(&REGISTRY, status, &UNIT, "credit_codes", "")
+                })?;
+            if answer.results.len() != codes.len() {
+                return Err(ClientError::Internal(format!(
+                    "the registry answered {} of {} codes",
+                    answer.results.len(),
+                    codes.len()
+                )));
+            }
+            standings.extend(answer.results.into_iter().map(standing));
+        }
+        Ok(standings)
+    }
+}
+
+fn standing(result: pb::VerifyTitlesResult) -> Option<Standing> {
+    let answer = result.answer.filter(|_| result.found)?;
+    Some(Standing {
+        registered: answer.unit_state == pb::UnitState::Active as i32,
+        tiers: answer
+            .titles
+            .iter()
+            .filter_map(|t| tier_from_pb(t.tier))
+            .collect(),
+    })
 }
 
 fn campaign_facts(campaign: pb::Campaign) -> Result<CampaignFacts, ClientError> {

@@ -110,6 +110,11 @@ typed_id!(
     "title id"
 );
 typed_id!(
+    /// Identifies a designation of a paired unit as a key cultivation target.
+    DesignationId,
+    "designation id"
+);
+typed_id!(
     /// Identifies a pairing of a helper with a non-public unit.
     PairingId,
     "pairing id"

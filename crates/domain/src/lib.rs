@@ -14,6 +14,7 @@ pub mod ids;
 mod named_enum;
 pub mod nomination;
 pub mod pairing;
+pub mod quota;
 mod region_code;
 pub mod title;
 pub mod unit;
@@ -29,12 +30,13 @@ pub use division::{
     RegionCode, RegionCodeError,
 };
 pub use ids::{
-    ActivityId, ApplicationId, AuditId, CampaignId, DeadlineMoveId, IdError, LedgerEntryId,
-    NominationId, PairingExceptionId, PairingId, TitleId, UnitId,
+    ActivityId, ApplicationId, AuditId, CampaignId, DeadlineMoveId, DesignationId, IdError,
+    LedgerEntryId, NominationId, PairingExceptionId, PairingId, TitleId, UnitId,
 };
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};
 pub use pairing::{Description, EvidenceRef, Heading, HelperKind, LedgerCategory, PairingState};
+pub use quota::{QUOTA_TIERS, holder_named};
 pub use title::{TierChoiceError, TitleState, TitleTier, TitleValidity};
 pub use unit::{
     PersonName, PersonNameError, PhoneNumber, PhoneNumberError, Reason, ReasonError, TextError,

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 use tonic::Status;
 use wenming_clients::messages::{CAMPAIGN, PAIRING, REGISTRY, UNIT};
 use wenming_clients::{
-    CampaignFacts, ClientError, HelperFacts, Onward, Pairing, PairingFacts, Registry, UnitFacts,
+    CampaignFacts, ClientError, HelperFacts, Onward, Pairing, PairingFacts, Registry, Standing,
+    UnitFacts,
 };
 use wenming_domain::{HelperKind, TitleTier, TitleValidity};
 
@@ -144,6 +145,36 @@ impl Registry for FakeRegistry {
             registered: unit.active,
             helper_tiers,
         })
+    }
+
+    async fn standings(
+        &self,
+        _onward: &Onward,
+        credit_codes: &[String],
+        day: Date,
+    ) -> Result<Vec<Option<Standing>>, ClientError> {
+        self.check_up()?;
+        let units = lock(&self.units);
+        let titles = lock(&self.titles);
+        Ok(credit_codes
+            .iter()
+            .map(|code| {
+                let unit = units.values().find(|u| &u.credit_code == code)?;
+                let mut tiers: Vec<TitleTier> = titles
+                    .iter()
+                    .filter(|(holder, _, validity)| {
+                        unit.active && *holder == unit.name && validity.is_valid_on(day)
+                    })
+                    .map(|(_, tier, _)| *tier)
+                    .collect();
+                tiers.sort_by_key(|t| std::cmp::Reverse(*t));
+                tiers.dedup();
+                Some(Standing {
+                    registered: unit.active,
+                    tiers,
+                })
+            })
+            .collect())
     }
 }
 

@@ -502,6 +502,7 @@ mod tests {
         UnitFacts {
             name: "units/x".into(),
             display_name: "某单位".into(),
+            credit_code: String::new(),
             kind: Some(kind),
             region_code: "410421".into(),
             city_code: "410400".into(),

@@ -19,6 +19,7 @@ fn unit(display_name: &str, kind: UnitKind, active: bool) -> UnitFacts {
     UnitFacts {
         name: format!("units/{}", UnitId::new()),
         display_name: display_name.to_owned(),
+        credit_code: String::new(),
         kind: Some(kind),
         region_code: BAOFENG.to_owned(),
         city_code: PINGDINGSHAN.to_owned(),
