@@ -1,4 +1,4 @@
-//! `Suite::start()`: the registry and the pairing service on loopback ports, each with a
+//! `Suite::start()`: the registry, pairing and quota services on loopback ports, each with a
 //! fresh database of its own, the gateway in front of them trusting a fresh development
 //! key, and clients that call the gateway with bearer tokens — the shape of `wenming
 //! up`, for cross-service scenarios.
@@ -91,7 +91,11 @@ impl Suite {
         let clock = Arc::new(FixedClock::new(now));
         let mut stops = Vec::new();
 
-        let defs = [&wenming_registry::SERVICE, &wenming_pairing::SERVICE];
+        let defs = [
+            &wenming_registry::SERVICE,
+            &wenming_pairing::SERVICE,
+            &wenming_quota::SERVICE,
+        ];
         let services = start(test_db, &defs, clock.clone(), &key, Options::default()).await;
         let dev_key = DevKey::load_or_create(dir.path()).expect("dev key");
         let authn = Authenticator::new(

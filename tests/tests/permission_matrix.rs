@@ -214,6 +214,50 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.pairing.v1.PairingService/ListPairingListReports",
         [Pass, Deny, Deny, Deny, Deny, Deny],
     ),
+    (
+        "wenming.quota.v1.QuotaService/ImportAllocationTable",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/GetAllocationTable",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/ListAllocationTableVersions",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/ConfirmAllocationTable",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/ReallocateQuota",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/ExportAllocationTable",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/CreateDesignation",
+        [Deny, Pass, Deny, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/GetDesignation",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/ListDesignations",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/WithdrawDesignation",
+        [Deny, Pass, Deny, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/GetFulfilment",
+        [Pass, Pass, Deny, Deny, Deny, Pass],
+    ),
 ];
 
 /// Every RPC of every wenming service in the compiled descriptors, with whether the

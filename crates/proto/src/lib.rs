@@ -36,3 +36,12 @@ pub mod pairing {
         tonic::include_proto!("wenming.pairing.v1");
     }
 }
+
+/// `wenming.quota.v1`
+#[allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
+pub mod quota {
+    /// Version 1 of the quota contract.
+    pub mod v1 {
+        tonic::include_proto!("wenming.quota.v1");
+    }
+}

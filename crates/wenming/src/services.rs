@@ -6,7 +6,11 @@
 use wenming_runtime::service::{Import, ServiceDef};
 
 /// Every service, callees before callers.
-pub static SERVICES: &[&ServiceDef] = &[&wenming_registry::SERVICE, &wenming_pairing::SERVICE];
+pub static SERVICES: &[&ServiceDef] = &[
+    &wenming_registry::SERVICE,
+    &wenming_pairing::SERVICE,
+    &wenming_quota::SERVICE,
+];
 
 /// The service named `name`.
 pub fn find(name: &str) -> Option<&'static ServiceDef> {

@@ -275,6 +275,55 @@ async fn up_serves_health_reflection_and_imports() {
         "{stdout}"
     );
 
+    // The province's allocation table, named by its period; a bad one is refused cell by
+    // cell, and a file without a period in its name before anything is sent.
+    let annex = include_str!("../../../services/quota/data/annex-2021-2023.tsv");
+    let import_quota = |name: &str, content: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        wenming(
+            &[
+                "import",
+                "quota",
+                path.to_str().unwrap(),
+                "--addr",
+                &suite.url(),
+                "--region",
+                "410000",
+            ],
+            dir.path(),
+        )
+    };
+    let out = import_quota("2021-2023年度指标分配表.tsv", annex);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("imported allocationTables/2021-2023/versions/1 as a draft"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("河南省文明单位标兵（个） declares 128, its rows sum to 124"),
+        "{stdout}"
+    );
+    let out = import_quota(
+        "2021-2023-bad.tsv",
+        &annex.replace("郑 州 市\t12", "郑 州 市\t十二"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("row 3 (郑 州 市), column 2"), "{stderr}");
+    let out = import_quota("指标分配表.tsv", annex);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("name the period in the file's name"),
+        "{stderr}"
+    );
+
     assert!(suite.terminate(), "clean exit on SIGTERM");
     // The data stays for the next start.
     let again = Suite::start(dir.path());
@@ -726,6 +775,35 @@ async fn demo_data_is_loaded_once() {
             pairings[0].helper.as_ref().unwrap().display_name,
             "平顶山市第一人民医院"
         );
+        // The annex in force as it is, and the paired company designated.
+        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        let channel = tonic::transport::Channel::from_shared(suite.url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut quota =
+            wenming_proto::quota::v1::quota_service_client::QuotaServiceClient::with_interceptor(
+                channel,
+                move |mut req: tonic::Request<()>| {
+                    req.metadata_mut().insert("authorization", header.clone());
+                    Ok(req)
+                },
+            );
+        let fulfilment = quota
+            .get_fulfilment(wenming_proto::quota::v1::GetFulfilmentRequest {
+                table: "allocationTables/2021-2023".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(fulfilment.version, 1, "loading twice makes no new version");
+        let designated: Vec<(i32, i32)> = fulfilment.holders[0]
+            .tiers
+            .iter()
+            .map(|t| (t.quota, t.designated))
+            .collect();
+        assert_eq!(designated, [(8, 0), (32, 1)]);
         assert!(suite.terminate());
     }
 }
