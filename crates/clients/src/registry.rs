@@ -32,6 +32,10 @@ pub struct UnitFacts {
     pub active: bool,
     /// Of the provincial-direct system (省直).
     pub provincial_direct: bool,
+    /// A base-level unit (基层单位) as its office records it (a township, street or
+    /// community, a school, a hospital, a company's branch): the province's
+    /// recommendation rules fix a minimum share of them.
+    pub base_level: bool,
 }
 
 /// Where a unit stands on a day, as a fulfilment count needs it (VerifyTitles).
@@ -171,6 +175,7 @@ impl Registry for GrpcRegistry {
             city_code: unit.city_code,
             active: unit.state == pb::UnitState::Active as i32,
             provincial_direct: unit.provincial_direct,
+            base_level: unit.base_level,
         })
     }
 

@@ -508,6 +508,7 @@ mod tests {
             city_code: "410400".into(),
             active,
             provincial_direct: false,
+            base_level: false,
         }
     }
 

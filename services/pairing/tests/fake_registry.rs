@@ -25,6 +25,7 @@ fn unit(display_name: &str, kind: UnitKind, active: bool) -> UnitFacts {
         city_code: PINGDINGSHAN.to_owned(),
         active,
         provincial_direct: false,
+        base_level: false,
     }
 }
 

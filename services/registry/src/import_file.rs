@@ -4,11 +4,12 @@
 //! Columns (first row, any order; only the first four are required):
 //! display_name, credit_code, region_code, kind, scale, nature, employees, main_business,
 //! annual_revenue_10k_yuan, party_organisation_type, party_members, party_instructor,
-//! party_service_centre, officer_name, officer_phone.
+//! party_service_centre, officer_name, officer_phone, base_level.
 //! `kind` takes private_enterprise, foreign_funded_enterprise, social_organisation,
 //! individual_business, administrative_agency, public_institution, state_owned_enterprise
 //! or community_street (or the Chinese labels); `scale` micro/small/medium/large;
-//! `party_organisation_type` none/branch/joint_branch/general_branch/committee.
+//! `party_organisation_type` none/branch/joint_branch/general_branch/committee;
+//! `base_level` (基层单位) true/false, 1/0, 是/否 or yes/no (empty: false).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -218,6 +219,10 @@ fn to_unit(cells: &HashMap<String, String>) -> Result<pb::Unit, String> {
         ))
         .ok_or_else(|| format!("party_organisation_type: '{s}' is not known"))?,
     };
+    let base_level = text("base_level");
+    let base_level = flag(&base_level).ok_or_else(|| {
+        format!("base_level: '{base_level}' is not true/false, 1/0, 是/否 or yes/no")
+    })?;
     let small = |name: &str| -> Result<u32, String> {
         u32::try_from(number(name)?).map_err(|_| format!("{name}: too large"))
     };
@@ -243,6 +248,88 @@ fn to_unit(cells: &HashMap<String, String>) -> Result<pb::Unit, String> {
             person_name: text("officer_name"),
             phone: text("officer_phone"),
         }),
+        base_level,
         ..Default::default()
     })
+}
+
+/// A yes/no cell: true/false, 1/0, 是/否 or yes/no (any case); empty is false.
+fn flag(value: &str) -> Option<bool> {
+    match value.to_lowercase().as_str() {
+        "" | "false" | "0" | "否" | "no" => Some(false),
+        "true" | "1" | "是" | "yes" => Some(true),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut cells: HashMap<String, String> = [
+            ("display_name", "平顶山宝丰耐材有限公司"),
+            ("credit_code", "91410421000000019H"),
+            ("region_code", "410421"),
+            ("kind", "private_enterprise"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        cells.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        cells
+    }
+
+    #[test]
+    fn base_level_takes_yes_and_no_in_either_language() {
+        for (cell, expected) in [
+            ("是", true),
+            ("否", false),
+            ("true", true),
+            ("FALSE", false),
+            ("1", true),
+            ("0", false),
+            ("Yes", true),
+            ("no", false),
+            ("", false),
+            (" 是 ", true),
+        ] {
+            let unit = to_unit(&row(&[("base_level", cell)])).unwrap();
+            assert_eq!(unit.base_level, expected, "{cell:?}");
+        }
+        // Without the column the unit is not base-level.
+        assert!(!to_unit(&row(&[])).unwrap().base_level);
+    }
+
+    #[test]
+    fn a_bad_base_level_names_the_column() {
+        let err = to_unit(&row(&[("base_level", "基层")])).unwrap_err();
+        assert!(err.starts_with("base_level: '基层'"), "{err}");
+    }
+
+    /// The column read from a CSV file: 是 is true, a bad value refuses that row only.
+    #[test]
+    fn base_level_from_a_csv_file() {
+        let dir = std::env::temp_dir().join(format!("wenming-import-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("units.csv");
+        std::fs::write(
+            &file,
+            "display_name,credit_code,region_code,kind,Base_Level\n\
+             宝丰县某社区,91410421000000019H,410421,social_organisation,是\n\
+             宝丰县某公司,91410421000000027C,410421,private_enterprise,也许\n",
+        )
+        .unwrap();
+        let rows = read_rows(&file).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(to_unit(&rows[0].cells).unwrap().base_level);
+        let err = to_unit(&rows[1].cells).unwrap_err();
+        assert!(err.starts_with("base_level:"), "{err}");
+        assert_eq!(rows[1].number, 3);
+    }
 }

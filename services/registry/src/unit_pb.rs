@@ -158,6 +158,7 @@ pub(crate) fn parse_fields(
             officer_name,
             officer_phone,
             provincial_direct: unit.provincial_direct,
+            base_level: unit.base_level,
         }),
         _ => Err(v),
     }
@@ -227,11 +228,12 @@ pub(crate) fn unit_to_pb(u: &UnitRecord, divisions: &Divisions) -> pb::Unit {
         deregistration_reason: u.deregistration_reason.clone().unwrap_or_default(),
         provincial_direct: u.is_provincial_direct(),
         deregistered_on: u.deregistered_on.clone().unwrap_or_default(),
+        base_level: u.is_base_level(),
     }
 }
 
 /// Field-mask paths a caller may update, and whether a unit user may.
-const UPDATABLE: [(&str, bool); 9] = [
+const UPDATABLE: [(&str, bool); 10] = [
     ("display_name", false),
     ("region_code", false),
     ("kind", false),
@@ -241,6 +243,7 @@ const UPDATABLE: [(&str, bool); 9] = [
     ("party_building", true),
     ("civilisation_officer", true),
     ("provincial_direct", false),
+    ("base_level", false),
 ];
 
 /// Copies the masked fields of `patch` onto `base`. Paths may name a sub-field
@@ -304,6 +307,7 @@ fn copy_path(base: &mut pb::Unit, patch: &pb::Unit, path: &str) -> Result<(), St
         "party_building" => base.party_building = patch.party_building.clone(),
         "civilisation_officer" => base.civilisation_officer = patch.civilisation_officer.clone(),
         "provincial_direct" => base.provincial_direct = patch.provincial_direct,
+        "base_level" => base.base_level = patch.base_level,
         "business.employees" => {
             base.business.get_or_insert_default().employees = business().employees
         }

@@ -211,7 +211,11 @@ async fn import_body(db: &TestDb) {
     for n in 0..450u32 {
         rows.push(pb::ImportRow {
             row_number: u64::from(n) + 2,
-            unit: Some(company(&format!("导入企业{n}"), "410421", 6000 + n)),
+            unit: Some(pb::Unit {
+                // Row 3 is a base-level unit (基层单位).
+                base_level: n == 1,
+                ..company(&format!("导入企业{n}"), "410421", 6000 + n)
+            }),
         });
     }
     // Row 452 repeats row 2's code; row 453 is registered already; 454 is broken; 455 is elsewhere.
@@ -268,4 +272,20 @@ async fn import_body(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(count.0, 451);
+    // The base-level flag is stored as sent (COPY on PostgreSQL, INSERT on SQLite).
+    for (row, base_level) in [(2, false), (3, true)] {
+        let unit = county
+            .get_unit(pb::GetUnitRequest {
+                name: outcome(row).unit.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(unit.base_level, base_level, "row {row}");
+    }
+    let base_level: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units WHERE base_level = 1")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(base_level.0, 1);
 }

@@ -522,3 +522,139 @@ async fn reserve_pool_body(db: &TestDb) {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 }
+
+db_test!(
+    an_office_records_whether_a_unit_is_base_level,
+    base_level_body
+);
+async fn base_level_body(db: &TestDb) {
+    let app = spawn_registry(db).await;
+    let mut county = app.county("410421");
+    let created = create(
+        &mut county,
+        pb::Unit {
+            base_level: true,
+            ..company("宝丰县某社区服务中心", "410421", 800)
+        },
+    )
+    .await;
+    assert!(created.base_level);
+    let get = |name: String| {
+        let mut county = app.county("410421");
+        async move {
+            county
+                .get_unit(pb::GetUnitRequest { name })
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    assert!(get(created.name.clone()).await.base_level);
+    // A unit without it is not base-level.
+    let other = create(&mut county, company("宝丰县某公司", "410421", 801)).await;
+    assert!(!get(other.name.clone()).await.base_level);
+
+    // The field mask decides: a change of another field keeps it…
+    let renamed = county
+        .update_unit(pb::UpdateUnitRequest {
+            unit: Some(pb::Unit {
+                display_name: "宝丰县某社区党群服务中心".into(),
+                base_level: false,
+                ..created.clone()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(renamed.base_level);
+    // …the unit's own users may not change it…
+    let err = app
+        .unit_user(&created.name)
+        .update_unit(pb::UpdateUnitRequest {
+            unit: Some(pb::Unit {
+                base_level: false,
+                ..renamed.clone()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["base_level".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_violations(&err),
+        vec![("update_mask".into(), "OFFICE_ONLY".into())]
+    );
+    // …and the office unsets it.
+    let updated = county
+        .update_unit(pb::UpdateUnitRequest {
+            unit: Some(pb::Unit {
+                base_level: false,
+                ..renamed.clone()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["base_level".into()],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!updated.base_level);
+    let got = get(created.name.clone()).await;
+    assert!(!got.base_level);
+    assert_eq!(got.display_name, "宝丰县某社区党群服务中心");
+
+    // The audit records carry it, before and after.
+    let records: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT before_json, after_json FROM audit_records WHERE resource = $1 \
+         AND action = 'UpdateUnit'",
+    )
+    .bind(created.name.clone())
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let flag = |json: &Option<String>| {
+        let value: serde_json::Value = serde_json::from_str(json.as_deref().unwrap()).unwrap();
+        value["base_level"].as_i64().unwrap()
+    };
+    let mut changes: Vec<(i64, i64)> = records.iter().map(|(b, a)| (flag(b), flag(a))).collect();
+    changes.sort_unstable();
+    assert_eq!(changes, [(1, 0), (1, 1)]);
+
+    // A unit's application carries it to the registered unit.
+    let mut portal = app.client(wenming_authz::Principal {
+        subject: "henan-portal".into(),
+        role: wenming_authz::Role::Platform {
+            name: "henan-portal".into(),
+            actions: vec![wenming_authz::PlatformAction::SubmitApplication],
+        },
+    });
+    let submitted = portal
+        .submit_application(pb::SubmitApplicationRequest {
+            application: Some(pb::Application {
+                unit: Some(pb::Unit {
+                    base_level: true,
+                    ..company("宝丰县某学校", "410421", 802)
+                }),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(submitted.unit.as_ref().unwrap().base_level);
+    let accepted = county
+        .decide_application(pb::DecideApplicationRequest {
+            name: submitted.name,
+            accept: true,
+            reason: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(get(accepted.registered_unit).await.base_level);
+}

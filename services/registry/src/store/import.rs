@@ -257,7 +257,7 @@ async fn finish(
 const COPY_COLUMNS: &str = "id, display_name, credit_code, region_code, city_code, kind, scale, \
     nature, employees, main_business, annual_revenue_10k_yuan, party_organisation_type, \
     party_members, party_instructor, party_service_centre, officer_name, officer_phone, state, \
-    version, created_at, updated_at, provincial_direct";
+    version, created_at, updated_at, provincial_direct, base_level";
 
 /// One row in COPY's text format: tab-separated, `\N` for NULL.
 fn copy_row(out: &mut Vec<u8>, u: &UnitRecord) {
@@ -299,7 +299,13 @@ fn copy_row(out: &mut Vec<u8>, u: &UnitRecord) {
             }
         }
     }
-    for n in [u.version, u.created_at, u.updated_at, u.provincial_direct] {
+    for n in [
+        u.version,
+        u.created_at,
+        u.updated_at,
+        u.provincial_direct,
+        u.base_level,
+    ] {
         out.push(b'\t');
         out.extend_from_slice(n.to_string().as_bytes());
     }
@@ -331,7 +337,7 @@ pub(crate) async fn insert_units(
          employees, main_business, annual_revenue_10k_yuan, party_organisation_type, party_members, \
          party_instructor, party_service_centre, officer_name, officer_phone, state, \
          deregistration_reason, pool_reason, pool_target_tier, pool_added_by, pool_added_at, \
-         version, created_at, updated_at, provincial_direct) VALUES ",
+         version, created_at, updated_at, provincial_direct, base_level) VALUES ",
     );
     for (i, u) in units.enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
@@ -356,7 +362,8 @@ pub(crate) async fn insert_units(
         sql.bind(u.version).push(", ");
         sql.bind(u.created_at).push(", ");
         sql.bind(u.updated_at).push(", ");
-        sql.bind(u.provincial_direct).push(")");
+        sql.bind(u.provincial_direct).push(", ");
+        sql.bind(u.base_level).push(")");
     }
     sql.push(" ON CONFLICT (credit_code) DO NOTHING RETURNING id");
     let rows: Vec<(String,)> = sql.query_as().fetch_all(conn).await?;
@@ -405,6 +412,7 @@ mod tests {
                     officer_name: None,
                     officer_phone: None,
                     provincial_direct: false,
+                    base_level: false,
                 },
             };
             store.unit_record(&wenming_domain::UnitId::new().to_string(), unit, 0)

@@ -46,6 +46,8 @@ pub struct UnitFields {
     pub officer_phone: Option<PhoneNumber>,
     /// Of the provincial-direct system (省直).
     pub provincial_direct: bool,
+    /// A base-level unit (基层单位) as its office records it.
+    pub base_level: bool,
 }
 
 /// A unit to register. Validated.
@@ -89,13 +91,16 @@ pub struct UnitRecord {
     pub provincial_direct: i64,
     /// `YYYY-MM-DD`, set on deregistration.
     pub deregistered_on: Option<String>,
+    /// A base-level unit (基层单位), 0/1. Absent (0) in applications stored before it.
+    #[serde(default)]
+    pub base_level: i64,
 }
 
 pub(crate) const UNIT_COLUMNS: &str = "id, display_name, credit_code, region_code, city_code, kind, scale, nature, \
     employees, main_business, annual_revenue_10k_yuan, party_organisation_type, party_members, \
     party_instructor, party_service_centre, officer_name, officer_phone, state, \
     deregistration_reason, pool_reason, pool_target_tier, pool_added_by, pool_added_at, \
-    version, created_at, updated_at, provincial_direct, deregistered_on";
+    version, created_at, updated_at, provincial_direct, deregistered_on, base_level";
 
 pub(crate) const ACTIVE: &str = "active";
 const DEREGISTERED: &str = "deregistered";
@@ -121,6 +126,11 @@ impl UnitRecord {
     /// Whether it belongs to the provincial-direct system.
     pub fn is_provincial_direct(&self) -> bool {
         self.provincial_direct != 0
+    }
+
+    /// Whether it is a base-level unit (基层单位).
+    pub fn is_base_level(&self) -> bool {
+        self.base_level != 0
     }
 }
 
@@ -234,6 +244,7 @@ impl Store {
             updated_at: now,
             provincial_direct: i64::from(f.provincial_direct),
             deregistered_on: None,
+            base_level: i64::from(f.base_level),
         }
     }
 
@@ -311,8 +322,8 @@ impl Store {
              annual_revenue_10k_yuan = $9, party_organisation_type = $10, party_members = $11, \
              party_instructor = $12, party_service_centre = $13, officer_name = $14, \
              officer_phone = $15, version = version + 1, updated_at = $16, \
-             provincial_direct = $17 \
-             WHERE id = $18 AND version = $19 AND state = 'active'",
+             provincial_direct = $17, base_level = $18 \
+             WHERE id = $19 AND version = $20 AND state = 'active'",
         )
         .bind(after.display_name.clone())
         .bind(after.region_code.clone())
@@ -331,6 +342,7 @@ impl Store {
         .bind(after.officer_phone.clone())
         .bind(now)
         .bind(after.provincial_direct)
+        .bind(after.base_level)
         .bind(id.to_owned())
         .bind(version)
         .execute(&mut *tx)
