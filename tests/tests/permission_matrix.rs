@@ -258,6 +258,26 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.quota.v1.QuotaService/GetFulfilment",
         [Pass, Pass, Deny, Deny, Deny, Pass],
     ),
+    (
+        "wenming.quota.v1.QuotaService/CreateRecommendationRound",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/GetRecommendationRound",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/SubmitRecommendationList",
+        [Pass, Pass, Deny, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/GetRecommendationList",
+        [Pass, Pass, Deny, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/ListRecommendationLists",
+        [Pass, Pass, Deny, Deny, Deny, Pass],
+    ),
 ];
 
 /// Every RPC of every wenming service in the compiled descriptors, with whether the

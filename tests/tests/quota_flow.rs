@@ -936,3 +936,471 @@ async fn henan_campaign(s: &Scene) -> String {
         .into_inner()
         .name
 }
+
+/// A unit of 宝丰县 of `kind`, base-level or not, registered by the county.
+async fn unit_of_kind(s: &Scene, name: &str, kind: rp::UnitKind, base_level: bool) -> String {
+    s.register(
+        s.suite.office("county", BAOFENG),
+        rp::Unit {
+            kind: kind as i32,
+            base_level,
+            ..company(name, BAOFENG, s.code())
+        },
+    )
+    .await
+}
+
+fn places(holder: &str, places: i32, non_public: i32, community: i32) -> qp::RecommendationPlaces {
+    qp::RecommendationPlaces {
+        holder: holder.into(),
+        holder_display_name: String::new(),
+        places,
+        non_public_minimum: non_public,
+        community_minimum: community,
+    }
+}
+
+async fn create_round(
+    s: &Scene,
+    bearer: Bearer,
+    round: qp::RecommendationRound,
+) -> Result<qp::RecommendationRound, tonic::Status> {
+    s.quota(bearer)
+        .create_recommendation_round(qp::CreateRecommendationRoundRequest {
+            round: Some(round),
+            request_id: String::new(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn submit(
+    s: &Scene,
+    bearer: Bearer,
+    name: &str,
+    units: &[String],
+) -> Result<qp::RecommendationList, tonic::Status> {
+    s.quota(bearer)
+        .submit_recommendation_list(qp::SubmitRecommendationListRequest {
+            list: Some(qp::RecommendationList {
+                name: name.into(),
+                units: units
+                    .iter()
+                    .map(|u| qp::RecommendedUnit {
+                        unit: u.clone(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// (type, description) of each PreconditionFailure violation.
+fn broken(status: &tonic::Status) -> Vec<(String, String)> {
+    zh_cn(status);
+    status
+        .get_details_precondition_failure()
+        .map(|f| {
+            f.violations
+                .into_iter()
+                .map(|v| (v.r#type, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Pingdingshan's ten: three administrative agencies (not base-level), four companies
+/// and three communities (base-level).
+async fn pingdingshan_ten(s: &Scene) -> Vec<String> {
+    let mut units = Vec::new();
+    for n in 0..3 {
+        units.push(
+            unit_of_kind(
+                s,
+                &format!("宝丰县机关{n}"),
+                rp::UnitKind::AdministrativeAgency,
+                false,
+            )
+            .await,
+        );
+    }
+    for n in 0..4 {
+        units.push(
+            unit_of_kind(
+                s,
+                &format!("宝丰县企业{n}"),
+                rp::UnitKind::PrivateEnterprise,
+                true,
+            )
+            .await,
+        );
+    }
+    for n in 0..3 {
+        units.push(
+            unit_of_kind(
+                s,
+                &format!("宝丰县社区{n}"),
+                rp::UnitKind::CommunityStreet,
+                true,
+            )
+            .await,
+        );
+    }
+    units
+}
+
+fn round_2022() -> qp::RecommendationRound {
+    qp::RecommendationRound {
+        year: 2022,
+        tier: PROVINCIAL,
+        display_name: "2022年度河南省文明单位评选推荐".into(),
+        document_number: "豫文明办〔2022〕3号".into(),
+        agency_cap_percent: 20,
+        base_level_minimum_percent: 60,
+        places: vec![
+            places("offices/410400", 10, 3, 2),
+            places("offices/provincial-direct", 5, 2, 0),
+        ],
+        ..Default::default()
+    }
+}
+
+db_test!(
+    recommendation_lists_are_judged_by_their_rounds_rules,
+    recommendations_body
+);
+async fn recommendations_body(test_db: &TestDb) {
+    let s = Scene::start(test_db).await;
+    // Only the province sets a round; its rows are checked field by field.
+    let err = create_round(&s, s.pingdingshan(), round_2022())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = create_round(
+        &s,
+        s.province(),
+        qp::RecommendationRound {
+            agency_cap_percent: 120,
+            places: vec![
+                places("offices/410421", 5, 0, 0),
+                places("offices/410400", 2, 2, 1),
+            ],
+            province_places: Some(places("offices/410000", 2, 0, 0)),
+            ..round_2022()
+        },
+    )
+    .await
+    .unwrap_err();
+    let fields: Vec<String> = field_violations(&err).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        fields,
+        [
+            "round.agency_cap_percent",
+            "round.places[0].holder",
+            "round.places[1]",
+            "round.province_places"
+        ]
+    );
+    let round = create_round(&s, s.province(), round_2022()).await.unwrap();
+    assert_eq!(round.name, "recommendationRounds/2022");
+    assert_eq!(round.places[0].holder_display_name, "省直");
+    assert_eq!(round.places[1].holder_display_name, "平顶山市");
+    let err = create_round(&s, s.province(), round_2022())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+
+    let ten = pingdingshan_ten(&s).await;
+    let list = "recommendationRounds/2022/lists/410400";
+    // Three agencies of ten break the 20 % cap; nothing else is wrong.
+    let err = submit(&s, s.pingdingshan(), list, &ten).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(
+        broken(&err),
+        [(
+            "recommendation.agency_cap".to_owned(),
+            "administrative agencies 3 of 10 = 30 %, cap 20 %".to_owned()
+        )]
+    );
+    assert!(
+        zh_cn(&err).contains("行政机关 3 个，占全部 10 个的 30%，超过上限 20%"),
+        "{}",
+        zh_cn(&err)
+    );
+    // Every rule broken is named at once.
+    let mut worse = ten[..3].to_vec();
+    worse.push(unit_of_kind(&s, "宝丰县医院", rp::UnitKind::PublicInstitution, false).await);
+    let err = submit(&s, s.pingdingshan(), list, &worse)
+        .await
+        .unwrap_err();
+    let types: Vec<String> = broken(&err).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(
+        types,
+        [
+            "recommendation.agency_cap",
+            "recommendation.non_public_minimum",
+            "recommendation.community_minimum",
+            "recommendation.base_level_share"
+        ]
+    );
+    let err = s
+        .quota(s.province())
+        .get_recommendation_list(qp::GetRecommendationListRequest { name: list.into() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound, "a refused list is not kept");
+    // Two agencies of ten are within the cap: accepted.
+    let mut good = ten.clone();
+    good[0] = unit_of_kind(&s, "宝丰县企业4", rp::UnitKind::PrivateEnterprise, true).await;
+    let accepted = submit(&s, s.pingdingshan(), list, &good).await.unwrap();
+    let tally = accepted.tally.unwrap();
+    assert_eq!(
+        (
+            tally.units,
+            tally.administrative_agencies,
+            tally.non_public,
+            tally.communities,
+            tally.base_level
+        ),
+        (10, 2, 5, 3, 8)
+    );
+    assert_eq!(
+        accepted.units[0].kind,
+        rp::UnitKind::PrivateEnterprise as i32
+    );
+    assert!(accepted.units[0].base_level);
+
+    // Out of scope: another city neither submits nor reads Pingdingshan's list, a county
+    // reads no list, and a unit Pingdingshan cannot see is not found.
+    let zhengzhou = s.suite.office("city", "410100");
+    let err = submit(&s, zhengzhou.clone(), list, &good)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = s
+        .quota(zhengzhou.clone())
+        .get_recommendation_list(qp::GetRecommendationListRequest { name: list.into() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let err = s
+        .quota(s.suite.office("county", BAOFENG))
+        .get_recommendation_list(qp::GetRecommendationListRequest { name: list.into() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let elsewhere = s
+        .register(
+            s.suite.office("county", "410102"),
+            company("郑州某公司", "410102", s.code()),
+        )
+        .await;
+    let err = submit(&s, s.pingdingshan(), list, &[elsewhere])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let own = s
+        .quota(zhengzhou.clone())
+        .list_recommendation_lists(qp::ListRecommendationListsRequest {
+            round: "recommendationRounds/2022".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .lists;
+    assert!(
+        own.is_empty(),
+        "Zhengzhou has no places and reads no other list"
+    );
+    let err = submit(
+        &s,
+        zhengzhou,
+        "recommendationRounds/2022/lists/410100",
+        &good[..1],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(precondition_types(&err), ["recommendation.no_places"]);
+
+    // 2023, the national recommendation: Pingdingshan's candidates, then the province's
+    // list drawn from them.
+    let national = qp::RecommendationRound {
+        year: 2023,
+        tier: rp::TitleTier::National as i32,
+        display_name: "第七届全国文明单位评选推荐".into(),
+        document_number: "豫文明办〔2023〕2号".into(),
+        agency_cap_percent: 20,
+        base_level_minimum_percent: 50,
+        places: vec![places("offices/410400", 3, 1, 0)],
+        province_places: Some(places("offices/410000", 2, 1, 0)),
+        ..Default::default()
+    };
+    create_round(&s, s.province(), national).await.unwrap();
+    let candidates = [good[3].clone(), good[4].clone(), good[7].clone()];
+    submit(
+        &s,
+        s.pingdingshan(),
+        "recommendationRounds/2023/lists/410400",
+        &candidates,
+    )
+    .await
+    .unwrap();
+    let province_list = "recommendationRounds/2023/lists/province";
+    let err = submit(&s, s.pingdingshan(), province_list, &candidates[..2])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = submit(
+        &s,
+        s.province(),
+        province_list,
+        &[good[3].clone(), good[5].clone()],
+    )
+    .await
+    .unwrap_err();
+    let found = broken(&err);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "recommendation.not_a_candidate");
+    let err = submit(
+        &s,
+        s.province(),
+        "recommendationRounds/2022/lists/province",
+        &good[..1],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(precondition_types(&err), ["recommendation.not_national"]);
+    let chosen = submit(&s, s.province(), province_list, &candidates[..2])
+        .await
+        .unwrap();
+    assert_eq!(chosen.holder, "offices/410000");
+    assert!(
+        chosen
+            .units
+            .iter()
+            .all(|u| u.candidate_of == "offices/410400")
+    );
+    let round = s
+        .quota(s.pingdingshan())
+        .get_recommendation_round(qp::GetRecommendationRoundRequest {
+            name: "recommendationRounds/2023".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(round.closed);
+    let err = submit(
+        &s,
+        s.pingdingshan(),
+        "recommendationRounds/2023/lists/410400",
+        &candidates[..1],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(precondition_types(&err), ["recommendation.round_closed"]);
+    let all = s
+        .quota(s.province())
+        .list_recommendation_lists(qp::ListRecommendationListsRequest {
+            round: "recommendationRounds/2023".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .lists;
+    let names: Vec<&str> = all.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["recommendationRounds/2023/lists/410400", province_list]
+    );
+}
+
+db_test!(
+    the_annex_to_a_refused_recommendation_end_to_end,
+    done_when_body
+);
+/// The whole story in one run: the annex verbatim, confirmed; Pingdingshan's
+/// eight model places filled and the ninth refused; the province's fulfilment and its
+/// export; a recommendation list over the agency cap refused by name.
+async fn done_when_body(test_db: &TestDb) {
+    let s = Scene::start(test_db).await;
+    let draft = s
+        .import(s.province(), ANNEX.as_bytes().to_vec(), "附件.tsv")
+        .await
+        .unwrap();
+    let reported: Vec<(i64, i64)> = draft
+        .discrepancies
+        .iter()
+        .map(|d| (d.sum, d.declared))
+        .collect();
+    assert_eq!(reported, [(124, 128), (460, 476)]);
+    let confirmed = s
+        .quota(s.province())
+        .confirm_allocation_table(qp::ConfirmAllocationTableRequest {
+            name: draft.name,
+            etag: draft.etag,
+            accept_discrepancies: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(confirmed.state, qp::AllocationTableState::Confirmed as i32);
+
+    let campaign = s.campaign().await;
+    let county = s.suite.office("county", BAOFENG);
+    for n in 1..=9 {
+        let (unit, _) = s
+            .paired(
+                county.clone(),
+                s.pingdingshan(),
+                &campaign,
+                &format!("宝丰县培育企业{n}"),
+                BAOFENG,
+            )
+            .await;
+        let made = s.designate(s.pingdingshan(), &unit, MODEL).await;
+        if n <= 8 {
+            assert!(made.is_ok(), "place {n}: {made:?}");
+        } else {
+            let err = made.unwrap_err();
+            assert_eq!(err.code(), Code::ResourceExhausted);
+            let failure = err.get_details_quota_failure().unwrap();
+            assert_eq!(
+                failure.violations[0].subject,
+                "offices/410400/tiers/provincial_model"
+            );
+        }
+    }
+    let all = s.fulfilment(s.province()).await.unwrap();
+    let pingdingshan = all
+        .holders
+        .iter()
+        .find(|h| h.holder == "offices/410400")
+        .unwrap();
+    assert_eq!(counts(pingdingshan, MODEL), (8, 8, 0, 8, 0));
+    let export = s
+        .quota(s.province())
+        .export_allocation_table(qp::ExportAllocationTableRequest { name: TABLE.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let rows = sheet_rows(&export.content);
+    let row = rows.iter().find(|r| r[0] == "平顶山市").unwrap();
+    assert_eq!(row[1..5], ["8", "8", "0", "8"]);
+
+    create_round(&s, s.province(), round_2022()).await.unwrap();
+    let ten = pingdingshan_ten(&s).await;
+    let err = submit(
+        &s,
+        s.pingdingshan(),
+        "recommendationRounds/2022/lists/410400",
+        &ten,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(precondition_types(&err), ["recommendation.agency_cap"]);
+}

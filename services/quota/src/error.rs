@@ -1,12 +1,15 @@
-//! The quota service's error: the shared error core, plus the one refusal only this
-//! service makes, a full quota (RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure).
+//! The quota service's error: the shared error core, plus the refusals only this
+//! service makes: a full quota (RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure) and
+//! a recommendation list breaking its round's rules (FAILED_PRECONDITION with one
+//! google.rpc.PreconditionFailure violation per rule broken).
 
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt as _};
+use tonic_types::{ErrorDetails, PreconditionViolation, StatusExt as _};
 use wenming_runtime::catalogue::{LOCALE, render};
 use wenming_runtime::error::ServiceCases;
 
 use crate::messages as msg;
+use crate::rules::recommendation::Broken;
 
 /// The quota service's own refusals.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +29,14 @@ pub enum QuotaCase {
         quota: i64,
         /// Places taken.
         used: i64,
+    },
+    /// A recommendation list breaks rules of its round: every one, at once.
+    #[error("{list} breaks {} rule(s) of its round", broken.len())]
+    ListBreaksRules {
+        /// "recommendationRounds/{year}/lists/{office}".
+        list: String,
+        /// What it breaks, never empty.
+        broken: Vec<Broken>,
     },
 }
 
@@ -56,6 +67,24 @@ impl ServiceCases for QuotaCase {
                 );
                 details.set_localized_message(LOCALE, zh_cn);
                 Status::with_error_details(Code::ResourceExhausted, description, details)
+            }
+            QuotaCase::ListBreaksRules { ref broken, .. } => {
+                let en: Vec<&str> = broken.iter().map(|b| b.description.as_str()).collect();
+                let description = format!("{self}: {}", en.join("; "));
+                let zh: Vec<String> = broken.iter().map(Broken::zh_cn).collect();
+                let mut details = ErrorDetails::with_precondition_failure(
+                    broken
+                        .iter()
+                        .map(|b| {
+                            PreconditionViolation::new(b.rule.name, &b.subject, &b.description)
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                details.set_localized_message(
+                    LOCALE,
+                    render(msg::LIST_BREAKS, &[("list", zh.join("；"))]),
+                );
+                Status::with_error_details(Code::FailedPrecondition, description, details)
             }
         }
     }

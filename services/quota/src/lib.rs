@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod import_file;
 pub mod messages;
+mod recommend;
 mod render;
 pub mod rules;
 mod service;

@@ -160,3 +160,108 @@ pub const NOT_ACTIVE: Rule = Rule::new("quota.not_active", "{designation} 已撤
 /// The quota is full (RESOURCE_EXHAUSTED).
 pub const FULL: &str =
     "{holder}{tier}指标 {quota} 个已全部确定（已确定 {used} 个），请先撤销一个再确定";
+
+// Recommendation places (R8).
+/// 评选推荐.
+pub const ROUND: Noun = Noun::new("recommendation round", "评选推荐");
+/// 推荐名单.
+pub const LIST: Noun = Noun::new("recommendation list", "推荐名单");
+/// A round's name.
+pub const ROUND_NAME: Rule = Rule::new(
+    "round_name",
+    "“{value}”不是形如 recommendationRounds/2022 的评选推荐名称",
+);
+/// A list's name.
+pub const LIST_NAME: Rule = Rule::new(
+    "list_name",
+    "“{value}”不是形如 recommendationRounds/2022/lists/410400 的推荐名单名称（地市代码、provincial-direct 或 province）",
+);
+/// A round's tier.
+pub const ROUND_TIER: Rule = Rule::new(
+    "round.tier",
+    "字段 {field} 应为全国文明单位、河南省文明单位标兵或河南省文明单位",
+);
+/// A percentage.
+pub const PERCENT: Rule = Rule::new("round.percent", "字段 {field} 应为 0 到 100 之间的百分比");
+/// Places out of range.
+pub const PLACES_RANGE: Rule = Rule::new(
+    "round.places_range",
+    "字段 {field} 的名额 {value} 应在 0 到 {max} 之间",
+);
+/// Lines above the places.
+pub const LINES: Rule = Rule::new(
+    "round.lines",
+    "字段 {field}：非公单位 {non_public} 个与社区（街道）{community} 个之和超过名额 {places} 个",
+);
+/// A holder given twice in a round.
+pub const ROUND_HOLDER_TWICE: Rule =
+    Rule::new("round.holder_twice", "字段 {field}：{holder}出现了两次");
+/// The province's own places, set exactly for national rounds.
+pub const PROVINCE_PLACES: Rule = Rule::new(
+    "round.province_places",
+    "字段 {field}：只有全国文明单位评选推荐设省文明办本级名额（holder 为 offices/410000）",
+);
+/// A round already set for the year.
+pub const ROUND_EXISTS: &str = "the year already has a recommendation round";
+/// A unit twice on one list.
+pub const UNIT_TWICE: Rule = Rule::new(
+    "list.unit_twice",
+    "字段 {field}：“{value}”在名单中出现了两次",
+);
+/// Whose list the caller submits.
+pub const LIST_OWNER: Rule = Rule::new(
+    "recommendation.list_owner",
+    "只能提交本单位的推荐名单：省辖市（含济源示范区）文明办和省直文明办提交本地区名单，省文明办提交全国文明单位推荐名单",
+);
+/// A province list in a round that is not national.
+pub const NOT_NATIONAL: Rule = Rule::new(
+    "recommendation.not_national",
+    "{round} 不是全国文明单位评选推荐，省文明办不提交本级名单",
+);
+/// Holders' lists are closed once the province has submitted its national list.
+pub const ROUND_CLOSED: Rule = Rule::new(
+    "recommendation.round_closed",
+    "省文明办已提交{round}的全国推荐名单，各地名单不再调整",
+);
+/// A holder without places.
+pub const NO_PLACES: Rule = Rule::new(
+    "recommendation.no_places",
+    "{round} 未给{holder}分配推荐名额",
+);
+/// Too many units.
+pub const REC_PLACES: Rule = Rule::new(
+    "recommendation.places",
+    "名单共 {units} 个单位，超过推荐名额 {places} 个",
+);
+/// The agency cap.
+pub const REC_AGENCY_CAP: Rule = Rule::new(
+    "recommendation.agency_cap",
+    "行政机关 {count} 个，占全部 {units} 个的 {share}%，超过上限 {cap}%",
+);
+/// The non-public line.
+pub const REC_NON_PUBLIC: Rule = Rule::new(
+    "recommendation.non_public_minimum",
+    "非公单位 {count} 个，少于单列指标 {minimum} 个",
+);
+/// The community line.
+pub const REC_COMMUNITY: Rule = Rule::new(
+    "recommendation.community_minimum",
+    "社区（街道）{count} 个，少于单列指标 {minimum} 个",
+);
+/// The base-level share.
+pub const REC_BASE_LEVEL: Rule = Rule::new(
+    "recommendation.base_level_share",
+    "基层单位 {count} 个，占全部 {units} 个的 {share}%，低于要求的 {minimum}%",
+);
+/// A unit of another holder.
+pub const REC_UNIT_HOLDER: Rule =
+    Rule::new("recommendation.unit_holder", "“{unit}”应由{holder}推荐");
+/// A deregistered unit.
+pub const REC_DEREGISTERED: Rule = Rule::new("recommendation.unit_deregistered", "“{unit}”已注销");
+/// Not among the holders' candidates.
+pub const REC_NOT_A_CANDIDATE: Rule = Rule::new(
+    "recommendation.not_a_candidate",
+    "“{unit}”不在各地已通过的推荐名单中",
+);
+/// A list breaking rules (FAILED_PRECONDITION).
+pub const LIST_BREAKS: &str = "推荐名单不符合评选推荐规则，未予接收：{list}";

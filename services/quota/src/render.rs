@@ -1,13 +1,14 @@
 //! Stored records → wire messages.
 
-use wenming_domain::{Divisions, QUOTA_TIERS, QuotaHolder};
-use wenming_proto::convert::tier_to_pb;
+use wenming_domain::{Divisions, OfficeKey, QUOTA_TIERS, QuotaHolder, UnitKind};
+use wenming_proto::convert::{kind_to_pb, tier_to_pb};
 use wenming_proto::quota::v1 as pb;
 use wenming_runtime::edge::timestamp;
 
 use crate::error::Result;
+use crate::rules::recommendation::{Lines, PROVINCE_SEGMENT};
 use crate::rules::{self, Attention, TierCount};
-use crate::store::{self, DesignationRecord, VersionView, version_name};
+use crate::store::{self, DesignationRecord, ListRecord, RoundRecord, VersionView, version_name};
 
 /// What a designation's read adds from pairing and the registry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -154,4 +155,110 @@ pub(crate) fn holder_fulfilment(
         holder_display_name: holder.display_name(divisions),
         tiers: tier_fulfilments(counts),
     }
+}
+
+/// The holder a list segment names, as on the wire and as officials write it.
+fn segment_holder(segment: &str, divisions: &Divisions) -> (String, String) {
+    if segment == PROVINCE_SEGMENT {
+        let province = divisions.province();
+        let name = divisions
+            .get(province)
+            .map_or_else(|| province.to_string(), |d| d.name.clone());
+        return (format!("offices/{province}"), name);
+    }
+    let holder = OfficeKey::parse(segment)
+        .ok()
+        .and_then(|office| QuotaHolder::of_office(office, divisions));
+    match holder {
+        Some(holder) => (holder_name(holder), holder.display_name(divisions)),
+        None => (format!("offices/{segment}"), segment.to_owned()),
+    }
+}
+
+fn places_to_pb(segment: &str, lines: Lines, divisions: &Divisions) -> pb::RecommendationPlaces {
+    let (holder, holder_display_name) = segment_holder(segment, divisions);
+    pb::RecommendationPlaces {
+        holder,
+        holder_display_name,
+        places: count(lines.places),
+        non_public_minimum: count(lines.non_public_minimum),
+        community_minimum: count(lines.community_minimum),
+    }
+}
+
+pub(crate) fn round_to_pb(
+    r: &RoundRecord,
+    divisions: &Divisions,
+) -> Result<pb::RecommendationRound> {
+    let lines = r.lines()?;
+    let order = |segment: &str| {
+        divisions
+            .quota_holders()
+            .position(|h| QuotaHolder::office(h).to_string() == segment)
+            .unwrap_or(usize::MAX)
+    };
+    let mut rows: Vec<(&String, &Lines)> = lines
+        .iter()
+        .filter(|(segment, _)| segment.as_str() != PROVINCE_SEGMENT)
+        .collect();
+    rows.sort_by_key(|(segment, _)| order(segment));
+    Ok(pb::RecommendationRound {
+        name: r.name(),
+        year: count(r.year),
+        tier: tier_to_pb(r.tier()?) as i32,
+        display_name: r.display_name.clone(),
+        document_number: r.document_number.clone(),
+        agency_cap_percent: count(r.agency_cap_percent),
+        base_level_minimum_percent: count(r.base_level_minimum_percent),
+        places: rows
+            .into_iter()
+            .map(|(segment, lines)| places_to_pb(segment, *lines, divisions))
+            .collect(),
+        province_places: lines
+            .get(PROVINCE_SEGMENT)
+            .map(|lines| places_to_pb(PROVINCE_SEGMENT, *lines, divisions)),
+        created_by: r.created_by.clone(),
+        create_time: Some(timestamp(r.created_at)),
+        closed: r.closed != 0,
+    })
+}
+
+pub(crate) fn list_to_pb(l: &ListRecord, divisions: &Divisions) -> Result<pb::RecommendationList> {
+    let tally = l.counts()?;
+    let (holder, _) = segment_holder(&l.segment, divisions);
+    Ok(pb::RecommendationList {
+        name: l.name(),
+        round: store::round_name(l.year),
+        holder,
+        units: l
+            .listed()?
+            .into_iter()
+            .map(|u| pb::RecommendedUnit {
+                unit: format!("units/{}", u.unit_id),
+                display_name: u.display_name,
+                kind: u
+                    .kind
+                    .as_deref()
+                    .and_then(|k| k.parse::<UnitKind>().ok())
+                    .map_or(0, |k| kind_to_pb(k) as i32),
+                base_level: u.base_level,
+                region_code: u.region_code,
+                candidate_of: u
+                    .candidate_of
+                    .map(|segment| segment_holder(&segment, divisions).0)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        tally: Some(pb::RecommendationTally {
+            units: count(tally.units),
+            places: count(tally.places),
+            administrative_agencies: count(tally.administrative_agencies),
+            non_public: count(tally.non_public),
+            communities: count(tally.communities),
+            base_level: count(tally.base_level),
+        }),
+        submitted_by: l.submitted_by.clone(),
+        submit_time: Some(timestamp(l.submitted_at)),
+        etag: l.version.to_string(),
+    })
 }

@@ -47,6 +47,14 @@ impl QuotaApi {
             pairing,
         }
     }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn registry(&self) -> &dyn Registry {
+        self.registry.as_ref()
+    }
 }
 
 /// "allocationTables/{period}".
@@ -664,6 +672,72 @@ impl QuotaService for QuotaApi {
             as_of: self.store.clock().today_in_china().to_string(),
             holders: rows,
             totals: render::tier_fulfilments(&totals),
+        }))
+    }
+
+    async fn create_recommendation_round(
+        &self,
+        request: Request<pb::CreateRecommendationRoundRequest>,
+    ) -> Result<Response<pb::RecommendationRound>, Status> {
+        let scope = scope_of(&request)?;
+        let record = self.create_round(&scope, request.into_inner()).await?;
+        Ok(Response::new(render::round_to_pb(
+            &record,
+            self.store.divisions(),
+        )?))
+    }
+
+    async fn get_recommendation_round(
+        &self,
+        request: Request<pb::GetRecommendationRoundRequest>,
+    ) -> Result<Response<pb::RecommendationRound>, Status> {
+        let year = crate::recommend::round_year("name", &request.get_ref().name)?;
+        let record = self.store.get_round(year).await?;
+        Ok(Response::new(render::round_to_pb(
+            &record,
+            self.store.divisions(),
+        )?))
+    }
+
+    async fn submit_recommendation_list(
+        &self,
+        request: Request<pb::SubmitRecommendationListRequest>,
+    ) -> Result<Response<pb::RecommendationList>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let record = self
+            .submit_list(&onward, &scope, request.into_inner())
+            .await?;
+        Ok(Response::new(render::list_to_pb(
+            &record,
+            self.store.divisions(),
+        )?))
+    }
+
+    async fn get_recommendation_list(
+        &self,
+        request: Request<pb::GetRecommendationListRequest>,
+    ) -> Result<Response<pb::RecommendationList>, Status> {
+        let scope = scope_of(&request)?;
+        let record = self.read_list(&scope, &request.get_ref().name).await?;
+        Ok(Response::new(render::list_to_pb(
+            &record,
+            self.store.divisions(),
+        )?))
+    }
+
+    async fn list_recommendation_lists(
+        &self,
+        request: Request<pb::ListRecommendationListsRequest>,
+    ) -> Result<Response<pb::ListRecommendationListsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let lists = self.read_lists(&scope, &request.get_ref().round).await?;
+        let divisions = self.store.divisions();
+        Ok(Response::new(pb::ListRecommendationListsResponse {
+            lists: lists
+                .iter()
+                .map(|l| render::list_to_pb(l, divisions))
+                .collect::<Result<_>>()?,
         }))
     }
 }

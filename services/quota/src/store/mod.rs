@@ -3,6 +3,7 @@
 //! unit) is enforced here by the database, inside one transaction with its audit record.
 
 mod designations;
+mod recommendations;
 mod tables;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use wenming_runtime::db::Database;
 use wenming_runtime::store::StoreBase;
 
 pub use designations::{DesignationFilter, DesignationRecord, NewDesignation, PlaceCount};
+pub use recommendations::{AcceptedList, ListRecord, NewRound, RoundRecord, list_name, round_name};
 pub(crate) use tables::no_table_in_force;
 pub use tables::{RowRecord, VersionRecord, VersionView, version_name};
 

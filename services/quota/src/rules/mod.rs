@@ -22,6 +22,8 @@ use crate::error::{QuotaError, Result};
 use crate::messages as msg;
 use crate::table_file::FileRow;
 
+pub mod recommendation;
+
 /// Most years a table covers.
 const MAX_YEARS: i16 = 10;
 
@@ -583,7 +585,7 @@ mod tests {
     use super::*;
     use crate::table_file::{Format, read};
 
-    const ANNEX: &str = include_str!("../data/annex-2021-2023.tsv");
+    const ANNEX: &str = include_str!("../../data/annex-2021-2023.tsv");
 
     fn parse(text: &str) -> std::result::Result<ParsedTable, Vec<Violation>> {
         parse_table(
