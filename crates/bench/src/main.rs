@@ -7,6 +7,7 @@ mod fixtures;
 mod import;
 mod load;
 mod memory;
+mod quota;
 
 use std::path::PathBuf;
 
@@ -40,6 +41,19 @@ enum Bench {
         #[arg(long, value_delimiter = ',', default_value = "10,32")]
         in_flight: Vec<usize>,
     },
+    /// Designations under contention (many callers, one holder, one quota row) through
+    /// the quota service vs single-row inserts into the same table by as many callers.
+    Quota {
+        /// Callers at once.
+        #[arg(long, default_value_t = 50)]
+        callers: usize,
+        /// Calls per caller.
+        #[arg(long, default_value_t = 20)]
+        per_caller: usize,
+        /// Runs per side; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
     /// Resident memory of `wenming up`, idle and after a burst of calls.
     Memory {
         /// The wenming binary (build it with --release first).
@@ -59,6 +73,11 @@ async fn main() -> BenchResult {
             rounds,
             in_flight,
         } => load::run(seconds, rounds, &in_flight).await,
+        Bench::Quota {
+            callers,
+            per_caller,
+            rounds,
+        } => quota::run(callers, per_caller, rounds).await,
         Bench::Memory { wenming } => memory::run(&wenming).await,
     }
 }

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tonic::transport::Channel;
-use wenming_authz::IdentityKey;
+use wenming_authz::{IdentityKey, IdentityVerifier};
 use wenming_domain::Clock;
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::Database;
-use wenming_runtime::service::{self, Member, ServiceDef, StartOptions, Started};
+use wenming_runtime::service::{self, Member, ServiceContext, ServiceDef, StartOptions, Started};
 
 use crate::TestDb;
 
@@ -136,5 +136,61 @@ impl Services {
 impl Drop for Services {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+    }
+}
+
+/// A service whose routes a test builds itself (over fakes of the services it calls),
+/// served as the suite serves it; it stops when this is dropped.
+#[derive(Debug)]
+pub struct Served {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its database.
+    pub db: Database,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves `def` on a fresh database of `test_db`'s backend and a port of 127.0.0.1,
+/// with the routes `routes` builds from its context (e.g. `routes_over(context,
+/// fake)`), verifying identities signed with `key`.
+pub async fn serve_over(
+    test_db: &TestDb,
+    def: &'static ServiceDef,
+    clock: Arc<dyn Clock>,
+    key: &IdentityKey,
+    routes: impl FnOnce(ServiceContext) -> tonic::service::Routes,
+) -> Served {
+    let db = test_db.open_next(def.name, def.migrations).await;
+    let routes = routes(ServiceContext {
+        db: db.clone(),
+        clock: clock.clone(),
+        settings: ServerSettings::default(),
+        upstreams: Default::default(),
+        config: Default::default(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (server_db, verifier) = (db.clone(), IdentityVerifier::new(key));
+    tokio::spawn(async move {
+        def.serve_routes(
+            listener,
+            routes,
+            &server_db,
+            clock,
+            &ServerSettings::default(),
+            verifier,
+            async move {
+                let _ = stopped.await;
+            },
+        )
+        .await
+    });
+    Served {
+        addr,
+        db,
+        _stop: stop,
     }
 }

@@ -6,19 +6,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
-use wenming_authz::{IdentityKey, IdentityVerifier, Principal};
+use wenming_authz::{IdentityKey, Principal};
 use wenming_domain::{AdminLevel, FixedClock, UnitId};
 use wenming_proto::pairing::v1 as pp;
 use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_proto::registry::v1 as rp;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
-use wenming_runtime::ServerSettings;
-use wenming_runtime::service::ServiceContext;
 pub use wenming_testkit::fixtures::*;
-use wenming_testkit::services::{Options, Services, start};
+use wenming_testkit::services::{Options, Served, Services, serve_over, start};
 use wenming_testkit::{AsPrincipal, TestDb};
 
 pub type Pairing = PairingServiceClient<InterceptedService<Channel, AsPrincipal>>;
@@ -37,7 +34,7 @@ pub struct App {
     registry: Channel,
     pairing: Channel,
     _services: Option<Services>,
-    _stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _served: Option<Served>,
 }
 
 /// Calls to the registry may take 2 s at most.
@@ -61,7 +58,7 @@ pub async fn spawn(test_db: &TestDb) -> App {
         registry: connect(&format!("http://{}", services.addr("registry"))).await,
         pairing: connect(&format!("http://{}", services.addr("pairing"))).await,
         _services: Some(services),
-        _stop: None,
+        _served: None,
     }
 }
 
@@ -94,7 +91,7 @@ pub async fn spawn_pairing(
             .connect_lazy(),
         pairing: connect(&format!("http://{}", services.addr("pairing"))).await,
         _services: Some(services),
-        _stop: None,
+        _served: None,
     }
 }
 
@@ -107,45 +104,24 @@ pub async fn spawn_pairing_on(
     registry: Arc<dyn wenming_clients::Registry>,
     registry_url: &str,
 ) -> App {
-    let def = &wenming_pairing::SERVICE;
-    let db = test_db.open_next(def.name, def.migrations).await;
-    let context = ServiceContext {
-        db: db.clone(),
-        clock: clock.clone(),
-        settings: ServerSettings::default(),
-        upstreams: Default::default(),
-        config: Default::default(),
-    };
-    let routes = wenming_pairing::routes_over(context, registry);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (server_db, server_clock, verifier) =
-        (db.clone(), clock.clone(), IdentityVerifier::new(&key));
-    tokio::spawn(async move {
-        def.serve_routes(
-            listener,
-            routes,
-            &server_db,
-            server_clock,
-            &ServerSettings::default(),
-            verifier,
-            async move {
-                let _ = stopped.await;
-            },
-        )
-        .await
-    });
+    let served = serve_over(
+        test_db,
+        &wenming_pairing::SERVICE,
+        clock.clone(),
+        &key,
+        |context| wenming_pairing::routes_over(context, registry),
+    )
+    .await;
     App {
         key,
-        db,
+        db: served.db.clone(),
         clock,
         registry: Endpoint::from_shared(registry_url.to_owned())
             .unwrap()
             .connect_lazy(),
-        pairing: connect(&format!("http://{addr}")).await,
+        pairing: connect(&format!("http://{}", served.addr)).await,
         _services: None,
-        _stop: Some(stop),
+        _served: Some(served),
     }
 }
 

@@ -133,37 +133,6 @@ impl Store {
                 .get_designation(scope, earlier.trim_start_matches("designations/"))
                 .await;
         }
-        let taken = sqlx::query(
-            "UPDATE quota_places SET used = used + 1 \
-             WHERE period = $1 AND holder = $2 AND tier = $3 AND used < quota",
-        )
-        .bind(record.period.clone())
-        .bind(record.holder.clone())
-        .bind(record.tier.clone())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if taken == 0 {
-            let places: Option<(i64, i64)> = sqlx::query_as(
-                "SELECT quota, used FROM quota_places WHERE period = $1 AND holder = $2 AND tier = $3",
-            )
-            .bind(record.period.clone())
-            .bind(record.holder.clone())
-            .bind(record.tier.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((quota, used)) = places else {
-                return Err(no_table_in_force(new.period));
-            };
-            return Err(QuotaError::Service(QuotaCase::Full {
-                holder: format!("offices/{}", record.holder),
-                holder_name: new.holder.display_name(self.divisions()),
-                tier: new.tier.as_str(),
-                tier_label: crate::rules::tier_title(new.tier),
-                quota,
-                used,
-            }));
-        }
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO designations ({DESIGNATION_COLUMNS}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
@@ -207,6 +176,40 @@ impl Store {
             Some(&record),
         )
         .await?;
+        // The place last, just before the commit: on PostgreSQL the holder's row stays
+        // locked from this UPDATE to the commit, and every designation of the holder
+        // waits for it, so nothing else runs while it is held.
+        let taken = sqlx::query(
+            "UPDATE quota_places SET used = used + 1 \
+             WHERE period = $1 AND holder = $2 AND tier = $3 AND used < quota",
+        )
+        .bind(record.period.clone())
+        .bind(record.holder.clone())
+        .bind(record.tier.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if taken == 0 {
+            let places: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT quota, used FROM quota_places WHERE period = $1 AND holder = $2 AND tier = $3",
+            )
+            .bind(record.period.clone())
+            .bind(record.holder.clone())
+            .bind(record.tier.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((quota, used)) = places else {
+                return Err(no_table_in_force(new.period));
+            };
+            return Err(QuotaError::Service(QuotaCase::Full {
+                holder: format!("offices/{}", record.holder),
+                holder_name: new.holder.display_name(self.divisions()),
+                tier: new.tier.as_str(),
+                tier_label: crate::rules::tier_title(new.tier),
+                quota,
+                used,
+            }));
+        }
         tx.commit().await?;
         Ok(record)
     }
