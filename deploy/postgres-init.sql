@@ -4,8 +4,9 @@
 -- volume (`docker compose down -v`, which deletes all data).
 --
 -- Pattern for services as they land (the gateway has no database):
---   CREATE DATABASE wenming_supervision;
+--   CREATE DATABASE wenming_<service>;
 
 CREATE DATABASE wenming_registry;
 CREATE DATABASE wenming_pairing;
 CREATE DATABASE wenming_quota;
+CREATE DATABASE wenming_supervision;

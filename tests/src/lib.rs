@@ -1,8 +1,10 @@
-//! `Suite::start()`: the registry, pairing and quota services on loopback ports, each with a
+//! `Suite::start()`: every service of the suite on loopback ports, each with a
 //! fresh database of its own, the gateway in front of them trusting a fresh development
 //! key, and clients that call the gateway with bearer tokens — the shape of `wenming
 //! up`, for cross-service scenarios.
 #![forbid(unsafe_code)]
+
+pub mod scene;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,6 +97,7 @@ impl Suite {
             &wenming_registry::SERVICE,
             &wenming_pairing::SERVICE,
             &wenming_quota::SERVICE,
+            &wenming_supervision::SERVICE,
         ];
         let services = start(test_db, &defs, clock.clone(), &key, Options::default()).await;
         let dev_key = DevKey::load_or_create(dir.path()).expect("dev key");

@@ -278,6 +278,26 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.quota.v1.QuotaService/ListRecommendationLists",
         [Pass, Pass, Deny, Deny, Deny, Pass],
     ),
+    (
+        "wenming.supervision.v1.SupervisionService/PlanInspection",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/GetInspection",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ListInspections",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/RecordVisit",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/CancelInspection",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
 ];
 
 /// Every RPC of every wenming service in the compiled descriptors, with whether the

@@ -13,67 +13,40 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use tonic_types::StatusExt as _;
 use wenming_proto::pairing::v1 as pp;
-use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_proto::quota::v1 as qp;
 use wenming_proto::quota::v1::quota_service_client::QuotaServiceClient;
 use wenming_proto::registry::v1 as rp;
-use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
-use wenming_testkit::fixtures::{
-    company, field_violations, pingdingshan_campaign_pb, precondition_types, zh_cn,
-};
+use wenming_testkit::fixtures::{company, field_violations, precondition_types, zh_cn};
 use wenming_testkit::{TestDb, db_test};
-use wenming_tests::{Bearer, Suite};
+use wenming_tests::Bearer;
+use wenming_tests::scene::{Scene, YEXIAN};
 
-type Registry = RegistryServiceClient<InterceptedService<Channel, Bearer>>;
-type Pairing = PairingServiceClient<InterceptedService<Channel, Bearer>>;
 type Quota = QuotaServiceClient<InterceptedService<Channel, Bearer>>;
 
 const ANNEX: &str = include_str!("../../services/quota/data/annex-2021-2023.tsv");
 const TABLE: &str = "allocationTables/2021-2023";
 const BAOFENG: &str = "410421";
-const YEXIAN: &str = "410422";
 const MODEL: i32 = rp::TitleTier::ProvincialModel as i32;
 const PROVINCIAL: i32 = rp::TitleTier::Provincial as i32;
 
-struct Scene {
-    suite: Suite,
-    /// Credit codes handed out so far.
-    next_code: std::sync::atomic::AtomicU32,
+/// The shared scene with the quota service's calls.
+struct QuotaScene(Scene);
+
+impl std::ops::Deref for QuotaScene {
+    type Target = Scene;
+
+    fn deref(&self) -> &Scene {
+        &self.0
+    }
 }
 
-impl Scene {
-    async fn start(test_db: &TestDb) -> Scene {
-        // No rate limits: a scene registers and pairs dozens of units as one office.
-        let suite = Suite::start_with(test_db, "2021-04-16T01:00:00Z".parse().unwrap(), None).await;
-        Scene {
-            suite,
-            next_code: 1.into(),
-        }
-    }
-
-    fn registry(&self, bearer: Bearer) -> Registry {
-        RegistryServiceClient::with_interceptor(self.suite.gateway.clone(), bearer)
-    }
-
-    fn pairing(&self, bearer: Bearer) -> Pairing {
-        PairingServiceClient::with_interceptor(self.suite.gateway.clone(), bearer)
+impl QuotaScene {
+    async fn start(test_db: &TestDb) -> QuotaScene {
+        QuotaScene(Scene::start(test_db).await)
     }
 
     fn quota(&self, bearer: Bearer) -> Quota {
         QuotaServiceClient::with_interceptor(self.suite.gateway.clone(), bearer)
-    }
-
-    fn province(&self) -> Bearer {
-        self.suite.office("province", "410000")
-    }
-
-    fn pingdingshan(&self) -> Bearer {
-        self.suite.office("city", "410400")
-    }
-
-    fn code(&self) -> u32 {
-        self.next_code
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     async fn import(
@@ -109,92 +82,6 @@ impl Scene {
             .await
             .unwrap()
             .into_inner()
-    }
-
-    async fn register(&self, bearer: Bearer, unit: rp::Unit) -> String {
-        self.registry(bearer)
-            .create_unit(rp::CreateUnitRequest {
-                unit: Some(unit),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .name
-    }
-
-    /// Pingdingshan's campaign.
-    async fn campaign(&self) -> String {
-        self.registry(self.pingdingshan())
-            .create_campaign(rp::CreateCampaignRequest {
-                campaign: Some(pingdingshan_campaign_pb()),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .name
-    }
-
-    /// A company of `county` registered by `registrar`, paired by `arranger` in
-    /// `campaign` with a national civilised unit of 叶县 of its own.
-    async fn paired(
-        &self,
-        registrar: Bearer,
-        arranger: Bearer,
-        campaign: &str,
-        name: &str,
-        county: &str,
-    ) -> (String, pp::Pairing) {
-        let unit = self
-            .register(registrar, company(name, county, self.code()))
-            .await;
-        let helper = self
-            .register(
-                self.suite.office("county", YEXIAN),
-                rp::Unit {
-                    kind: rp::UnitKind::PublicInstitution as i32,
-                    ..company(&format!("{name}的帮扶医院"), YEXIAN, self.code())
-                },
-            )
-            .await;
-        self.award(&helper, rp::TitleTier::National).await;
-        let pairing = self
-            .pairing(arranger)
-            .create_pairing(pp::CreatePairingRequest {
-                pairing: Some(pp::Pairing {
-                    campaign: campaign.into(),
-                    helper: Some(pp::Helper {
-                        kind: pp::HelperKind::NationalCivilisedUnit as i32,
-                        name: helper,
-                        display_name: String::new(),
-                    }),
-                    unit: unit.clone(),
-                    target_tier: PROVINCIAL,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        (unit, pairing)
-    }
-
-    async fn award(&self, unit: &str, tier: rp::TitleTier) {
-        self.registry(self.province())
-            .award_title(rp::AwardTitleRequest {
-                title: Some(rp::Title {
-                    unit: unit.into(),
-                    tier: tier as i32,
-                    awarded_on: "2020-11-20".into(),
-                    document_number: "豫文明委〔2020〕6号".into(),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap();
     }
 
     async fn designate(
@@ -292,7 +179,7 @@ db_test!(
     tables_body
 );
 async fn tables_body(test_db: &TestDb) {
-    let s = Scene::start(test_db).await;
+    let s = QuotaScene::start(test_db).await;
 
     // Only the province imports.
     let err = s
@@ -588,7 +475,7 @@ db_test!(
     contention_body
 );
 async fn contention_body(test_db: &TestDb) {
-    let s = Scene::start(test_db).await;
+    let s = QuotaScene::start(test_db).await;
     s.annex_in_force().await;
     let campaign = s.campaign().await;
     let county = s.suite.office("county", BAOFENG);
@@ -700,7 +587,7 @@ db_test!(
     designations_body
 );
 async fn designations_body(test_db: &TestDb) {
-    let s = Scene::start(test_db).await;
+    let s = QuotaScene::start(test_db).await;
     s.annex_in_force().await;
     let campaign = s.campaign().await;
     let county = s.suite.office("county", BAOFENG);
@@ -925,7 +812,7 @@ async fn designations_body(test_db: &TestDb) {
 }
 
 /// The province's campaign, which provincial-direct pairings belong to.
-async fn henan_campaign(s: &Scene) -> String {
+async fn henan_campaign(s: &QuotaScene) -> String {
     s.registry(s.province())
         .create_campaign(rp::CreateCampaignRequest {
             campaign: Some(wenming_testkit::fixtures::henan_campaign_pb()),
@@ -938,7 +825,7 @@ async fn henan_campaign(s: &Scene) -> String {
 }
 
 /// A unit of 宝丰县 of `kind`, base-level or not, registered by the county.
-async fn unit_of_kind(s: &Scene, name: &str, kind: rp::UnitKind, base_level: bool) -> String {
+async fn unit_of_kind(s: &QuotaScene, name: &str, kind: rp::UnitKind, base_level: bool) -> String {
     s.register(
         s.suite.office("county", BAOFENG),
         rp::Unit {
@@ -961,7 +848,7 @@ fn places(holder: &str, places: i32, non_public: i32, community: i32) -> qp::Rec
 }
 
 async fn create_round(
-    s: &Scene,
+    s: &QuotaScene,
     bearer: Bearer,
     round: qp::RecommendationRound,
 ) -> Result<qp::RecommendationRound, tonic::Status> {
@@ -975,7 +862,7 @@ async fn create_round(
 }
 
 async fn submit(
-    s: &Scene,
+    s: &QuotaScene,
     bearer: Bearer,
     name: &str,
     units: &[String],
@@ -1016,7 +903,7 @@ fn broken(status: &tonic::Status) -> Vec<(String, String)> {
 
 /// Pingdingshan's ten: three administrative agencies (not base-level), four companies
 /// and three communities (base-level).
-async fn pingdingshan_ten(s: &Scene) -> Vec<String> {
+async fn pingdingshan_ten(s: &QuotaScene) -> Vec<String> {
     let mut units = Vec::new();
     for n in 0..3 {
         units.push(
@@ -1075,7 +962,7 @@ db_test!(
     recommendations_body
 );
 async fn recommendations_body(test_db: &TestDb) {
-    let s = Scene::start(test_db).await;
+    let s = QuotaScene::start(test_db).await;
     // Only the province sets a round; its rows are checked field by field.
     let err = create_round(&s, s.pingdingshan(), round_2022())
         .await
@@ -1327,7 +1214,7 @@ db_test!(
 /// eight model places filled and the ninth refused; the province's fulfilment and its
 /// export; a recommendation list over the agency cap refused by name.
 async fn done_when_body(test_db: &TestDb) {
-    let s = Scene::start(test_db).await;
+    let s = QuotaScene::start(test_db).await;
     let draft = s
         .import(s.province(), ANNEX.as_bytes().to_vec(), "附件.tsv")
         .await

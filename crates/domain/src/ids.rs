@@ -115,6 +115,11 @@ typed_id!(
     "designation id"
 );
 typed_id!(
+    /// Identifies an inspection (巡回督导, 明察暗访, 随机调研).
+    InspectionId,
+    "inspection id"
+);
+typed_id!(
     /// Identifies a pairing of a helper with a non-public unit.
     PairingId,
     "pairing id"

@@ -31,7 +31,7 @@ pub use division::{
 };
 pub use ids::{
     ActivityId, ApplicationId, AuditId, CampaignId, DeadlineMoveId, DesignationId, IdError,
-    LedgerEntryId, NominationId, PairingExceptionId, PairingId, TitleId, UnitId,
+    InspectionId, LedgerEntryId, NominationId, PairingExceptionId, PairingId, TitleId, UnitId,
 };
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};

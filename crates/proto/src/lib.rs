@@ -45,3 +45,12 @@ pub mod quota {
         tonic::include_proto!("wenming.quota.v1");
     }
 }
+
+/// `wenming.supervision.v1`
+#[allow(missing_debug_implementations, clippy::all, clippy::pedantic)]
+pub mod supervision {
+    /// Version 1 of the supervision contract.
+    pub mod v1 {
+        tonic::include_proto!("wenming.supervision.v1");
+    }
+}

@@ -10,6 +10,7 @@ pub static SERVICES: &[&ServiceDef] = &[
     &wenming_registry::SERVICE,
     &wenming_pairing::SERVICE,
     &wenming_quota::SERVICE,
+    &wenming_supervision::SERVICE,
 ];
 
 /// The service named `name`.

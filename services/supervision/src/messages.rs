@@ -1,0 +1,50 @@
+//! The supervision service's catalogue: every rule it refuses a call by, with the zh-CN
+//! text an official reads. Rules shared by every service are in
+//! `wenming_runtime::catalogue::common`.
+
+use wenming_runtime::catalogue::{Noun, Rule};
+
+/// 督导检查.
+pub const INSPECTION: Noun = Noun::new("inspection", "督导检查");
+
+/// Only offices plan and record.
+pub const OFFICES_ONLY: Rule = Rule::new(
+    "supervision.offices_only",
+    "只有文明办可以安排和记录督导检查",
+);
+/// Only the planning office records or cancels.
+pub const PLANNING_OFFICE: Rule = Rule::new(
+    "supervision.planning_office",
+    "只有安排这次督导检查的文明办可以记录或取消它",
+);
+/// A target's name.
+pub const TARGET: Rule = Rule::new(
+    "inspection.target",
+    "“{value}”不是督导对象：应为 regions/地区代码、units/单位编号 或 pairings/结对编号",
+);
+/// A region target outside the office's region.
+pub const TARGET_REGION: Rule = Rule::new(
+    "inspection.target_region",
+    "{value} 不在本文明办辖区内，或不是市、县（市、区）",
+);
+/// Dates in order.
+pub const DATES: Rule = Rule::new(
+    "inspection.dates",
+    "计划结束日期 {end} 早于开始日期 {start}",
+);
+/// At least one inspector.
+pub const INSPECTORS: Rule = Rule::new("inspection.inspectors", "至少需要一名督导人员");
+/// Too many inspectors or findings.
+pub const TOO_MANY: Rule = Rule::new("too_many", "字段 {field} 最多 {max} 项");
+/// A visit in the future.
+pub const VISIT_DAY: Rule = Rule::new("visit.visited_on", "检查日期 {value} 晚于今天");
+/// Not planned any more.
+pub const NOT_PLANNED: Rule = Rule::new(
+    "inspection.not_planned",
+    "{inspection} 已{state}，不能再记录或取消",
+);
+/// A finding's cause, required for low enthusiasm.
+pub const CAUSE: Rule = Rule::new(
+    "finding.cause",
+    "字段 {field}：“积极性不高”的发现需写明原因",
+);

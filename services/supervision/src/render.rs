@@ -1,0 +1,106 @@
+//! Stored records → wire messages, and the wire's enums ↔ their stored names.
+
+use wenming_proto::supervision::v1 as pb;
+use wenming_runtime::edge::timestamp;
+
+use crate::error::Result;
+use crate::store::InspectionRecord;
+
+/// Stored kind of a wire kind.
+pub(crate) fn kind_from_pb(value: i32) -> Option<&'static str> {
+    Some(match pb::InspectionKind::try_from(value).ok()? {
+        pb::InspectionKind::Unspecified => return None,
+        pb::InspectionKind::Roving => "roving",
+        pb::InspectionKind::OpenVisit => "open_visit",
+        pb::InspectionKind::CovertVisit => "covert_visit",
+        pb::InspectionKind::ResearchVisit => "research_visit",
+    })
+}
+
+fn kind_to_pb(kind: &str) -> pb::InspectionKind {
+    match kind {
+        "roving" => pb::InspectionKind::Roving,
+        "open_visit" => pb::InspectionKind::OpenVisit,
+        "covert_visit" => pb::InspectionKind::CovertVisit,
+        "research_visit" => pb::InspectionKind::ResearchVisit,
+        _ => pb::InspectionKind::Unspecified,
+    }
+}
+
+/// Stored state of a wire state.
+pub(crate) fn state_from_pb(value: i32) -> Option<&'static str> {
+    Some(match pb::InspectionState::try_from(value).ok()? {
+        pb::InspectionState::Unspecified => return None,
+        pb::InspectionState::Planned => "planned",
+        pb::InspectionState::Done => "done",
+        pb::InspectionState::Cancelled => "cancelled",
+    })
+}
+
+fn state_to_pb(state: &str) -> pb::InspectionState {
+    match state {
+        "planned" => pb::InspectionState::Planned,
+        "done" => pb::InspectionState::Done,
+        "cancelled" => pb::InspectionState::Cancelled,
+        _ => pb::InspectionState::Unspecified,
+    }
+}
+
+/// Stored category of a wire category.
+pub(crate) fn category_from_pb(value: i32) -> Option<&'static str> {
+    Some(match pb::FindingCategory::try_from(value).ok()? {
+        pb::FindingCategory::Unspecified => return None,
+        pb::FindingCategory::LowEnthusiasm => "low_enthusiasm",
+        pb::FindingCategory::GoingThroughTheMotions => "going_through_the_motions",
+        pb::FindingCategory::PracticalDifficulty => "practical_difficulty",
+        pb::FindingCategory::GoodPractice => "good_practice",
+    })
+}
+
+fn category_to_pb(category: &str) -> pb::FindingCategory {
+    match category {
+        "low_enthusiasm" => pb::FindingCategory::LowEnthusiasm,
+        "going_through_the_motions" => pb::FindingCategory::GoingThroughTheMotions,
+        "practical_difficulty" => pb::FindingCategory::PracticalDifficulty,
+        "good_practice" => pb::FindingCategory::GoodPractice,
+        _ => pb::FindingCategory::Unspecified,
+    }
+}
+
+pub(crate) fn inspection_to_pb(r: &InspectionRecord) -> Result<pb::Inspection> {
+    let visit = r.recorded_visit()?.map(|v| pb::Visit {
+        visited_on: v.visited_on,
+        summary: v.summary,
+        recorded_by: v.recorded_by,
+        record_time: Some(timestamp(v.recorded_at)),
+        findings: v
+            .findings
+            .into_iter()
+            .map(|f| pb::Finding {
+                category: category_to_pb(&f.category) as i32,
+                cause: f.cause,
+                description: f.description,
+                measure: f.measure,
+                pairing: f.pairing,
+            })
+            .collect(),
+    });
+    Ok(pb::Inspection {
+        name: r.name(),
+        kind: kind_to_pb(&r.kind) as i32,
+        target: r.target.clone(),
+        target_display_name: r.target_display_name.clone(),
+        target_region_code: r.target_region.clone(),
+        inspectors: r.inspector_names()?,
+        planned_start: r.planned_start.clone(),
+        planned_end: r.planned_end.clone(),
+        purpose: r.purpose.clone(),
+        state: state_to_pb(&r.state) as i32,
+        planning_office: format!("offices/{}", r.planning_office),
+        visit,
+        planned_by: r.planned_by.clone(),
+        create_time: Some(timestamp(r.created_at)),
+        cancel_reason: r.cancel_reason.clone().unwrap_or_default(),
+        etag: r.version.to_string(),
+    })
+}
