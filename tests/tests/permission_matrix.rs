@@ -298,6 +298,30 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.supervision.v1.SupervisionService/CancelInspection",
         [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
+    (
+        "wenming.supervision.v1.SupervisionService/OpenRectificationTask",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/GetRectificationTask",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ListRectificationTasks",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/RecordTaskProgress",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/CloseRectificationTask",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ReopenRectificationTask",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
 ];
 
 /// Every RPC of every wenming service in the compiled descriptors, with whether the

@@ -343,3 +343,206 @@ async fn planning_body(test_db: &TestDb) {
         )]
     );
 }
+
+async fn open_task(
+    s: &Scene,
+    bearer: Bearer,
+    finding: &str,
+    follow_up: &str,
+    due: &str,
+) -> Result<sp::RectificationTask, tonic::Status> {
+    supervision(s, bearer)
+        .open_rectification_task(sp::OpenRectificationTaskRequest {
+            task: Some(sp::RectificationTask {
+                finding: finding.into(),
+                description: "补齐结对帮创台账，每月至少开展一次帮扶活动".into(),
+                responsible_person: "王厂长".into(),
+                due_date: due.into(),
+                follow_up_office: follow_up.into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn queue(s: &Scene, bearer: Bearer) -> Vec<(String, i32)> {
+    supervision(s, bearer)
+        .list_rectification_tasks(sp::ListRectificationTasksRequest {
+            escalated: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks
+        .into_iter()
+        .map(|t| (t.name, t.days_overdue))
+        .collect()
+}
+
+db_test!(
+    an_overdue_task_escalates_to_the_office_above,
+    rectification_body
+);
+async fn rectification_body(test_db: &TestDb) {
+    let s = Scene::start(test_db).await;
+    let campaign = s.campaign().await;
+    let county = s.suite.office("county", BAOFENG);
+    let city = s.pingdingshan();
+    let (unit, pairing) = s
+        .paired(
+            county.clone(),
+            county.clone(),
+            &campaign,
+            "宝丰县整改对象企业",
+            BAOFENG,
+        )
+        .await;
+    let helper = pairing.helper.clone().unwrap().name;
+    let inspection = plan(&s, city.clone(), sp::InspectionKind::Roving, &unit)
+        .await
+        .unwrap();
+    let first = format!("{}/findings/1", inspection.name);
+    // Tasks come from recorded visits only.
+    let err = open_task(&s, city.clone(), &first, "", "2021-04-20")
+        .await
+        .unwrap_err();
+    assert_eq!(precondition_types(&err), ["task.not_recorded"]);
+    supervision(&s, city.clone())
+        .record_visit(sp::RecordVisitRequest {
+            name: inspection.name.clone(),
+            visit: Some(sp::Visit {
+                visited_on: "2021-04-15".into(),
+                summary: "查看帮扶台账，座谈了解情况".into(),
+                findings: vec![finding(
+                    sp::FindingCategory::GoingThroughTheMotions,
+                    "",
+                    &pairing.name,
+                )],
+                ..Default::default()
+            }),
+            etag: String::new(),
+        })
+        .await
+        .unwrap();
+    let err = open_task(
+        &s,
+        city.clone(),
+        &format!("{}/findings/2", inspection.name),
+        "",
+        "2021-04-20",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(precondition_types(&err), ["task.no_finding"]);
+    let err = open_task(&s, city.clone(), &first, "offices/410422", "2021-04-20")
+        .await
+        .unwrap_err();
+    assert_eq!(field_violations(&err)[0].0, "task.follow_up_office");
+    let err = open_task(&s, county.clone(), &first, "", "2021-04-20")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::PermissionDenied,
+        "only the planning office opens tasks"
+    );
+    // The city opens a task the county follows up, due 20 April.
+    let task = open_task(&s, city.clone(), &first, "offices/410421", "2021-04-20")
+        .await
+        .unwrap();
+    assert_eq!(task.follow_up_office, "offices/410421");
+    assert_eq!(task.days_overdue, 0);
+    assert!(queue(&s, city.clone()).await.is_empty());
+
+    // The unit and its helper record progress; another city cannot see the task.
+    let progress = |bearer: Bearer, note: &str| {
+        let mut client = supervision(&s, bearer);
+        let (name, note) = (task.name.clone(), note.to_owned());
+        async move {
+            client
+                .record_task_progress(sp::RecordTaskProgressRequest {
+                    name,
+                    note,
+                    evidence: vec!["台账照片-2021-04-18.jpg".into()],
+                })
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+    progress(s.suite.unit_user(&unit), "已补齐三月份帮扶记录")
+        .await
+        .unwrap();
+    progress(s.suite.unit_user(&helper), "已安排四月份帮扶活动")
+        .await
+        .unwrap();
+    let zhengzhou = s.suite.office("city", "410100");
+    let err = progress(zhengzhou.clone(), "越权").await.unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+
+    // Past the due date it is overdue and in the city's queue, with how long; not in
+    // the county's (it is the county's own task) nor the province's.
+    s.suite.clock.set("2021-04-25T02:00:00Z".parse().unwrap());
+    assert_eq!(queue(&s, city.clone()).await, [(task.name.clone(), 5)]);
+    assert!(queue(&s, county.clone()).await.is_empty());
+    assert!(queue(&s, s.province()).await.is_empty());
+    let read = supervision(&s, county.clone())
+        .get_rectification_task(sp::GetRectificationTaskRequest {
+            name: task.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (read.days_overdue, read.escalated_to.as_str()),
+        (5, "offices/410400")
+    );
+    assert_eq!(read.history.len(), 2);
+
+    // Closing is the follow-up office's (or one above it); reopening puts it back.
+    let close = |bearer: Bearer, etag: String| {
+        let mut client = supervision(&s, bearer);
+        let name = task.name.clone();
+        async move {
+            client
+                .close_rectification_task(sp::CloseRectificationTaskRequest {
+                    name,
+                    reason: "台账已补齐，复查合格".into(),
+                    etag,
+                })
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+    let err = close(s.suite.office("county", YEXIAN_CODE), String::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let err = close(s.suite.unit_user(&unit), String::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let closed = close(county.clone(), read.etag.clone()).await.unwrap();
+    assert_eq!(
+        (closed.state, closed.days_overdue),
+        (sp::RectificationState::Closed as i32, 0)
+    );
+    assert!(queue(&s, city.clone()).await.is_empty());
+    let reopened = supervision(&s, city.clone())
+        .reopen_rectification_task(sp::ReopenRectificationTaskRequest {
+            name: task.name.clone(),
+            reason: "复查发现四月份活动未开展".into(),
+            etag: closed.etag,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reopened.state, sp::RectificationState::Open as i32);
+    assert_eq!(queue(&s, city).await, [(task.name.clone(), 5)]);
+    let err = progress(zhengzhou, "越权").await.unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}
+
+const YEXIAN_CODE: &str = "410422";

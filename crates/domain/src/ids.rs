@@ -120,6 +120,11 @@ typed_id!(
     "inspection id"
 );
 typed_id!(
+    /// Identifies a rectification task (整改任务).
+    RectificationTaskId,
+    "rectification task id"
+);
+typed_id!(
     /// Identifies a pairing of a helper with a non-public unit.
     PairingId,
     "pairing id"

@@ -31,7 +31,8 @@ pub use division::{
 };
 pub use ids::{
     ActivityId, ApplicationId, AuditId, CampaignId, DeadlineMoveId, DesignationId, IdError,
-    InspectionId, LedgerEntryId, NominationId, PairingExceptionId, PairingId, TitleId, UnitId,
+    InspectionId, LedgerEntryId, NominationId, PairingExceptionId, PairingId, RectificationTaskId,
+    TitleId, UnitId,
 };
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};

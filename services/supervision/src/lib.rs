@@ -1,8 +1,8 @@
 //! The supervision service (督导): inspections offices plan in their region (巡回督导,
 //! 明察暗访, 随机调研) and what their visits find. Covert visits are blind until recorded.
 //! It asks the registry about units and the pairing service about pairings, with the
-//! caller's identity. Rectification, consequences, deadlines and progress follow
-//! (issue 11).
+//! caller's identity. Findings open rectification tasks, which escalate to the office
+//! above when overdue. Consequences, deadlines and progress follow (issue 11).
 #![forbid(unsafe_code)]
 
 mod error;
@@ -11,6 +11,7 @@ mod render;
 pub mod rules;
 mod service;
 pub mod store;
+mod tasks;
 
 use std::sync::Arc;
 

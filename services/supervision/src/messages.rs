@@ -48,3 +48,38 @@ pub const CAUSE: Rule = Rule::new(
     "finding.cause",
     "字段 {field}：“积极性不高”的发现需写明原因",
 );
+
+// Rectification (责任到人、具体到事).
+/// 整改任务.
+pub const TASK: Noun = Noun::new("rectification task", "整改任务");
+/// A finding's name.
+pub const FINDING_NAME: Rule = Rule::new(
+    "task.finding",
+    "“{value}”不是形如 inspections/编号/findings/1 的检查发现",
+);
+/// The follow-up office.
+pub const FOLLOW_UP: Rule = Rule::new(
+    "task.follow_up_office",
+    "“{value}”不能跟进此任务：应为安排检查的文明办，或其下辖、管辖被检查对象的文明办",
+);
+/// Tasks come from recorded visits.
+pub const NOT_RECORDED: Rule = Rule::new(
+    "task.not_recorded",
+    "{inspection} 尚未记录检查结果，不能据此开出整改任务",
+);
+/// No such finding.
+pub const NO_FINDING: Rule = Rule::new("task.no_finding", "{inspection} 没有第 {n} 条发现");
+/// A due date before the visit.
+pub const DUE_DATE: Rule = Rule::new("task.due_date", "整改期限 {value} 早于检查日期 {visited}");
+/// Who records progress.
+pub const PROGRESS_BY: Rule = Rule::new(
+    "task.progress_by",
+    "只有被检查单位、其结对帮扶单位和跟进的文明办可以记录整改进展",
+);
+/// Who closes and reopens.
+pub const FOLLOW_UP_ONLY: Rule = Rule::new(
+    "task.follow_up_only",
+    "只有跟进的文明办及其上级文明办可以关闭或重新打开整改任务",
+);
+/// A task in the wrong state.
+pub const TASK_STATE: Rule = Rule::new("task.state", "{task} 当前为{state}，不能{action}");

@@ -4,7 +4,7 @@ use wenming_proto::supervision::v1 as pb;
 use wenming_runtime::edge::timestamp;
 
 use crate::error::Result;
-use crate::store::InspectionRecord;
+use crate::store::{InspectionRecord, TaskRecord};
 
 /// Stored kind of a wire kind.
 pub(crate) fn kind_from_pb(value: i32) -> Option<&'static str> {
@@ -102,5 +102,58 @@ pub(crate) fn inspection_to_pb(r: &InspectionRecord) -> Result<pb::Inspection> {
         create_time: Some(timestamp(r.created_at)),
         cancel_reason: r.cancel_reason.clone().unwrap_or_default(),
         etag: r.version.to_string(),
+    })
+}
+
+pub(crate) fn task_to_pb(
+    t: &TaskRecord,
+    today: jiff::civil::Date,
+) -> Result<pb::RectificationTask> {
+    let due: jiff::civil::Date = t.due_date.parse().map_err(|err| {
+        crate::error::SupervisionError::Internal(format!("stored due date: {err}"))
+    })?;
+    let days_overdue = if t.state == "open" {
+        crate::rules::days_overdue(due, today)
+    } else {
+        0
+    };
+    Ok(pb::RectificationTask {
+        name: t.name(),
+        finding: t.finding(),
+        description: t.description.clone(),
+        responsible_person: t.responsible_person.clone(),
+        due_date: t.due_date.clone(),
+        follow_up_office: format!("offices/{}", t.follow_up_office),
+        target: t.target.clone(),
+        target_display_name: t.target_display_name.clone(),
+        target_region_code: t.target_region.clone(),
+        state: match t.state.as_str() {
+            "open" => pb::RectificationState::Open,
+            _ => pb::RectificationState::Closed,
+        } as i32,
+        days_overdue,
+        escalated_to: if days_overdue > 0 && !t.escalated_to.is_empty() {
+            format!("offices/{}", t.escalated_to)
+        } else {
+            String::new()
+        },
+        history: t
+            .events()?
+            .into_iter()
+            .map(|e| pb::TaskEvent {
+                kind: match e.kind.as_str() {
+                    "progress" => pb::TaskEventKind::Progress,
+                    "closed" => pb::TaskEventKind::Closed,
+                    _ => pb::TaskEventKind::Reopened,
+                } as i32,
+                note: e.note,
+                evidence: e.evidence,
+                actor: e.actor,
+                time: Some(timestamp(e.at)),
+            })
+            .collect(),
+        opened_by: t.opened_by.clone(),
+        create_time: Some(timestamp(t.created_at)),
+        etag: t.version.to_string(),
     })
 }

@@ -122,6 +122,115 @@ pub fn planning_office(scope: &Scope, office: &str) -> Result<()> {
     }
 }
 
+/// An office that follows a task up, as its rows record it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowUp {
+    /// Its key.
+    pub office: String,
+    /// Its region ("" for the provincial-direct office).
+    pub region: String,
+    /// The city its region lies in ("" for the province and the provincial-direct office).
+    pub city: String,
+    /// The office one level above, whose queue the task joins when overdue ("" for the
+    /// province).
+    pub escalated_to: String,
+}
+
+/// The follow-up office `office` ("" = the planning office) of a task on an inspection
+/// planned by `planning_office` (key) targeting `target_region`: the planning office,
+/// or an office below it whose region holds the target.
+pub fn follow_up(
+    divisions: &Divisions,
+    field: &str,
+    office: &str,
+    planning_office: &str,
+    target_region: &str,
+) -> Result<FollowUp> {
+    let key = if office.is_empty() {
+        planning_office.to_owned()
+    } else {
+        office
+            .strip_prefix("offices/")
+            .map(str::to_owned)
+            .ok_or_else(|| follow_up_refused(field, office))?
+    };
+    let province = divisions.province();
+    if key == wenming_domain::PROVINCIAL_DIRECT {
+        if planning_office != key {
+            return Err(follow_up_refused(field, office));
+        }
+        return Ok(FollowUp {
+            office: key,
+            region: String::new(),
+            city: String::new(),
+            escalated_to: province.to_string(),
+        });
+    }
+    let region = RegionCode::parse(&key).map_err(|_| follow_up_refused(field, office))?;
+    let planner = RegionCode::parse(planning_office).ok();
+    let target = RegionCode::parse(target_region).ok();
+    let below_planner = planner.is_some_and(|p| divisions.contains(p, region));
+    let holds_target = target.is_some_and(|t| divisions.contains(region, t));
+    if !(below_planner && (holds_target || key == planning_office)) {
+        return Err(follow_up_refused(field, office));
+    }
+    let level = divisions.get(region).map(|d| d.level);
+    let city = match level {
+        Some(AdminLevel::City) => region.to_string(),
+        Some(AdminLevel::County) => divisions
+            .parent(region)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let escalated_to = match level {
+        Some(AdminLevel::Province) | None => String::new(),
+        _ => divisions
+            .parent(region)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+    };
+    Ok(FollowUp {
+        office: key,
+        region: region.to_string(),
+        city,
+        escalated_to,
+    })
+}
+
+fn follow_up_refused(field: &str, office: &str) -> SupervisionError {
+    Violation::new(
+        field,
+        &msg::FOLLOW_UP,
+        format!(
+            "'{office}' is neither the planning office nor an office below it holding the target"
+        ),
+    )
+    .arg("value", office)
+    .into()
+}
+
+/// Days `today` is past `due` (0 when not past).
+pub fn days_overdue(due: Date, today: Date) -> i32 {
+    if today <= due {
+        return 0;
+    }
+    // A span between civil dates counts whole days by default.
+    today.since(due).map_or(0, |span| span.get_days())
+}
+
+/// Whether the caller acts for `office` or an office above it (closing, reopening).
+pub fn at_or_above(scope: &Scope, divisions: &Divisions, office: &str) -> bool {
+    if scope.office_key().map(|o| o.to_string()).as_deref() == Some(office) {
+        return true;
+    }
+    match RegionCode::parse(office) {
+        Ok(region) => scope.office_contains(divisions, region),
+        // The provincial-direct office: the province is above it.
+        Err(_) => matches!(scope.office(), Some((AdminLevel::Province, _))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +241,33 @@ mod tests {
         assert!(!blind("covert_visit", "done"));
         assert!(blind("covert_visit", "cancelled"));
         assert!(!blind("open_visit", "planned"));
+    }
+
+    #[test]
+    fn follow_up_offices_and_their_escalation() {
+        let d = Divisions::henan();
+        let city = follow_up(d, "f", "", "410400", "410421").unwrap();
+        assert_eq!(
+            (city.office.as_str(), city.escalated_to.as_str()),
+            ("410400", "410000")
+        );
+        let county = follow_up(d, "f", "offices/410421", "410400", "410421").unwrap();
+        assert_eq!(
+            (county.city.as_str(), county.escalated_to.as_str()),
+            ("410400", "410400")
+        );
+        assert!(follow_up(d, "f", "offices/410422", "410400", "410421").is_err());
+        assert!(follow_up(d, "f", "offices/410000", "410400", "410421").is_err());
+        let province = follow_up(d, "f", "", "410000", "410421").unwrap();
+        assert_eq!(province.escalated_to, "");
+        assert!(follow_up(d, "f", "offices/provincial-direct", "410400", "410421").is_err());
+    }
+
+    #[test]
+    fn overdue_days() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(days_overdue(d("2021-06-30"), d("2021-06-30")), 0);
+        assert_eq!(days_overdue(d("2021-06-30"), d("2021-07-03")), 3);
     }
 
     #[test]

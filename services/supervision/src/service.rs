@@ -18,7 +18,7 @@ use wenming_runtime::status::Violation;
 
 use crate::error::{Result, SupervisionError};
 use crate::messages as msg;
-use crate::render::{category_from_pb, inspection_to_pb, kind_from_pb, state_from_pb};
+use crate::render::{category_from_pb, inspection_to_pb, kind_from_pb, state_from_pb, task_to_pb};
 use crate::rules::{self, MAX_FINDINGS, MAX_INSPECTORS};
 use crate::store::{FindingRecord, InspectionFilter, NewInspection, Store, VisitRecord};
 
@@ -39,6 +39,10 @@ impl SupervisionApi {
             registry,
             pairing,
         }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 }
 
@@ -388,5 +392,80 @@ impl SupervisionService for SupervisionApi {
             })
             .await?;
         Ok(Response::new(inspection_to_pb(&closed)?))
+    }
+
+    async fn open_rectification_task(
+        &self,
+        request: Request<pb::OpenRectificationTaskRequest>,
+    ) -> Result<Response<pb::RectificationTask>, Status> {
+        let scope = scope_of(&request)?;
+        let task = self.open_task(&scope, request.into_inner()).await?;
+        Ok(Response::new(task_to_pb(&task, self.today())?))
+    }
+
+    async fn get_rectification_task(
+        &self,
+        request: Request<pb::GetRectificationTaskRequest>,
+    ) -> Result<Response<pb::RectificationTask>, Status> {
+        let scope = scope_of(&request)?;
+        let id = crate::tasks::task_id("name", &request.get_ref().name)?;
+        let task = self.store.get_task(&scope, &id).await?;
+        Ok(Response::new(task_to_pb(&task, self.today())?))
+    }
+
+    async fn list_rectification_tasks(
+        &self,
+        request: Request<pb::ListRectificationTasksRequest>,
+    ) -> Result<Response<pb::ListRectificationTasksResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let page = self.list_tasks(&scope, request.get_ref()).await?;
+        let today = self.today();
+        Ok(Response::new(pb::ListRectificationTasksResponse {
+            tasks: page
+                .items
+                .iter()
+                .map(|t| task_to_pb(t, today))
+                .collect::<Result<_>>()?,
+            next_page_token: edge::next_page_token(page.next.as_deref()),
+        }))
+    }
+
+    async fn record_task_progress(
+        &self,
+        request: Request<pb::RecordTaskProgressRequest>,
+    ) -> Result<Response<pb::RectificationTask>, Status> {
+        let scope = scope_of(&request)?;
+        let task = self.task_progress(&scope, request.into_inner()).await?;
+        Ok(Response::new(task_to_pb(&task, self.today())?))
+    }
+
+    async fn close_rectification_task(
+        &self,
+        request: Request<pb::CloseRectificationTaskRequest>,
+    ) -> Result<Response<pb::RectificationTask>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let task = self
+            .close_or_reopen(&scope, &req.name, &req.reason, &req.etag, true)
+            .await?;
+        Ok(Response::new(task_to_pb(&task, self.today())?))
+    }
+
+    async fn reopen_rectification_task(
+        &self,
+        request: Request<pb::ReopenRectificationTaskRequest>,
+    ) -> Result<Response<pb::RectificationTask>, Status> {
+        let scope = scope_of(&request)?;
+        let req = request.into_inner();
+        let task = self
+            .close_or_reopen(&scope, &req.name, &req.reason, &req.etag, false)
+            .await?;
+        Ok(Response::new(task_to_pb(&task, self.today())?))
+    }
+}
+
+impl SupervisionApi {
+    fn today(&self) -> jiff::civil::Date {
+        self.store.clock().today_in_china()
     }
 }

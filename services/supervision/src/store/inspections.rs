@@ -5,7 +5,7 @@ use wenming_authz::Scope;
 use wenming_domain::{InspectionId, Reason};
 use wenming_runtime::sql::{Page, get_scoped, list_scoped};
 
-use super::{Store, push_visible};
+use super::{Store, push_visible, to_json};
 use crate::error::{Result, SupervisionError};
 use crate::messages as msg;
 use crate::rules::Planner;
@@ -113,10 +113,6 @@ pub struct InspectionFilter {
     pub state: Option<&'static str>,
     /// A city or county code: targets in it.
     pub region: Option<String>,
-}
-
-fn to_json<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|err| SupervisionError::Internal(format!("json: {err}")))
 }
 
 impl Store {

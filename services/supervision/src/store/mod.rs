@@ -1,8 +1,10 @@
 //! The supervision store: every read goes through one visibility rule
 //! ([`push_visible`]), so a blind covert visit is absent alike from gets, lists and
-//! counts; every write is one transaction with its audit record.
+//! counts (tasks, which come only from recorded visits, follow their own rule in
+//! `tasks`); every write is one transaction with its audit record.
 
 mod inspections;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use wenming_runtime::store::StoreBase;
 pub use inspections::{
     FindingRecord, InspectionFilter, InspectionRecord, NewInspection, VisitRecord,
 };
+pub use tasks::{NewTask, TaskEvent, TaskFilter, TaskRecord};
 
 /// The supervision store.
 #[derive(Clone, Debug)]
@@ -40,39 +43,50 @@ impl std::ops::Deref for Store {
 }
 
 /// The SQL of a blind row: a covert visit not recorded as done (`rules::blind`).
-const BLIND: &str = "(kind = 'covert_visit' AND state <> 'done')";
+const BLIND: &str = "kind = 'covert_visit' AND state <> 'done'";
 
-/// ` AND …`: the inspections `scope` may see. Offices see what their office or one
-/// below it planned, and what is not blind and targets their region; unit users what
-/// is not blind and targets their unit or a pairing their unit helps in; nobody else
-/// anything.
-pub fn push_visible(sql: &mut Sql, scope: &Scope) {
+/// The columns a row's reach is read from: the office that owns it (the inspection's
+/// planner, the task's follow-up office) as key, region and city; and what hides it from
+/// everyone reading it only through its target.
+struct Reach {
+    office: &'static str,
+    region: &'static str,
+    city: &'static str,
+    hidden: Option<&'static str>,
+}
+
+/// ` AND …`: the rows `scope` may see. Offices see the rows their office or one below
+/// it owns, and the rows not hidden whose target lies in their region (the
+/// provincial-direct office: whose target is provincial-direct); unit users the rows
+/// not hidden whose target is their unit or a pairing it helps in; nobody else any.
+fn push_reach(sql: &mut Sql, scope: &Scope, reach: &Reach) {
+    let shown = reach
+        .hidden
+        .map_or_else(String::new, |hidden| format!("NOT ({hidden}) AND "));
     match scope.rows() {
         RowScope::Everything => {}
-        RowScope::City(city) => {
-            let city = city.to_string();
-            sql.push(" AND (planning_city = ")
-                .bind(city.clone())
-                .push(&format!(" OR (NOT {BLIND} AND target_city = "))
-                .bind(city)
-                .push("))");
-        }
-        RowScope::County(county) => {
-            let county = county.to_string();
-            sql.push(" AND (planning_region = ")
-                .bind(county.clone())
-                .push(&format!(" OR (NOT {BLIND} AND target_region = "))
-                .bind(county)
+        RowScope::City(code) | RowScope::County(code) => {
+            let (own, target) = if matches!(scope.rows(), RowScope::City(_)) {
+                (reach.city, "target_city")
+            } else {
+                (reach.region, "target_region")
+            };
+            let code = code.to_string();
+            sql.push(&format!(" AND ({own} = "))
+                .bind(code.clone())
+                .push(&format!(" OR ({shown}{target} = "))
+                .bind(code)
                 .push("))");
         }
         RowScope::ProvincialDirect => {
             sql.push(&format!(
-                " AND (planning_office = 'provincial-direct' OR (NOT {BLIND} AND target_direct = 1))"
+                " AND ({} = 'provincial-direct' OR ({shown}target_direct = 1))",
+                reach.office
             ));
         }
         RowScope::Unit(unit) => {
             let unit = unit.to_string();
-            sql.push(&format!(" AND NOT {BLIND} AND (target_unit = "))
+            sql.push(&format!(" AND {shown}(target_unit = "))
                 .bind(unit.clone())
                 .push(" OR target_helper_unit = ")
                 .bind(unit)
@@ -82,4 +96,40 @@ pub fn push_visible(sql: &mut Sql, scope: &Scope) {
             sql.push(" AND 1 = 0");
         }
     }
+}
+
+/// The inspections `scope` may see: a covert visit not recorded as done is hidden from
+/// everyone below its planner.
+pub fn push_visible(sql: &mut Sql, scope: &Scope) {
+    push_reach(
+        sql,
+        scope,
+        &Reach {
+            office: "planning_office",
+            region: "planning_region",
+            city: "planning_city",
+            hidden: Some(BLIND),
+        },
+    );
+}
+
+/// The rectification tasks `scope` may see (never hidden: they come from recorded
+/// visits).
+pub fn push_task_visible(sql: &mut Sql, scope: &Scope) {
+    push_reach(
+        sql,
+        scope,
+        &Reach {
+            office: "follow_up_office",
+            region: "follow_up_region",
+            city: "follow_up_city",
+            hidden: None,
+        },
+    );
+}
+
+/// JSON text of a value stored in a TEXT column.
+fn to_json<T: serde::Serialize>(value: &T) -> crate::error::Result<String> {
+    serde_json::to_string(value)
+        .map_err(|err| crate::error::SupervisionError::Internal(format!("json: {err}")))
 }
