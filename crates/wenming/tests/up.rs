@@ -804,6 +804,44 @@ async fn demo_data_is_loaded_once() {
             .map(|t| (t.quota, t.designated))
             .collect();
         assert_eq!(designated, [(8, 0), (32, 1)]);
+        // The roving inspection of 宝丰县, recorded, and its task overdue in the city's
+        // queue.
+        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        let channel = tonic::transport::Channel::from_shared(suite.url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut supervision =
+            wenming_proto::supervision::v1::supervision_service_client::SupervisionServiceClient::with_interceptor(
+                channel,
+                move |mut req: tonic::Request<()>| {
+                    req.metadata_mut().insert("authorization", header.clone());
+                    Ok(req)
+                },
+            );
+        let inspections = supervision
+            .list_inspections(wenming_proto::supervision::v1::ListInspectionsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .inspections;
+        assert_eq!(inspections.len(), 1, "loading twice plans nothing new");
+        assert_eq!(inspections[0].target_display_name, "宝丰县");
+        assert_eq!(inspections[0].visit.as_ref().unwrap().findings.len(), 1);
+        let queue = supervision
+            .list_rectification_tasks(
+                wenming_proto::supervision::v1::ListRectificationTasksRequest {
+                    escalated: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .into_inner()
+            .tasks;
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].days_overdue, 10);
         assert!(suite.terminate());
     }
 }

@@ -5,6 +5,7 @@
 //! above when overdue. Consequences, deadlines and progress follow (issue 11).
 #![forbid(unsafe_code)]
 
+mod demo;
 mod error;
 pub mod messages;
 mod render;
@@ -19,7 +20,7 @@ use tonic::service::Routes;
 use wenming_proto::supervision::v1::supervision_service_server::{
     SERVICE_NAME, SupervisionServiceServer,
 };
-use wenming_runtime::service::{BoxError, ServiceContext, ServiceDef};
+use wenming_runtime::service::{BoxError, BoxFuture, DemoContext, ServiceContext, ServiceDef};
 
 pub use error::SupervisionError;
 pub use service::SupervisionApi;
@@ -37,7 +38,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
     seed: None,
     upstreams: &["registry", "pairing"],
     routes,
-    demo: None,
+    demo: Some(demo),
     imports: &[],
 };
 
@@ -65,4 +66,8 @@ pub fn routes_over(
     .max_decoding_message_size(settings.max_message_bytes)
     .max_encoding_message_size(settings.max_response_bytes);
     Routes::new(service)
+}
+
+fn demo(context: &DemoContext) -> BoxFuture<'_, Result<(), BoxError>> {
+    Box::pin(demo::load(context))
 }
