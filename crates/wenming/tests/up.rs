@@ -67,27 +67,33 @@ impl Suite {
     }
 }
 
+/// An interceptor sending a bearer token.
+type Auth = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
+
 type BearerClient = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient<
-    tonic::service::interceptor::InterceptedService<
-        tonic::transport::Channel,
-        Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>,
-    >,
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Auth>,
 >;
 
-/// A registry client calling `addr` with `token` as its bearer token.
-async fn bearer_client(addr: &str, token: &str) -> BearerClient {
-    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+/// A channel to `url` and an interceptor sending `token` as its bearer token.
+async fn authorized(url: &str, token: &str) -> (tonic::transport::Channel, Auth) {
+    let channel = tonic::transport::Channel::from_shared(url.to_owned())
         .unwrap()
         .connect()
         .await
         .unwrap();
     let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+    let auth: Auth = Box::new(move |mut req: tonic::Request<()>| {
+        req.metadata_mut().insert("authorization", header.clone());
+        Ok(req)
+    });
+    (channel, auth)
+}
+
+/// A registry client calling `addr` with `token` as its bearer token.
+async fn bearer_client(addr: &str, token: &str) -> BearerClient {
+    let (channel, auth) = authorized(&format!("http://{addr}"), token).await;
     wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
-        channel,
-        Box::new(move |mut req: tonic::Request<()>| {
-            req.metadata_mut().insert("authorization", header.clone());
-            Ok(req)
-        }),
+        channel, auth,
     )
 }
 
@@ -544,19 +550,10 @@ async fn serve_pairing_beside_the_registry_behind_the_gateway() {
         ("WENMING_GATEWAY__PAIRING_URL", pairing_url.as_str()),
     ]);
     let gateway = Suite::spawn(command);
-    let channel = tonic::transport::Channel::from_shared(gateway.url())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+    let (channel, auth) = authorized(&gateway.url(), &token).await;
     let mut client =
         wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient::with_interceptor(
-            channel,
-            move |mut req: tonic::Request<()>| {
-                req.metadata_mut().insert("authorization", header.clone());
-                Ok(req)
-            },
+            channel, auth,
         );
     let listed = client
         .list_pairings(wenming_proto::pairing::v1::ListPairingsRequest::default())
@@ -751,19 +748,10 @@ async fn demo_data_is_loaded_once() {
             .units;
         assert_eq!(direct_units.len(), 3, "three provincial-direct enterprises");
         assert!(direct_units.iter().all(|u| u.provincial_direct));
-        let channel = tonic::transport::Channel::from_shared(suite.url())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        let (channel, auth) = authorized(&suite.url(), &token).await;
         let pairings =
             wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient::with_interceptor(
-                channel,
-                move |mut req: tonic::Request<()>| {
-                    req.metadata_mut().insert("authorization", header.clone());
-                    Ok(req)
-                },
+                channel, auth,
             )
             .list_pairings(wenming_proto::pairing::v1::ListPairingsRequest::default())
             .await
@@ -776,19 +764,10 @@ async fn demo_data_is_loaded_once() {
             "平顶山市第一人民医院"
         );
         // The annex in force as it is, and the paired company designated.
-        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-        let channel = tonic::transport::Channel::from_shared(suite.url())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+        let (channel, auth) = authorized(&suite.url(), &token).await;
         let mut quota =
             wenming_proto::quota::v1::quota_service_client::QuotaServiceClient::with_interceptor(
-                channel,
-                move |mut req: tonic::Request<()>| {
-                    req.metadata_mut().insert("authorization", header.clone());
-                    Ok(req)
-                },
+                channel, auth,
             );
         let fulfilment = quota
             .get_fulfilment(wenming_proto::quota::v1::GetFulfilmentRequest {
@@ -806,19 +785,10 @@ async fn demo_data_is_loaded_once() {
         assert_eq!(designated, [(8, 0), (32, 1)]);
         // The roving inspection of 宝丰县, recorded, and its task overdue in the city's
         // queue.
-        let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-        let channel = tonic::transport::Channel::from_shared(suite.url())
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+        let (channel, auth) = authorized(&suite.url(), &token).await;
         let mut supervision =
             wenming_proto::supervision::v1::supervision_service_client::SupervisionServiceClient::with_interceptor(
-                channel,
-                move |mut req: tonic::Request<()>| {
-                    req.metadata_mut().insert("authorization", header.clone());
-                    Ok(req)
-                },
+                channel, auth,
             );
         let inspections = supervision
             .list_inspections(wenming_proto::supervision::v1::ListInspectionsRequest::default())

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use wenming_authz::Scope;
 use wenming_clients::Onward;
-use wenming_domain::{Heading, OfficeKey, QuotaHolder, TitleTier};
+use wenming_domain::{Heading, TitleTier};
 use wenming_proto::convert::tier_from_pb;
 use wenming_proto::quota::v1 as pb;
 use wenming_runtime::catalogue::{common, text_violation};
@@ -61,14 +61,8 @@ fn list_ref(
     };
     let (round, segment) = name.split_once("/lists/").ok_or_else(bad)?;
     let year = round_year(field, round).map_err(|_| bad())?;
-    if segment == PROVINCE_SEGMENT {
-        return Ok((year, ListOwner::Province));
-    }
-    let holder = OfficeKey::parse(segment)
-        .ok()
-        .and_then(|office| QuotaHolder::of_office(office, scope_divisions))
-        .ok_or_else(bad)?;
-    Ok((year, ListOwner::Holder(holder)))
+    let owner = ListOwner::of_segment(segment, scope_divisions).ok_or_else(bad)?;
+    Ok((year, owner))
 }
 
 fn number(
@@ -140,22 +134,16 @@ fn places(
         };
     for (i, row) in rows.iter().enumerate() {
         let field = format!("round.places[{i}]");
-        let holder = row
-            .holder
-            .strip_prefix("offices/")
-            .and_then(|o| OfficeKey::parse(o).ok())
-            .and_then(|o| QuotaHolder::of_office(o, divisions));
-        let Some(holder) = holder else {
-            violations.push(
-                Violation::new(
-                    format!("{field}.holder"),
-                    &msg::HOLDER,
-                    "not a holder of places",
-                )
-                .arg("value", &row.holder),
-            );
-            continue;
-        };
+        let holder =
+            match crate::service::holder_name(&format!("{field}.holder"), &row.holder, api.store())
+            {
+                Ok(holder) => holder,
+                Err(QuotaError::Invalid(mut found)) => {
+                    violations.append(&mut found);
+                    continue;
+                }
+                Err(_) => continue,
+            };
         let lines = lines_of(&field, row, violations);
         let segment = ListOwner::Holder(holder).segment();
         if by_segment.insert(segment, lines).is_some() {
@@ -468,7 +456,10 @@ impl QuotaApi {
         if rules::province(scope).is_ok() {
             let mut lists = self.store().lists(year).await?;
             // Holder order, the province's last.
-            lists.sort_by_key(|l| list_order(&l.segment, divisions));
+            lists.sort_by_key(|l| {
+                ListOwner::of_segment(&l.segment, divisions)
+                    .map_or(usize::MAX, |o| o.order(divisions))
+            });
             return Ok(lists);
         }
         let holder = rules::holder(scope, divisions)?;
@@ -479,11 +470,4 @@ impl QuotaApi {
             .into_iter()
             .collect())
     }
-}
-
-fn list_order(segment: &str, divisions: &wenming_domain::Divisions) -> usize {
-    divisions
-        .quota_holders()
-        .position(|h| ListOwner::Holder(h).segment() == segment)
-        .unwrap_or(usize::MAX)
 }

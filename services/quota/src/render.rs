@@ -1,12 +1,12 @@
 //! Stored records → wire messages.
 
-use wenming_domain::{Divisions, OfficeKey, QUOTA_TIERS, QuotaHolder, UnitKind};
+use wenming_domain::{Divisions, QUOTA_TIERS, QuotaHolder, UnitKind};
 use wenming_proto::convert::{kind_to_pb, tier_to_pb};
 use wenming_proto::quota::v1 as pb;
 use wenming_runtime::edge::timestamp;
 
 use crate::error::Result;
-use crate::rules::recommendation::{Lines, PROVINCE_SEGMENT};
+use crate::rules::recommendation::{Lines, ListOwner, PROVINCE_SEGMENT};
 use crate::rules::{self, Attention, TierCount};
 use crate::store::{self, DesignationRecord, ListRecord, RoundRecord, VersionView, version_name};
 
@@ -166,12 +166,9 @@ fn segment_holder(segment: &str, divisions: &Divisions) -> (String, String) {
             .map_or_else(|| province.to_string(), |d| d.name.clone());
         return (format!("offices/{province}"), name);
     }
-    let holder = OfficeKey::parse(segment)
-        .ok()
-        .and_then(|office| QuotaHolder::of_office(office, divisions));
-    match holder {
-        Some(holder) => (holder_name(holder), holder.display_name(divisions)),
-        None => (format!("offices/{segment}"), segment.to_owned()),
+    match ListOwner::of_segment(segment, divisions) {
+        Some(ListOwner::Holder(holder)) => (holder_name(holder), holder.display_name(divisions)),
+        _ => (format!("offices/{segment}"), segment.to_owned()),
     }
 }
 
@@ -192,10 +189,7 @@ pub(crate) fn round_to_pb(
 ) -> Result<pb::RecommendationRound> {
     let lines = r.lines()?;
     let order = |segment: &str| {
-        divisions
-            .quota_holders()
-            .position(|h| QuotaHolder::office(h).to_string() == segment)
-            .unwrap_or(usize::MAX)
+        ListOwner::of_segment(segment, divisions).map_or(usize::MAX, |o| o.order(divisions))
     };
     let mut rows: Vec<(&String, &Lines)> = lines
         .iter()

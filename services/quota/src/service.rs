@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 use wenming_clients::{ClientError, Pairing, Registry, Standing};
-use wenming_domain::{
-    DesignationId, OfficeKey, QUOTA_TIERS, QuotaHolder, Reason, TitleTier, UnitId,
-};
+use wenming_domain::{DesignationId, QUOTA_TIERS, QuotaHolder, Reason, TitleTier, UnitId};
 use wenming_proto::convert::tier_from_pb;
 use wenming_proto::quota::v1 as pb;
 use wenming_proto::quota::v1::quota_service_server::QuotaService;
@@ -119,19 +117,16 @@ fn unit_id(field: &str, name: &str) -> Result<String> {
 }
 
 /// "offices/{city_code}" or "offices/provincial-direct", a holder of quota.
-fn holder_name(field: &str, name: &str, store: &Store) -> Result<QuotaHolder> {
-    name.strip_prefix("offices/")
-        .and_then(|office| OfficeKey::parse(office).ok())
-        .and_then(|office| QuotaHolder::of_office(office, store.divisions()))
-        .ok_or_else(|| {
-            Violation::new(
-                field,
-                &msg::HOLDER,
-                format!("'{name}' is neither offices/{{city_code}} nor offices/provincial-direct"),
-            )
-            .arg("value", name)
-            .into()
-        })
+pub(crate) fn holder_name(field: &str, name: &str, store: &Store) -> Result<QuotaHolder> {
+    rules::holder_of_name(name, store.divisions()).ok_or_else(|| {
+        Violation::new(
+            field,
+            &msg::HOLDER,
+            format!("'{name}' is neither offices/{{city_code}} nor offices/provincial-direct"),
+        )
+        .arg("value", name)
+        .into()
+    })
 }
 
 fn tier(field: &str, value: i32) -> Result<TitleTier> {

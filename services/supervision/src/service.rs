@@ -46,7 +46,7 @@ impl SupervisionApi {
     }
 }
 
-fn text<T>(field: &str, parsed: std::result::Result<T, TextError>) -> Result<T> {
+pub(crate) fn text<T>(field: &str, parsed: std::result::Result<T, TextError>) -> Result<T> {
     parsed.map_err(|err| text_violation(field, &err).into())
 }
 

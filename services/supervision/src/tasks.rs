@@ -5,7 +5,7 @@ use wenming_domain::{
     Description, EvidenceRef, InspectionId, PersonName, Reason, RectificationTaskId,
 };
 use wenming_proto::supervision::v1 as pb;
-use wenming_runtime::catalogue::{common, text_violation};
+use wenming_runtime::catalogue::common;
 use wenming_runtime::edge::{etag, page, parse_date, parse_name, request_id};
 use wenming_runtime::sql::Page;
 use wenming_runtime::status::Violation;
@@ -13,15 +13,11 @@ use wenming_runtime::status::Violation;
 use crate::error::{Result, SupervisionError};
 use crate::messages as msg;
 use crate::rules;
-use crate::service::SupervisionApi;
+use crate::service::{SupervisionApi, text};
 use crate::store::{NewTask, TaskEvent, TaskFilter, TaskRecord};
 
 /// Most evidence references one progress entry carries.
 const MAX_EVIDENCE: usize = 20;
-
-fn text<T>(field: &str, parsed: std::result::Result<T, wenming_domain::TextError>) -> Result<T> {
-    parsed.map_err(|err| text_violation(field, &err).into())
-}
 
 pub(crate) fn task_id(field: &str, name: &str) -> Result<String> {
     Ok(parse_name(field, "rectificationTasks", name, |id| {

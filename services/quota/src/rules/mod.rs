@@ -70,6 +70,12 @@ pub fn fulfilment_reader(scope: &Scope, divisions: &Divisions) -> Result<Option<
     })
 }
 
+/// The holder "offices/{city_code}" or "offices/provincial-direct" names, if it names one.
+pub fn holder_of_name(name: &str, divisions: &Divisions) -> Option<QuotaHolder> {
+    let office = wenming_domain::OfficeKey::parse(name.strip_prefix("offices/")?).ok()?;
+    QuotaHolder::of_office(office, divisions)
+}
+
 /// The years a table covers, "2021-2023".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Period {

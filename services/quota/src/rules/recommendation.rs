@@ -2,7 +2,7 @@
 //! a name is, and every rule a list breaks, each with the actual and the limit. A list
 //! is judged whole: the holder reads all that is wrong with it at once.
 
-use wenming_domain::{QuotaHolder, TitleTier, UnitKind};
+use wenming_domain::{Divisions, OfficeKey, QuotaHolder, TitleTier, UnitKind};
 use wenming_runtime::catalogue::{Rule, render};
 
 use crate::messages as msg;
@@ -40,6 +40,27 @@ pub enum ListOwner {
 }
 
 impl ListOwner {
+    /// The owner a list's last segment names.
+    pub fn of_segment(segment: &str, divisions: &Divisions) -> Option<ListOwner> {
+        if segment == PROVINCE_SEGMENT {
+            return Some(ListOwner::Province);
+        }
+        let office = OfficeKey::parse(segment).ok()?;
+        QuotaHolder::of_office(office, divisions).map(ListOwner::Holder)
+    }
+
+    /// Its place in holder order: the provincial-direct office, the cities by code, the
+    /// province last.
+    pub fn order(self, divisions: &Divisions) -> usize {
+        match self {
+            ListOwner::Holder(holder) => divisions
+                .quota_holders()
+                .position(|h| h == holder)
+                .unwrap_or(usize::MAX - 1),
+            ListOwner::Province => usize::MAX,
+        }
+    }
+
     /// The last segment of the list's name: a city's code, "provincial-direct" or
     /// "province".
     pub fn segment(self) -> String {
