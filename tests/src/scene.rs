@@ -12,7 +12,7 @@ use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_proto::registry::v1 as rp;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_testkit::TestDb;
-use wenming_testkit::fixtures::{company, pingdingshan_campaign_pb};
+use wenming_testkit::fixtures::{company, henan_campaign_pb, pingdingshan_campaign_pb};
 
 use crate::{Bearer, Suite};
 
@@ -77,9 +77,15 @@ impl Scene {
 
     /// Pingdingshan's campaign.
     pub async fn campaign(&self) -> String {
-        self.registry(self.pingdingshan())
+        self.create_campaign(self.pingdingshan(), pingdingshan_campaign_pb())
+            .await
+    }
+
+    /// `campaign` created by `bearer`: its name.
+    pub async fn create_campaign(&self, bearer: Bearer, campaign: rp::Campaign) -> String {
+        self.registry(bearer)
             .create_campaign(rp::CreateCampaignRequest {
-                campaign: Some(pingdingshan_campaign_pb()),
+                campaign: Some(campaign),
                 request_id: String::new(),
             })
             .await
@@ -131,6 +137,76 @@ impl Scene {
             .unwrap()
             .into_inner();
         (unit, pairing)
+    }
+
+    /// The province's 2021 campaign and Pingdingshan's, which belongs to it (and takes
+    /// its pairing-list deadline, 1 May): their names.
+    pub async fn provincial_campaigns(&self) -> (String, String) {
+        let henan = self
+            .create_campaign(self.province(), henan_campaign_pb())
+            .await;
+        let pingdingshan = self
+            .create_campaign(
+                self.pingdingshan(),
+                rp::Campaign {
+                    parent_campaign: henan.clone(),
+                    pairing_list_deadline: String::new(),
+                    ..pingdingshan_campaign_pb()
+                },
+            )
+            .await;
+        (henan, pingdingshan)
+    }
+
+    /// `county` nominates three companies of its own (put in the reserve pool) for
+    /// Pingdingshan's `campaign`, and the city returns the first: two remain. The
+    /// nominations as submitted.
+    pub async fn two_of_three_nominated(
+        &self,
+        county: &str,
+        campaign: &str,
+    ) -> Vec<rp::Nomination> {
+        let office = self.suite.office("county", county);
+        let mut units = Vec::new();
+        for n in 0..3 {
+            let unit = self
+                .register(
+                    office.clone(),
+                    company(&format!("{county}推荐企业{n}"), county, self.code()),
+                )
+                .await;
+            self.registry(office.clone())
+                .add_to_reserve_pool(rp::AddToReservePoolRequest {
+                    unit: unit.clone(),
+                    reason: "规模以上民营企业，党支部健全".into(),
+                    target_tier: PROVINCIAL,
+                })
+                .await
+                .unwrap();
+            units.push(unit);
+        }
+        let nominations = self
+            .registry(office)
+            .submit_nominations(rp::SubmitNominationsRequest {
+                campaign: campaign.into(),
+                units,
+                request_id: String::new(),
+                target_tier: PROVINCIAL,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .nominations;
+        self.registry(self.pingdingshan())
+            .decide_nomination(rp::DecideNominationRequest {
+                name: nominations[0].name.clone(),
+                decision: rp::NominationDecision::Return as i32,
+                reason: "该企业近三年有行政处罚记录".into(),
+                etag: nominations[0].etag.clone(),
+            })
+            .await
+            .unwrap();
+        nominations
     }
 
     pub async fn award(&self, unit: &str, tier: rp::TitleTier) {

@@ -322,11 +322,90 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.supervision.v1.SupervisionService/ReopenRectificationTask",
         [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
+    (
+        "wenming.supervision.v1.SupervisionService/CommendPairing",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/GetCommendation",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ListCommendations",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ScheduleAdmonishmentTalk",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/GetAdmonishmentTalk",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ListAdmonishmentTalks",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/RecordAdmonishmentTalk",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/CancelAdmonishmentTalk",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ListUnitHistory",
+        [Pass, Pass, Pass, Pass, Deny, Pass],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/RecordCommendation",
+        [Deny, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/CountUnitsByRegion",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/CountPairingsByRegion",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.pairing.v1.PairingService/ListOverdueMilestones",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/GetProgressReport",
+        [Pass, Pass, Pass, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ExportProgressReport",
+        [Pass, Pass, Pass, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ListDeadlineItems",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/WatchDeadlineItems",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
 ];
 
-/// Every RPC of every wenming service in the compiled descriptors, with whether the
-/// client streams.
-fn rpcs() -> Vec<(String, bool)> {
+/// How an RPC streams.
+#[derive(Clone, Copy, Debug)]
+struct Streaming {
+    client: bool,
+    server: bool,
+}
+
+const UNARY: Streaming = Streaming {
+    client: false,
+    server: false,
+};
+
+/// Every RPC of every wenming service in the compiled descriptors, with how it streams.
+fn rpcs() -> Vec<(String, Streaming)> {
     let set = prost_types::FileDescriptorSet::decode(wenming_proto::FILE_DESCRIPTOR_SET).unwrap();
     let mut rpcs = Vec::new();
     for file in set.file {
@@ -338,7 +417,10 @@ fn rpcs() -> Vec<(String, bool)> {
             for method in &service.method {
                 rpcs.push((
                     format!("{package}.{}/{}", service.name(), method.name()),
-                    method.client_streaming(),
+                    Streaming {
+                        client: method.client_streaming(),
+                        server: method.server_streaming(),
+                    },
                 ));
             }
         }
@@ -346,8 +428,9 @@ fn rpcs() -> Vec<(String, bool)> {
     rpcs
 }
 
-/// Calls `rpc` with an empty message (the gateway does not decode messages).
-async fn call(channel: &Channel, bearer: Option<Bearer>, rpc: &str, streaming: bool) -> Code {
+/// Calls `rpc` with an empty message (the gateway does not decode messages); a server
+/// stream counts as answered once its headers arrive (a watch would run on).
+async fn call(channel: &Channel, bearer: Option<Bearer>, rpc: &str, streaming: Streaming) -> Code {
     let mut grpc = tonic::client::Grpc::new(channel.clone());
     grpc.ready().await.unwrap();
     let path: http::uri::PathAndQuery = format!("/{rpc}").parse().unwrap();
@@ -359,7 +442,11 @@ async fn call(channel: &Channel, bearer: Option<Bearer>, rpc: &str, streaming: b
         }
         request
     };
-    let result = if streaming {
+    let result = if streaming.server {
+        grpc.server_streaming(intercept(tonic::Request::new(())), path, codec)
+            .await
+            .map(|_| ())
+    } else if streaming.client {
         let request = intercept(tonic::Request::new(())).map(|()| tokio_stream::iter([()]));
         grpc.client_streaming(request, path, codec)
             .await
@@ -375,7 +462,8 @@ async fn call(channel: &Channel, bearer: Option<Bearer>, rpc: &str, streaming: b
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rpc_has_a_rule_for_every_caller() {
     let db = TestDb::sqlite().await;
-    let suite = Suite::start(&db, "2021-04-16T01:00:00Z".parse().unwrap()).await;
+    // No rate limits: each caller makes one call per RPC, more than a burst allows.
+    let suite = Suite::start_with(&db, "2021-04-16T01:00:00Z".parse().unwrap(), None).await;
     let unit_id = wenming_domain::UnitId::new().to_string();
     let bearers = [
         suite.office("province", "410000"),
@@ -399,12 +487,12 @@ async fn every_rpc_has_a_rule_for_every_caller() {
         "wenming.unknown.v1.Nothing/Here",
     ] {
         assert_eq!(
-            call(&suite.gateway, None, path, false).await,
+            call(&suite.gateway, None, path, UNARY).await,
             Code::Unauthenticated,
             "anonymous → {path}"
         );
         assert_eq!(
-            call(&suite.gateway, Some(bearers[0].clone()), path, false).await,
+            call(&suite.gateway, Some(bearers[0].clone()), path, UNARY).await,
             Code::Unimplemented,
             "{path}"
         );
@@ -666,4 +754,149 @@ async fn calls_naming_a_pairing_answer_not_found_out_of_scope() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
+}
+
+/// A planned covert visit, through every supervision call that names it or lists it,
+/// for every caller: its planner (the city) and the province reach it; the inspected
+/// unit, its helper, the county below the planner and another city get NOT_FOUND (or
+/// do not see it listed or in the unit's history).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planned_covert_visit_is_blind_in_every_call_below_its_planner() {
+    use wenming_proto::supervision::v1 as sp;
+    use wenming_proto::supervision::v1::supervision_service_client::SupervisionServiceClient;
+    let db = TestDb::sqlite().await;
+    let s = wenming_tests::scene::Scene::start(&db).await;
+    let campaign = s.campaign().await;
+    let county = s.suite.office("county", "410421");
+    let (unit, pairing) = s
+        .paired(
+            county.clone(),
+            county.clone(),
+            &campaign,
+            "暗访矩阵测试公司",
+            "410421",
+        )
+        .await;
+    let helper = pairing.helper.unwrap().name;
+    let supervision = |bearer: Bearer| {
+        SupervisionServiceClient::with_interceptor(s.suite.gateway.clone(), bearer)
+    };
+    let covert = supervision(s.pingdingshan())
+        .plan_inspection(sp::PlanInspectionRequest {
+            inspection: Some(sp::Inspection {
+                kind: sp::InspectionKind::CovertVisit as i32,
+                target: unit.clone(),
+                inspectors: vec!["张督导".into()],
+                planned_start: "2021-04-16".into(),
+                planned_end: "2021-04-16".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+    let finding = format!("{covert}/findings/1");
+    let callers: Vec<(&str, Bearer, bool)> = vec![
+        ("province", s.province(), true),
+        ("the planning city", s.pingdingshan(), true),
+        ("the county below it", county.clone(), false),
+        ("another city", s.suite.office("city", "410100"), false),
+        ("the unit", s.suite.unit_user(&unit), false),
+        ("its helper", s.suite.unit_user(&helper), false),
+    ];
+    for (who, bearer, sees) in callers {
+        let mut client = supervision(bearer.clone());
+        let get = client
+            .get_inspection(sp::GetInspectionRequest {
+                name: covert.clone(),
+            })
+            .await;
+        assert_eq!(get.is_ok(), sees, "{who}: GetInspection");
+        if !sees {
+            assert_eq!(get.unwrap_err().code(), Code::NotFound, "{who}");
+        }
+        let listed = client
+            .list_inspections(sp::ListInspectionsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .inspections;
+        assert_eq!(
+            listed.iter().any(|i| i.name == covert),
+            sees,
+            "{who}: ListInspections"
+        );
+        // Writes that name it: refused without telling it exists (offices only; the
+        // policy refuses units before).
+        if !sees && who != "the unit" && who != "its helper" {
+            let record = client
+                .record_visit(sp::RecordVisitRequest {
+                    name: covert.clone(),
+                    visit: Some(sp::Visit {
+                        visited_on: "2021-04-16".into(),
+                        summary: "探测".into(),
+                        ..Default::default()
+                    }),
+                    etag: String::new(),
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(record.code(), Code::NotFound, "{who}: RecordVisit");
+            let cancel = client
+                .cancel_inspection(sp::CancelInspectionRequest {
+                    name: covert.clone(),
+                    reason: "探测一下".into(),
+                    etag: String::new(),
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(cancel.code(), Code::NotFound, "{who}: CancelInspection");
+            let task = client
+                .open_rectification_task(sp::OpenRectificationTaskRequest {
+                    task: Some(sp::RectificationTask {
+                        finding: finding.clone(),
+                        description: "探测整改".into(),
+                        responsible_person: "某人".into(),
+                        due_date: "2021-05-01".into(),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(task.code(), Code::NotFound, "{who}: OpenRectificationTask");
+        }
+        if who == "the county below it" {
+            let talk = client
+                .schedule_admonishment_talk(sp::ScheduleAdmonishmentTalkRequest {
+                    talk: Some(sp::AdmonishmentTalk {
+                        unit: unit.clone(),
+                        head: "王经理".into(),
+                        reason: "探测暗访".into(),
+                        finding: finding.clone(),
+                        scheduled_on: "2021-04-20".into(),
+                        place: "宝丰县文明办".into(),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(talk.code(), Code::NotFound, "{who}: a talk on its finding");
+        }
+        if who == "the unit" || sees {
+            let history = client
+                .list_unit_history(sp::ListUnitHistoryRequest { unit: unit.clone() })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(
+                history.entries.iter().any(|e| e.resource == covert),
+                sees,
+                "{who}: ListUnitHistory"
+            );
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod import;
 mod load;
 mod memory;
 mod quota;
+mod rollup;
 
 use std::path::PathBuf;
 
@@ -54,6 +55,19 @@ enum Bench {
         #[arg(long, default_value_t = 3)]
         rounds: u32,
     },
+    /// The province's progress report over many units through the supervision service
+    /// (real registry and pairing behind it) vs a grouped count(*) of the units table.
+    Rollup {
+        /// Units loaded.
+        #[arg(long, default_value_t = 1_000_000)]
+        units: u32,
+        /// County-level regions they are spread over (Henan has 180).
+        #[arg(long, default_value_t = 180)]
+        regions: usize,
+        /// Calls per side.
+        #[arg(long, default_value_t = 30)]
+        calls: u32,
+    },
     /// Resident memory of `wenming up`, idle and after a burst of calls.
     Memory {
         /// The wenming binary (build it with --release first).
@@ -78,6 +92,11 @@ async fn main() -> BenchResult {
             per_caller,
             rounds,
         } => quota::run(callers, per_caller, rounds).await,
+        Bench::Rollup {
+            units,
+            regions,
+            calls,
+        } => rollup::run(units, regions, calls).await,
         Bench::Memory { wenming } => memory::run(&wenming).await,
     }
 }

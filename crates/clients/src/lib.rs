@@ -14,11 +14,16 @@
 mod error;
 pub mod messages;
 mod pairing;
+mod quota;
 mod registry;
 
 pub use error::ClientError;
-pub use pairing::{GrpcPairing, Pairing, PairingFacts};
+pub use pairing::{
+    GrpcPairing, ListReport, OverdueMilestone, Pairing, PairingCounts, PairingFacts,
+};
+pub use quota::{GrpcQuota, HolderPlaces, Quota};
 pub use registry::{
-    CampaignFacts, GrpcRegistry, HelperFacts, Registry, STANDINGS_PER_CALL, Standing, UnitFacts,
+    CampaignFacts, GrpcRegistry, HelperFacts, NominationTally, Registry, STANDINGS_PER_CALL,
+    Standing, UnitCommendation, UnitCounts, UnitFacts,
 };
 pub use wenming_runtime::onward::Onward;

@@ -6,6 +6,10 @@ use wenming_runtime::catalogue::{Noun, Rule};
 pub const REGISTRY: Noun = Noun::new("registry", "单位名录服务");
 /// The pairing service.
 pub const PAIRING_SERVICE: Noun = Noun::new("pairing", "结对帮创服务");
+/// The quota service.
+pub const QUOTA_SERVICE: Noun = Noun::new("quota", "指标分配服务");
+/// 指标分配表.
+pub const ALLOCATION_TABLE: Noun = Noun::new("allocation table", "指标分配表");
 /// 单位.
 pub const UNIT: Noun = Noun::new("unit", "单位");
 /// 创建活动.

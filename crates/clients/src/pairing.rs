@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use jiff::civil::Date;
 use tonic::transport::Channel;
 use wenming_domain::{HelperKind, PairingState, TitleTier};
 use wenming_proto::convert::pairing::{helper_kind_from_pb, state_from_pb, state_to_pb};
@@ -11,7 +12,7 @@ use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_runtime::onward::Onward;
 
 use crate::error::ClientError;
-use crate::messages::{PAIRING, PAIRING_SERVICE, UNIT};
+use crate::messages::{CAMPAIGN, PAIRING, PAIRING_SERVICE, UNIT};
 
 /// A pairing as other services' rules need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +44,50 @@ impl PairingFacts {
     }
 }
 
+/// Where one office's pairing list of a provincial campaign stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListReport {
+    /// The office: its region code, or "provincial-direct".
+    pub office: String,
+    /// E.g. "宝丰县文明办".
+    pub office_display_name: String,
+    /// Whether it has reported its list.
+    pub reported: bool,
+    /// Days past the province's deadline (0: on time, or not due yet).
+    pub days_late: u32,
+}
+
+/// What the pairing service counts for one county-level region's units.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PairingCounts {
+    pub region_code: String,
+    pub open_pairings: u64,
+    pub ledger_entries: u64,
+    pub activities: u64,
+}
+
+/// A milestone of an open pairing's current work plan, past due and not done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverdueMilestone {
+    /// "pairings/{id}".
+    pub pairing: String,
+    /// "campaigns/{id}".
+    pub campaign: String,
+    /// 1-based, in the current plan.
+    pub index: i32,
+    pub title: String,
+    pub due_date: String,
+    /// The arranging office's region code (or "provincial-direct").
+    pub office: String,
+    /// "units/{id}".
+    pub unit: String,
+    pub unit_region_code: String,
+    pub unit_city_code: String,
+    pub unit_provincial_direct: bool,
+    /// "units/{id}" of a helping unit, if any.
+    pub helper_unit: Option<String>,
+}
+
 /// The pairing service, as another service asks it on behalf of its caller (whose
 /// scope the pairing service applies).
 #[tonic::async_trait]
@@ -63,6 +108,32 @@ pub trait Pairing: Send + Sync + std::fmt::Debug {
         field: &str,
         unit: &str,
     ) -> Result<Vec<PairingFacts>, ClientError>;
+
+    /// Every office's pairing list of the provincial campaign `campaign`, as the
+    /// province follows them (the province's identity only).
+    async fn list_reports(
+        &self,
+        onward: &Onward,
+        campaign: &str,
+    ) -> Result<Vec<ListReport>, ClientError>;
+
+    /// The counts for the units of `region`'s subtree the caller may see, by
+    /// county-level region; ledger entries and activities dated in `period` (inclusive;
+    /// `None`: unbounded).
+    async fn pairing_counts(
+        &self,
+        onward: &Onward,
+        region: &str,
+        period: (Option<Date>, Option<Date>),
+    ) -> Result<Vec<PairingCounts>, ClientError>;
+
+    /// Every milestone past due before `today` and not done, of the open pairings the
+    /// caller may see.
+    async fn overdue_milestones(
+        &self,
+        onward: &Onward,
+        today: Date,
+    ) -> Result<Vec<OverdueMilestone>, ClientError>;
 }
 
 /// The pairing service over gRPC.
@@ -158,5 +229,112 @@ impl Pairing for GrpcPairing {
         // Names are UUIDv7: in creation order.
         open.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(open)
+    }
+
+    async fn list_reports(
+        &self,
+        onward: &Onward,
+        campaign: &str,
+    ) -> Result<Vec<ListReport>, ClientError> {
+        let mut client = self.client.clone();
+        let answer = onward
+            .call(
+                pb::ListPairingListReportsRequest {
+                    campaign: campaign.to_owned(),
+                },
+                self.timeout,
+                |request| client.list_pairing_list_reports(request),
+            )
+            .await
+            .map_err(|status| {
+                ClientError::from_status(&PAIRING_SERVICE, status, &CAMPAIGN, "campaign", campaign)
+            })?;
+        Ok(answer
+            .reports
+            .into_iter()
+            .map(|r| ListReport {
+                office: r.office_region_code,
+                office_display_name: r.office_display_name,
+                reported: r.reported,
+                days_late: r.days_late,
+            })
+            .collect())
+    }
+
+    async fn pairing_counts(
+        &self,
+        onward: &Onward,
+        region: &str,
+        (start, end): (Option<Date>, Option<Date>),
+    ) -> Result<Vec<PairingCounts>, ClientError> {
+        let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
+        let mut client = self.client.clone();
+        let answer = onward
+            .call(
+                pb::CountPairingsByRegionRequest {
+                    region_code: region.to_owned(),
+                    period_start: day(start),
+                    period_end: day(end),
+                },
+                self.timeout,
+                |request| client.count_pairings_by_region(request),
+            )
+            .await
+            .map_err(|status| {
+                ClientError::from_status(&PAIRING_SERVICE, status, &PAIRING, "region_code", region)
+            })?;
+        Ok(answer
+            .counts
+            .into_iter()
+            .map(|c| PairingCounts {
+                region_code: c.region_code,
+                open_pairings: c.open_pairings,
+                ledger_entries: c.ledger_entries,
+                activities: c.activities,
+            })
+            .collect())
+    }
+
+    async fn overdue_milestones(
+        &self,
+        onward: &Onward,
+        today: Date,
+    ) -> Result<Vec<OverdueMilestone>, ClientError> {
+        let mut all = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let mut client = self.client.clone();
+            let page = onward
+                .call(
+                    pb::ListOverdueMilestonesRequest {
+                        page_size: 1000,
+                        page_token: page_token.clone(),
+                        as_of: today.to_string(),
+                    },
+                    self.timeout,
+                    |request| client.list_overdue_milestones(request),
+                )
+                .await
+                .map_err(|status| {
+                    ClientError::from_status(&PAIRING_SERVICE, status, &PAIRING, "as_of", "")
+                })?;
+            all.extend(page.milestones.into_iter().map(|m| OverdueMilestone {
+                pairing: m.pairing,
+                campaign: m.campaign,
+                index: m.index,
+                title: m.title,
+                due_date: m.due_date,
+                office: m.office_region_code,
+                unit: m.unit,
+                unit_region_code: m.unit_region_code,
+                unit_city_code: m.unit_city_code,
+                unit_provincial_direct: m.unit_provincial_direct,
+                helper_unit: (!m.helper_unit.is_empty()).then_some(m.helper_unit),
+            }));
+            if page.next_page_token.is_empty() {
+                return Ok(all);
+            }
+            page_token = page.next_page_token;
+        }
     }
 }

@@ -69,6 +69,12 @@ pub struct HelperFacts {
 pub struct CampaignFacts {
     /// "campaigns/{id}".
     pub name: String,
+    /// E.g. "2021年非公单位文明单位创建".
+    pub display_name: String,
+    /// Last day for county nominations, if the campaign sets one.
+    pub nomination_deadline: Option<Date>,
+    /// Fewest units a county nominates.
+    pub batch_min: u32,
     /// Last day for pairing lists, if the campaign sets one.
     pub pairing_list_deadline: Option<Date>,
     /// The titles it cultivates units for.
@@ -77,6 +83,46 @@ pub struct CampaignFacts {
     pub organising_region: String,
     /// The provincial campaign it belongs to, "campaigns/{id}", if any.
     pub parent: Option<String>,
+}
+
+/// How many units each county has nominated in a campaign, by status.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NominationTally {
+    /// The county-level region that nominated.
+    pub county: String,
+    /// Awaiting the city.
+    pub submitted: u32,
+    /// Accepted as cultivation targets.
+    pub accepted: u32,
+    /// Returned by the city.
+    pub returned: u32,
+}
+
+/// What the registry counts in one county-level region (CountUnitsByRegion).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnitCounts {
+    pub region_code: String,
+    pub units: u64,
+    pub reserve_pool: u64,
+    pub nominations_submitted: u64,
+    pub nominations_accepted: u64,
+    pub nominations_returned: u64,
+    pub titled_units: u64,
+}
+
+/// A commendation by the province of a unit's pairing, for the unit's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitCommendation {
+    /// "commendations/{id}" of the supervision service.
+    pub name: String,
+    /// The province's document, e.g. "豫文明办〔2022〕15号".
+    pub document_number: String,
+    /// What it commends.
+    pub title: String,
+    /// The day of the document.
+    pub commended_on: Date,
+    /// "pairings/{id}".
+    pub pairing: String,
 }
 
 /// The registry, as another service asks it, always on behalf of its caller: the
@@ -127,6 +173,36 @@ pub trait Registry: Send + Sync + std::fmt::Debug {
         credit_codes: &[String],
         day: Date,
     ) -> Result<Vec<Option<Standing>>, ClientError>;
+
+    /// Every campaign the caller may see.
+    async fn campaigns(&self, onward: &Onward) -> Result<Vec<CampaignFacts>, ClientError>;
+
+    /// The nominations of `campaign` the caller may see, tallied by county (counties
+    /// that nominated nobody are absent), in county order.
+    async fn nomination_tally(
+        &self,
+        onward: &Onward,
+        campaign: &str,
+    ) -> Result<Vec<NominationTally>, ClientError>;
+
+    /// The counts of `region`'s subtree the caller may see, by county-level region
+    /// (nominations of `campaign` only, if given; titles held on `day`).
+    async fn unit_counts(
+        &self,
+        onward: &Onward,
+        region: &str,
+        campaign: Option<&str>,
+        day: Date,
+    ) -> Result<Vec<UnitCounts>, ClientError>;
+
+    /// Puts `commendation` on the record of the unit `unit` ("units/{id}"), replacing
+    /// one of the same document number: the province's call, so VerifyTitle shows it.
+    async fn record_commendation(
+        &self,
+        onward: &Onward,
+        unit: &str,
+        commendation: &UnitCommendation,
+    ) -> Result<(), ClientError>;
 }
 
 /// The registry over gRPC.
@@ -143,6 +219,42 @@ impl GrpcRegistry {
         Self {
             client: RegistryServiceClient::new(channel),
             timeout,
+        }
+    }
+
+    /// Every campaign the caller sees that belongs to `parent` ("": every campaign),
+    /// page by page; `field` is where the caller named `parent`.
+    async fn list_campaigns(
+        &self,
+        onward: &Onward,
+        parent: &str,
+        field: &str,
+    ) -> Result<Vec<CampaignFacts>, ClientError> {
+        let mut all = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let mut client = self.client.clone();
+            let page = onward
+                .call(
+                    pb::ListCampaignsRequest {
+                        page_size: 100,
+                        page_token: page_token.clone(),
+                        parent_campaign: parent.to_owned(),
+                    },
+                    self.timeout,
+                    |request| client.list_campaigns(request),
+                )
+                .await
+                .map_err(|status| {
+                    ClientError::from_status(&REGISTRY, status, &CAMPAIGN, field, parent)
+                })?;
+            for campaign in page.campaigns {
+                all.push(campaign_facts(campaign)?);
+            }
+            if page.next_page_token.is_empty() {
+                return Ok(all);
+            }
+            page_token = page.next_page_token;
         }
     }
 }
@@ -207,32 +319,7 @@ impl Registry for GrpcRegistry {
         field: &str,
         name: &str,
     ) -> Result<Vec<CampaignFacts>, ClientError> {
-        let mut children = Vec::new();
-        let mut page_token = String::new();
-        loop {
-            let mut client = self.client.clone();
-            let page = onward
-                .call(
-                    pb::ListCampaignsRequest {
-                        page_size: 100,
-                        page_token: page_token.clone(),
-                        parent_campaign: name.to_owned(),
-                    },
-                    self.timeout,
-                    |request| client.list_campaigns(request),
-                )
-                .await
-                .map_err(|status| {
-                    ClientError::from_status(&REGISTRY, status, &CAMPAIGN, field, name)
-                })?;
-            for campaign in page.campaigns {
-                children.push(campaign_facts(campaign)?);
-            }
-            if page.next_page_token.is_empty() {
-                return Ok(children);
-            }
-            page_token = page.next_page_token;
-        }
+        self.list_campaigns(onward, name, field).await
     }
 
     async fn helper(
@@ -300,6 +387,121 @@ impl Registry for GrpcRegistry {
         }
         Ok(standings)
     }
+
+    async fn record_commendation(
+        &self,
+        onward: &Onward,
+        unit: &str,
+        commendation: &UnitCommendation,
+    ) -> Result<(), ClientError> {
+        let mut client = self.client.clone();
+        onward
+            .call(
+                pb::RecordCommendationRequest {
+                    unit: unit.to_owned(),
+                    commendation: Some(pb::UnitCommendation {
+                        name: commendation.name.clone(),
+                        document_number: commendation.document_number.clone(),
+                        title: commendation.title.clone(),
+                        commended_on: commendation.commended_on.to_string(),
+                        pairing: commendation.pairing.clone(),
+                    }),
+                },
+                self.timeout,
+                |request| client.record_commendation(request),
+            )
+            .await
+            .map_err(|status| ClientError::from_status(&REGISTRY, status, &UNIT, "unit", unit))?;
+        Ok(())
+    }
+
+    async fn campaigns(&self, onward: &Onward) -> Result<Vec<CampaignFacts>, ClientError> {
+        self.list_campaigns(onward, "", "campaign").await
+    }
+
+    async fn nomination_tally(
+        &self,
+        onward: &Onward,
+        campaign: &str,
+    ) -> Result<Vec<NominationTally>, ClientError> {
+        let mut by_county: std::collections::BTreeMap<String, NominationTally> =
+            std::collections::BTreeMap::new();
+        let mut page_token = String::new();
+        loop {
+            let mut client = self.client.clone();
+            let page = onward
+                .call(
+                    pb::ListNominationsRequest {
+                        page_size: 500,
+                        page_token: page_token.clone(),
+                        campaign: campaign.to_owned(),
+                        ..Default::default()
+                    },
+                    self.timeout,
+                    |request| client.list_nominations(request),
+                )
+                .await
+                .map_err(|status| {
+                    ClientError::from_status(&REGISTRY, status, &CAMPAIGN, "campaign", campaign)
+                })?;
+            for n in page.nominations {
+                let tally =
+                    by_county
+                        .entry(n.county_code.clone())
+                        .or_insert_with(|| NominationTally {
+                            county: n.county_code.clone(),
+                            ..NominationTally::default()
+                        });
+                match pb::NominationStatus::try_from(n.status) {
+                    Ok(pb::NominationStatus::Submitted) => tally.submitted += 1,
+                    Ok(pb::NominationStatus::Accepted) => tally.accepted += 1,
+                    Ok(pb::NominationStatus::Returned) => tally.returned += 1,
+                    _ => {}
+                }
+            }
+            if page.next_page_token.is_empty() {
+                return Ok(by_county.into_values().collect());
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    async fn unit_counts(
+        &self,
+        onward: &Onward,
+        region: &str,
+        campaign: Option<&str>,
+        day: Date,
+    ) -> Result<Vec<UnitCounts>, ClientError> {
+        let mut client = self.client.clone();
+        let answer = onward
+            .call(
+                pb::CountUnitsByRegionRequest {
+                    region_code: region.to_owned(),
+                    campaign: campaign.unwrap_or_default().to_owned(),
+                    as_of: day.to_string(),
+                },
+                self.timeout,
+                |request| client.count_units_by_region(request),
+            )
+            .await
+            .map_err(|status| {
+                ClientError::from_status(&REGISTRY, status, &CAMPAIGN, "campaign", "")
+            })?;
+        Ok(answer
+            .counts
+            .into_iter()
+            .map(|c| UnitCounts {
+                region_code: c.region_code,
+                units: c.units,
+                reserve_pool: c.reserve_pool,
+                nominations_submitted: c.nominations_submitted,
+                nominations_accepted: c.nominations_accepted,
+                nominations_returned: c.nominations_returned,
+                titled_units: c.titled_units,
+            })
+            .collect())
+    }
 }
 
 fn standing(result: pb::VerifyTitlesResult) -> Option<Standing> {
@@ -314,14 +516,21 @@ fn standing(result: pb::VerifyTitlesResult) -> Option<Standing> {
     })
 }
 
-fn campaign_facts(campaign: pb::Campaign) -> Result<CampaignFacts, ClientError> {
-    let deadline = match campaign.pairing_list_deadline.as_str() {
-        "" => None,
-        text => Some(text.parse::<Date>().map_err(|err| {
+fn optional_day(text: &str) -> Result<Option<Date>, ClientError> {
+    match text {
+        "" => Ok(None),
+        text => Ok(Some(text.parse::<Date>().map_err(|err| {
             ClientError::Internal(format!("the registry sent a bad deadline: {err}"))
-        })?),
-    };
+        })?)),
+    }
+}
+
+fn campaign_facts(campaign: pb::Campaign) -> Result<CampaignFacts, ClientError> {
+    let deadline = optional_day(&campaign.pairing_list_deadline)?;
     Ok(CampaignFacts {
+        display_name: campaign.display_name.clone(),
+        nomination_deadline: optional_day(&campaign.nomination_deadline)?,
+        batch_min: campaign.batch_min,
         target_tiers: campaign
             .target_tiers
             .iter()

@@ -125,6 +125,16 @@ typed_id!(
     "rectification task id"
 );
 typed_id!(
+    /// Identifies a commendation by the province (通报表扬).
+    CommendationId,
+    "commendation id"
+);
+typed_id!(
+    /// Identifies an admonishment talk (约谈).
+    AdmonishmentTalkId,
+    "admonishment talk id"
+);
+typed_id!(
     /// Identifies a pairing of a helper with a non-public unit.
     PairingId,
     "pairing id"

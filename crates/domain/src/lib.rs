@@ -30,9 +30,9 @@ pub use division::{
     RegionCode, RegionCodeError,
 };
 pub use ids::{
-    ActivityId, ApplicationId, AuditId, CampaignId, DeadlineMoveId, DesignationId, IdError,
-    InspectionId, LedgerEntryId, NominationId, PairingExceptionId, PairingId, RectificationTaskId,
-    TitleId, UnitId,
+    ActivityId, AdmonishmentTalkId, ApplicationId, AuditId, CampaignId, CommendationId,
+    DeadlineMoveId, DesignationId, IdError, InspectionId, LedgerEntryId, NominationId,
+    PairingExceptionId, PairingId, RectificationTaskId, TitleId, UnitId,
 };
 pub use named_enum::UnknownName;
 pub use nomination::{BatchRule, BatchRuleError, NominationStatus};

@@ -144,10 +144,24 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// Whether an error means the database is unreachable rather than the query wrong.
+/// Whether an error means the database is unreachable rather than the query wrong: the
+/// pool or the socket failed, or PostgreSQL refused the connection or dropped it
+/// (SQLSTATE classes 08 connection exception, 53 insufficient resources, 55 not in
+/// prerequisite state, which is how a database not accepting connections answers, and
+/// 57P0x shutdowns). A retry later may succeed.
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
-    matches!(
-        err,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-    )
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("55")
+                || code.starts_with("57P0")
+        }),
+        _ => false,
+    }
 }

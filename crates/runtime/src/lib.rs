@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod edge;
 pub mod error;
+mod health_probe;
 pub mod idempotency;
 mod identity_layer;
 mod localize_layer;

@@ -35,6 +35,22 @@ impl Onward {
         Self { headers, deadline }
     }
 
+    /// The calls a service makes on its own behalf (a background job), as `principal`
+    /// signed by `signer`; each gets the full `at_most` of [`Onward::call`].
+    pub fn on_own_behalf(
+        signer: &wenming_authz::IdentitySigner,
+        principal: &wenming_authz::Principal,
+    ) -> Result<Self, Status> {
+        let token = signer
+            .sign(principal)
+            .parse()
+            .map_err(|_| Status::internal("identity is not ASCII"))?;
+        Ok(Self {
+            headers: vec![(IDENTITY_HEADER, token)],
+            deadline: None,
+        })
+    }
+
     /// Calls `call` with a request for `message` carrying the caller's headers and a
     /// deadline of the caller's remaining time, at most `at_most`. The deadline is sent
     /// as `grpc-timeout` and also enforced here, so a peer that never answers costs no

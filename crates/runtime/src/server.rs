@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,8 @@ pub struct ServerSettings {
     pub drain_timeout_secs: u64,
     /// Concurrent calls per connection.
     pub concurrency_per_connection: usize,
+    /// How often a service checks that its database answers (its health follows).
+    pub health_probe_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -42,6 +45,7 @@ impl Default for ServerSettings {
             request_timeout_secs: 30,
             drain_timeout_secs: 10,
             concurrency_per_connection: 256,
+            health_probe_ms: 5000,
         }
     }
 }
@@ -72,13 +76,15 @@ pub enum Access {
 
 /// Serves `routes` on `listener` until `shutdown` resolves, then drains for at most
 /// `drain_timeout_secs`. `service_names` are the fully qualified gRPC service names the
-/// health service reports (SERVING until the drain starts, then NOT_SERVING).
+/// health service reports: SERVING until the drain starts, then NOT_SERVING; and, with
+/// a `database`, NOT_SERVING while it does not answer.
 pub async fn serve(
     listener: TcpListener,
     settings: &ServerSettings,
     access: Access,
     routes: Routes,
     service_names: &[&str],
+    database: Option<&crate::db::Database>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -97,10 +103,21 @@ pub async fn serve(
 
     let draining = Arc::new(Notify::new());
     let names: Vec<String> = service_names.iter().map(|s| (*s).to_owned()).collect();
+    let stopping = Arc::new(AtomicBool::new(false));
+    let probe = database.map(|db| {
+        crate::health_probe::spawn(
+            db.clone(),
+            health.clone(),
+            names.clone(),
+            Duration::from_millis(settings.health_probe_ms.max(1)),
+            stopping.clone(),
+        )
+    });
     let signal = {
         let draining = draining.clone();
         async move {
             shutdown.await;
+            stopping.store(true, Ordering::SeqCst);
             health
                 .set_service_status("", ServingStatus::NotServing)
                 .await;
@@ -135,6 +152,7 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, signal);
 
     let drain_timeout = Duration::from_secs(settings.drain_timeout_secs);
+    let _probe = probe.map(AbortOnDrop);
     tokio::select! {
         result = server => result?,
         () = async {
@@ -145,6 +163,15 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Stops a background task when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn reflection() -> tonic_reflection::server::Builder<'static> {

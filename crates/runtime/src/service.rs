@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 use tonic::transport::{Channel, Endpoint};
-use wenming_authz::{IdentityKey, IdentityVerifier};
+use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier};
 use wenming_domain::Clock;
 
 use crate::config::Figment;
@@ -59,7 +59,26 @@ pub struct ServiceDef {
     pub demo: Option<DemoFn>,
     /// Files `wenming import <what> FILE` sends it.
     pub imports: &'static [Import],
+    /// Files `wenming export <what> --region CODE FILE` writes from it.
+    pub exports: &'static [Export],
 }
+
+/// A kind of file a service's API answers with, written by `wenming export`.
+#[derive(Debug)]
+pub struct Export {
+    /// What `wenming export <what>` names, e.g. `progress`.
+    pub what: &'static str,
+    /// One line of help.
+    pub about: &'static str,
+    /// Writes `file` for the region `region` from what `channel` (the gateway) answers
+    /// the bearer `token`.
+    pub run: ExportFn,
+}
+
+/// Writes a file (its path) for a region (the last argument) from what a channel to the
+/// gateway answers a bearer token (the third).
+pub type ExportFn =
+    for<'a> fn(&'a Path, Channel, &'a str, &'a str) -> BoxFuture<'a, Result<(), BoxError>>;
 
 /// A kind of file a service imports through its API.
 #[derive(Debug)]
@@ -86,6 +105,9 @@ pub struct ServiceContext {
     /// Its own table of the configuration (`[<name>]`, `WENMING_<NAME>__…`), for the
     /// settings only it reads (the registry's title terms, say).
     pub config: Figment,
+    /// Signs the identity of the calls it makes on its own behalf (a background job;
+    /// see `Onward::on_own_behalf`), with the suite's internal key.
+    pub signer: IdentitySigner,
 }
 
 /// The services one service calls: a channel each, and the longest a call may take.
@@ -187,6 +209,7 @@ impl ServiceDef {
             Access::Internal(Box::new(verifier)),
             routes,
             &[self.grpc_service],
+            Some(db),
             shutdown,
         )
         .await;
@@ -296,6 +319,7 @@ where
             settings: options.settings.clone(),
             upstreams,
             config: options.config.focus(def.name),
+            signer: IdentitySigner::new(options.key),
         };
         let verifier = IdentityVerifier::new(options.key);
         let stop = shutdown();

@@ -53,6 +53,23 @@ impl Database {
     }
 }
 
+impl Database {
+    /// Starts a change a service makes on its own behalf (a background job), recorded
+    /// in the audit trail as `subject`.
+    pub async fn write_as_service<'a>(
+        &self,
+        subject: &'a str,
+        clock: &dyn Clock,
+    ) -> Result<WriteTx<'a>, sqlx::Error> {
+        Ok(WriteTx {
+            tx: self.begin_write().await?,
+            subject,
+            request_id: None,
+            now_ms: clock.now().as_millisecond(),
+        })
+    }
+}
+
 impl WriteTx<'_> {
     /// The change's time, in milliseconds since the epoch (the same for every row and
     /// the audit record).

@@ -10,8 +10,9 @@ use jiff::civil::Date;
 use tonic::Status;
 use wenming_clients::messages::{CAMPAIGN, PAIRING, REGISTRY, UNIT};
 use wenming_clients::{
-    CampaignFacts, ClientError, HelperFacts, Onward, Pairing, PairingFacts, Registry, Standing,
-    UnitFacts,
+    CampaignFacts, ClientError, HelperFacts, HolderPlaces, ListReport, NominationTally, Onward,
+    OverdueMilestone, Pairing, PairingCounts, PairingFacts, Quota, Registry, Standing,
+    UnitCommendation, UnitCounts, UnitFacts,
 };
 use wenming_domain::{HelperKind, TitleTier, TitleValidity};
 
@@ -21,6 +22,8 @@ pub struct FakeRegistry {
     units: Mutex<HashMap<String, UnitFacts>>,
     campaigns: Mutex<HashMap<String, CampaignFacts>>,
     titles: Mutex<Vec<(String, TitleTier, TitleValidity)>>,
+    commendations: Mutex<Vec<(String, UnitCommendation)>>,
+    tallies: Mutex<HashMap<String, Vec<NominationTally>>>,
     down: AtomicBool,
 }
 
@@ -38,6 +41,16 @@ impl FakeRegistry {
     /// Records a title of `unit`.
     pub fn put_title(&self, unit: &str, tier: TitleTier, validity: TitleValidity) {
         lock(&self.titles).push((unit.to_owned(), tier, validity));
+    }
+
+    /// Sets the nomination tally of a campaign.
+    pub fn put_tally(&self, campaign: &str, tally: Vec<NominationTally>) {
+        lock(&self.tallies).insert(campaign.to_owned(), tally);
+    }
+
+    /// The commendations recorded, with their units.
+    pub fn commendations(&self) -> Vec<(String, UnitCommendation)> {
+        lock(&self.commendations).clone()
     }
 
     /// Makes every call fail as an unreachable registry does (or stop doing so).
@@ -176,15 +189,74 @@ impl Registry for FakeRegistry {
             })
             .collect())
     }
+
+    async fn record_commendation(
+        &self,
+        _onward: &Onward,
+        unit: &str,
+        commendation: &UnitCommendation,
+    ) -> Result<(), ClientError> {
+        self.check_up()?;
+        let mut all = lock(&self.commendations);
+        all.retain(|(u, c)| !(u == unit && c.document_number == commendation.document_number));
+        all.push((unit.to_owned(), commendation.clone()));
+        Ok(())
+    }
+
+    async fn campaigns(&self, _onward: &Onward) -> Result<Vec<CampaignFacts>, ClientError> {
+        self.check_up()?;
+        let mut all: Vec<CampaignFacts> = lock(&self.campaigns).values().cloned().collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    async fn nomination_tally(
+        &self,
+        _onward: &Onward,
+        campaign: &str,
+    ) -> Result<Vec<NominationTally>, ClientError> {
+        self.check_up()?;
+        Ok(lock(&self.tallies)
+            .get(campaign)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn unit_counts(
+        &self,
+        _onward: &Onward,
+        _region: &str,
+        _campaign: Option<&str>,
+        _day: Date,
+    ) -> Result<Vec<UnitCounts>, ClientError> {
+        self.check_up()?;
+        let mut by_region: std::collections::BTreeMap<String, UnitCounts> = Default::default();
+        for unit in lock(&self.units).values().filter(|u| u.active) {
+            let c = by_region
+                .entry(unit.region_code.clone())
+                .or_insert_with(|| UnitCounts {
+                    region_code: unit.region_code.clone(),
+                    ..UnitCounts::default()
+                });
+            c.units += 1;
+        }
+        Ok(by_region.into_values().collect())
+    }
 }
 
 /// A pairing service holding what the test puts in it.
 #[derive(Debug, Default)]
 pub struct FakePairing {
     pairings: Mutex<Vec<PairingFacts>>,
+    reports: Mutex<HashMap<String, Vec<ListReport>>>,
 }
 
 impl FakePairing {
+    /// Sets where the offices' lists of a provincial campaign stand.
+    pub fn put_reports(&self, campaign: &str, reports: Vec<ListReport>) {
+        lock(&self.reports).insert(campaign.to_owned(), reports);
+    }
+
     /// Adds (or replaces) a pairing.
     pub fn put_pairing(&self, pairing: PairingFacts) {
         let mut pairings = lock(&self.pairings);
@@ -224,5 +296,67 @@ impl Pairing for FakePairing {
             .collect();
         open.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(open)
+    }
+
+    async fn list_reports(
+        &self,
+        _onward: &Onward,
+        campaign: &str,
+    ) -> Result<Vec<ListReport>, ClientError> {
+        Ok(lock(&self.reports)
+            .get(campaign)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn pairing_counts(
+        &self,
+        _onward: &Onward,
+        _region: &str,
+        _period: (Option<Date>, Option<Date>),
+    ) -> Result<Vec<PairingCounts>, ClientError> {
+        let mut by_region: std::collections::BTreeMap<String, PairingCounts> = Default::default();
+        for p in lock(&self.pairings).iter().filter(|p| p.is_open()) {
+            by_region
+                .entry(p.unit_region_code.clone())
+                .or_insert_with(|| PairingCounts {
+                    region_code: p.unit_region_code.clone(),
+                    ..PairingCounts::default()
+                })
+                .open_pairings += 1;
+        }
+        Ok(by_region.into_values().collect())
+    }
+
+    async fn overdue_milestones(
+        &self,
+        _onward: &Onward,
+        _today: Date,
+    ) -> Result<Vec<OverdueMilestone>, ClientError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A quota service holding what the test puts in it.
+#[derive(Debug, Default)]
+pub struct FakeQuota {
+    tables: Mutex<HashMap<String, Vec<HolderPlaces>>>,
+}
+
+impl FakeQuota {
+    /// Sets the places of a table.
+    pub fn put_places(&self, table: &str, places: Vec<HolderPlaces>) {
+        lock(&self.tables).insert(table.to_owned(), places);
+    }
+}
+
+#[tonic::async_trait]
+impl Quota for FakeQuota {
+    async fn places(
+        &self,
+        _onward: &Onward,
+        table: &str,
+    ) -> Result<Vec<HolderPlaces>, ClientError> {
+        Ok(lock(&self.tables).get(table).cloned().unwrap_or_default())
     }
 }

@@ -167,6 +167,7 @@ pub async fn serve_over(
         settings: ServerSettings::default(),
         upstreams: Default::default(),
         config: Default::default(),
+        signer: wenming_authz::IdentitySigner::new(key),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -74,6 +74,37 @@ enum Command {
         #[arg(long, env = "WENMING_TOKEN")]
         token: Option<String>,
     },
+    /// Write a file (a report) a service answers with, through the running suite's gateway.
+    Export {
+        /// What to write (see `wenming export --help`).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::services::exports().map(|e| e.what)))]
+        what: String,
+        /// The file to write.
+        file: PathBuf,
+        /// The region reported on, and the office the development token is for.
+        #[arg(long)]
+        region: String,
+        /// Address of the suite.
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        addr: String,
+        /// Where `wenming up` keeps its development key (used when no --token is given).
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// A bearer token from the identity platform; default: a development token for
+        /// the office of --region, signed with the data dir's key.
+        #[arg(long, env = "WENMING_TOKEN")]
+        token: Option<String>,
+    },
+    /// Ask a server's health service whether it serves (exit 0) or not (exit 1): for
+    /// container HEALTHCHECKs and probes.
+    Health {
+        /// The server's address, e.g. 127.0.0.1:50061.
+        #[arg(env = "WENMING_HEALTH_ADDR", default_value = "127.0.0.1:50051")]
+        addr: String,
+        /// The gRPC service to ask about; empty: the whole server.
+        #[arg(long, default_value = "")]
+        service: String,
+    },
     /// Print a bearer token signed with the development key of `wenming up` (the gateway
     /// of the embedded suite trusts it).
     Token {
@@ -142,6 +173,25 @@ pub async fn run(cli: Cli) -> CliResult {
             let channel = tonic::transport::Endpoint::from_shared(addr)?.connect_lazy();
             (import.run)(&file, channel, &token).await
         }
+        Command::Export {
+            what,
+            file,
+            region,
+            addr,
+            data_dir,
+            token,
+        } => {
+            let export = crate::services::exports()
+                .find(|e| e.what == what)
+                .ok_or_else(|| format!("nothing exports {what}"))?;
+            let token = match token {
+                Some(token) => token,
+                None => crate::tokens::office_token(&data_dir, &region, 3600)?,
+            };
+            let channel = tonic::transport::Endpoint::from_shared(addr)?.connect_lazy();
+            (export.run)(&file, channel, &token, &region).await
+        }
+        Command::Health { addr, service } => crate::health::check(&addr, &service).await,
         Command::Token {
             data_dir,
             level,
@@ -197,6 +247,7 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
         settings: config.suite.server.clone(),
         upstreams,
         config: config.sources().focus(def.name),
+        signer: wenming_authz::IdentitySigner::new(&key),
     };
     def.serve(
         listener,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod health;
 mod services;
 mod tokens;
 mod up;

@@ -3,7 +3,7 @@
 //! `serve`, `migrate`, `import` and the gateway's backends all go through it. A new
 //! service is one line here (in dependency order: a service after those it calls).
 
-use wenming_runtime::service::{Import, ServiceDef};
+use wenming_runtime::service::{Export, Import, ServiceDef};
 
 /// Every service, callees before callers.
 pub static SERVICES: &[&ServiceDef] = &[
@@ -30,6 +30,11 @@ pub fn serve_names() -> Vec<&'static str> {
 /// Every kind of file `wenming import` takes, with its service.
 pub fn imports() -> impl Iterator<Item = &'static Import> {
     SERVICES.iter().flat_map(|def| def.imports.iter())
+}
+
+/// Every kind of file `wenming export` writes, by what it is called.
+pub fn exports() -> impl Iterator<Item = &'static Export> {
+    SERVICES.iter().flat_map(|def| def.exports.iter())
 }
 
 #[cfg(test)]

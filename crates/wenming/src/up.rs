@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
 use wenming_authz::{IdentityKey, IdentitySigner};
 use wenming_domain::SystemClock;
 use wenming_gateway::dev_key::{self, DevKey};
@@ -151,17 +149,9 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
 /// Asks the health service until it answers SERVING. The listener is bound already, so
 /// the first call waits in the accept backlog rather than failing.
 async fn wait_serving(addr: SocketAddr, service: &str) -> CliResult {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))?
-        .connect_timeout(Duration::from_secs(5))
-        .connect()
-        .await?;
-    let status = HealthClient::new(channel)
-        .check(HealthCheckRequest {
-            service: service.to_owned(),
-        })
-        .await?
-        .into_inner()
-        .status;
+    let status =
+        crate::health::serving_status(&format!("http://{addr}"), service, Duration::from_secs(5))
+            .await?;
     if status == ServingStatus::Serving as i32 {
         Ok(())
     } else {

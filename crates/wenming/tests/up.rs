@@ -131,6 +131,21 @@ async fn up_serves_health_reflection_and_imports() {
         .await
         .unwrap();
 
+    // The image's HEALTHCHECK: `wenming health ADDR` exits 0 while the suite serves,
+    // and fails for an address nothing answers on.
+    let health = |addr: &str| Command::new(BIN).args(["health", addr]).output().unwrap();
+    let out = health(&suite.url());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("serving"));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    assert!(!health(&nobody).status.success());
+
     let health = HealthClient::new(channel.clone())
         .check(HealthCheckRequest {
             service: "wenming.gateway.v1.Gateway".into(),
@@ -220,6 +235,38 @@ async fn up_serves_health_reflection_and_imports() {
     assert!(
         stdout.contains("row 5: invalid: unit.credit_code"),
         "{stdout}"
+    );
+
+    // The county's progress report, written by `wenming export progress`.
+    let report = dir.path().join("progress.xlsx");
+    let out = wenming(
+        &[
+            "export",
+            "progress",
+            report.to_str().unwrap(),
+            "--addr",
+            &suite.url(),
+            "--region",
+            "410421",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&report).unwrap();
+    use calamine::Reader as _;
+    let sheet = book.worksheet_range("县级").unwrap();
+    let baofeng = sheet
+        .rows()
+        .find(|r| r[0] == calamine::Data::String("410421".into()))
+        .expect("宝丰县's row");
+    assert_eq!(
+        baofeng[2],
+        calamine::Data::Float(2.0),
+        "the two units imported"
     );
 
     // XLSX: numbers typed as numbers, headers in another order.

@@ -27,6 +27,8 @@ pub async fn serve(
         Access::Public,
         routes,
         &[GRPC_SERVICE],
+        // No database of its own: its health is the process's.
+        None,
         shutdown,
     )
     .await

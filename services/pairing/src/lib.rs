@@ -4,6 +4,7 @@
 //! about units, titles and campaigns with the caller's identity.
 #![forbid(unsafe_code)]
 
+mod counts;
 mod demo;
 mod error;
 pub mod messages;
@@ -38,6 +39,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
     routes,
     demo: Some(demo),
     imports: &[],
+    exports: &[],
 };
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {

@@ -51,6 +51,10 @@ impl PairingApi {
     pub fn new(store: Store, registry: Arc<dyn Registry>) -> Self {
         Self { store, registry }
     }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
 }
 
 fn text<T>(field: &str, parsed: std::result::Result<T, TextError>) -> Result<T> {
@@ -723,6 +727,27 @@ impl PairingService for PairingApi {
             .reopen_list(&scope, &campaign, region, province, &why)
             .await?;
         Ok(Response::new(list_to_pb(&view)?))
+    }
+
+    async fn count_pairings_by_region(
+        &self,
+        request: Request<pb::CountPairingsByRegionRequest>,
+    ) -> Result<Response<pb::CountPairingsByRegionResponse>, Status> {
+        let scope = scope_of(&request)?;
+        Ok(Response::new(
+            self.count_pairings_call(&scope, request.get_ref()).await?,
+        ))
+    }
+
+    async fn list_overdue_milestones(
+        &self,
+        request: Request<pb::ListOverdueMilestonesRequest>,
+    ) -> Result<Response<pb::ListOverdueMilestonesResponse>, Status> {
+        let scope = scope_of(&request)?;
+        Ok(Response::new(
+            self.overdue_milestones_call(&scope, request.get_ref())
+                .await?,
+        ))
     }
 
     async fn list_pairing_list_reports(

@@ -43,6 +43,9 @@ async fn eligibility(test_db: &TestDb) {
     let campaign = format!("campaigns/{}", wenming_domain::CampaignId::new());
     fake.put_campaign(CampaignFacts {
         name: campaign.clone(),
+        display_name: "2021年非公单位文明单位创建".into(),
+        nomination_deadline: Some(date(2021, 4, 20)),
+        batch_min: 3,
         pairing_list_deadline: Some(date(2021, 5, 1)),
         target_tiers: vec![TitleTier::Provincial, TitleTier::ProvincialModel],
         organising_region: "410400".into(),

@@ -48,6 +48,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
                 the period in the file's name, e.g. 2021-2023.xlsx)",
         run: import_quota,
     }],
+    exports: &[],
 };
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {

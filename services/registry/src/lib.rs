@@ -2,7 +2,9 @@
 //! title verification that e-government platforms call.
 #![forbid(unsafe_code)]
 
+mod commendations;
 mod convert;
+mod counts;
 pub mod demo;
 mod error;
 mod import_file;
@@ -43,6 +45,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
         about: "units from a CSV or XLSX file (first row: column names)",
         run: import_units,
     }],
+    exports: &[],
 };
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {

@@ -242,6 +242,9 @@ pub const CITY_TITLES: Rule = Rule::new(
     "市级文明单位称号由单位所在市的文明办授予和撤销",
 );
 /// Provincial and national titles.
+/// Only the province commends pairings (通报表扬).
+pub const COMMENDED_BY_PROVINCE: Rule =
+    Rule::new("commended_by_province", "结对帮扶通报表扬由省文明办作出");
 pub const PROVINCIAL_TITLES: Rule = Rule::new(
     "provincial_titles",
     "省级文明单位（标兵）和全国文明单位称号由省文明办授予、记录和撤销",

@@ -552,6 +552,18 @@ pub fn awarding_office(scope: &Scope, tier: TitleTier, unit_city: &str) -> Resul
     }
 }
 
+/// Only the provincial office records commendations (the supervision service calls with
+/// its identity).
+pub fn commending_office(scope: &Scope) -> Result<()> {
+    match scope.office() {
+        Some((AdminLevel::Province, _)) => Ok(()),
+        _ => Err(RegistryError::denied(
+            &msg::COMMENDED_BY_PROVINCE,
+            "commendations are made by the provincial office",
+        )),
+    }
+}
+
 /// What a new award does to the unit's current title of its tier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OverCurrent {

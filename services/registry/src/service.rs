@@ -50,6 +50,10 @@ impl RegistryApi {
         Self { store, terms }
     }
 
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// A campaign as answered, with its deadline moves.
     async fn campaign_answer(
         &self,
@@ -184,7 +188,7 @@ fn title_to_pb(t: &TitleRecord) -> pb::Title {
     }
 }
 
-fn text_field(field: &str, value: &str, max: usize) -> Result<String> {
+pub(crate) fn text_field(field: &str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.chars().count() > max {
         return Err(RegistryError::invalid(
@@ -844,6 +848,29 @@ impl RegistryService for RegistryApi {
         )?))
     }
 
+    async fn count_units_by_region(
+        &self,
+        request: Request<pb::CountUnitsByRegionRequest>,
+    ) -> Result<Response<pb::CountUnitsByRegionResponse>, Status> {
+        let scope = scope_of(&request)?;
+        Ok(Response::new(
+            self.count_units_call(&scope, request.get_ref()).await?,
+        ))
+    }
+
+    async fn record_commendation(
+        &self,
+        request: Request<pb::RecordCommendationRequest>,
+    ) -> Result<Response<pb::UnitCommendation>, Status> {
+        let scope = scope_of(&request)?;
+        let record = self
+            .record_commendation_call(&scope, request.into_inner())
+            .await?;
+        Ok(Response::new(crate::commendations::commendation_to_pb(
+            &record,
+        )))
+    }
+
     async fn get_helper_eligibility(
         &self,
         request: Request<pb::GetHelperEligibilityRequest>,
@@ -966,6 +993,11 @@ fn verified_to_pb(
             .deregistered_on
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        commendations: verified
+            .commendations
+            .iter()
+            .map(crate::commendations::commendation_to_pb)
+            .collect(),
     }
 }
 

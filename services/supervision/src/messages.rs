@@ -83,3 +83,42 @@ pub const FOLLOW_UP_ONLY: Rule = Rule::new(
 );
 /// A task in the wrong state.
 pub const TASK_STATE: Rule = Rule::new("task.state", "{task} 当前为{state}，不能{action}");
+
+// Consequences (通报表扬, 约谈).
+/// 通报表扬.
+pub const COMMENDATION: Noun = Noun::new("commendation", "通报表扬");
+/// 约谈.
+pub const TALK: Noun = Noun::new("admonishment talk", "约谈");
+/// Only the province commends.
+pub const COMMENDED_BY_PROVINCE: Rule =
+    Rule::new("commendation.by_province", "结对帮扶通报表扬由省文明办作出");
+/// Only pairings that worked are commended.
+pub const PAIRING_NOT_WORKED: Rule = Rule::new(
+    "commendation.pairing_state",
+    "{pairing} 当前为{state}，只有进行中或已结束的结对可以通报表扬",
+);
+/// A day in the future.
+pub const NOT_AFTER_TODAY: Rule =
+    Rule::new("not_after_today", "字段 {field} 的日期 {value} 晚于今天");
+/// Only the summoning office records or cancels.
+pub const SUMMONING_OFFICE: Rule = Rule::new(
+    "talk.summoning_office",
+    "只有约谈的文明办可以记录或取消这次约谈",
+);
+/// Not scheduled any more.
+pub const TALK_STATE: Rule = Rule::new("talk.state", "{talk} 已{state}，不能再记录或取消");
+/// The finding that prompted a talk is about another unit.
+pub const TALK_FINDING: Rule = Rule::new("talk.finding", "{finding} 不是对 {unit} 的检查发现");
+/// A list that needs at least one entry.
+pub const AT_LEAST_ONE: Rule = Rule::new("at_least_one", "字段 {field} 至少需要一项");
+/// A follow-up due before the talk.
+pub const TALK_DUE_DATE: Rule = Rule::new("talk.due_date", "整改期限 {value} 早于约谈日期 {held}");
+
+// Progress reports.
+/// A report region outside the caller's.
+pub const REPORT_REGION: Rule = Rule::new("progress.region", "{value} 不在本文明办辖区内");
+/// A period that ends before it starts.
+pub const PERIOD: Rule = Rule::new(
+    "progress.period",
+    "统计期结束日期 {end} 早于开始日期 {start}",
+);

@@ -4,7 +4,7 @@ use wenming_proto::supervision::v1 as pb;
 use wenming_runtime::edge::timestamp;
 
 use crate::error::Result;
-use crate::store::{InspectionRecord, TaskRecord};
+use crate::store::{CommendationRecord, InspectionRecord, TalkRecord, TaskRecord};
 
 /// Stored kind of a wire kind.
 pub(crate) fn kind_from_pb(value: i32) -> Option<&'static str> {
@@ -119,7 +119,8 @@ pub(crate) fn task_to_pb(
     };
     Ok(pb::RectificationTask {
         name: t.name(),
-        finding: t.finding(),
+        finding: t.finding().unwrap_or_default(),
+        talk: t.talk().unwrap_or_default(),
         description: t.description.clone(),
         responsible_person: t.responsible_person.clone(),
         due_date: t.due_date.clone(),
@@ -153,6 +154,66 @@ pub(crate) fn task_to_pb(
             })
             .collect(),
         opened_by: t.opened_by.clone(),
+        create_time: Some(timestamp(t.created_at)),
+        etag: t.version.to_string(),
+    })
+}
+
+pub(crate) fn commendation_to_pb(c: &CommendationRecord) -> pb::Commendation {
+    pb::Commendation {
+        name: c.name(),
+        pairing: c.pairing.clone(),
+        document_number: c.document_number.clone(),
+        title: c.title.clone(),
+        commended_on: c.commended_on.clone(),
+        unit: format!("units/{}", c.target_unit),
+        unit_display_name: c.target_display_name.clone(),
+        helper: c.helper.clone(),
+        region_code: c.target_region.clone(),
+        commended_by: c.commended_by.clone(),
+        create_time: Some(timestamp(c.created_at)),
+    }
+}
+
+/// Stored state of a wire talk state.
+pub(crate) fn talk_state_from_pb(value: i32) -> Option<&'static str> {
+    Some(match pb::AdmonishmentState::try_from(value).ok()? {
+        pb::AdmonishmentState::Unspecified => return None,
+        pb::AdmonishmentState::Scheduled => "scheduled",
+        pb::AdmonishmentState::Held => "held",
+        pb::AdmonishmentState::Cancelled => "cancelled",
+    })
+}
+
+pub(crate) fn talk_to_pb(t: &TalkRecord) -> Result<pb::AdmonishmentTalk> {
+    let record = t.held()?.map(|h| pb::TalkRecord {
+        held_on: h.held_on,
+        summary: h.summary,
+        participants: h.participants,
+        commitments: h.commitments,
+        recorded_by: h.recorded_by,
+        record_time: Some(timestamp(h.recorded_at)),
+    });
+    Ok(pb::AdmonishmentTalk {
+        name: t.name(),
+        unit: format!("units/{}", t.target_unit),
+        head: t.head.clone(),
+        reason: t.reason.clone(),
+        finding: t.finding.clone(),
+        scheduled_on: t.scheduled_on.clone(),
+        place: t.place.clone(),
+        state: match t.state.as_str() {
+            "scheduled" => pb::AdmonishmentState::Scheduled,
+            "held" => pb::AdmonishmentState::Held,
+            _ => pb::AdmonishmentState::Cancelled,
+        } as i32,
+        record,
+        follow_up_task: t.follow_up_task.clone().unwrap_or_default(),
+        unit_display_name: t.target_display_name.clone(),
+        region_code: t.target_region.clone(),
+        office: format!("offices/{}", t.office_key),
+        cancel_reason: t.cancel_reason.clone().unwrap_or_default(),
+        scheduled_by: t.scheduled_by.clone(),
         create_time: Some(timestamp(t.created_at)),
         etag: t.version.to_string(),
     })

@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 use wenming_authz::Scope;
-use wenming_domain::{AdminLevel, Divisions, OfficeKey, RegionCode};
+use wenming_domain::{AdminLevel, Divisions, OfficeKey, PairingState, RegionCode};
 use wenming_runtime::status::Violation;
 
 use crate::error::{Result, SupervisionError};
@@ -112,13 +112,25 @@ pub fn blind(kind: &str, state: &str) -> bool {
 
 /// The caller may record or cancel only what its own office planned.
 pub fn planning_office(scope: &Scope, office: &str) -> Result<()> {
+    own_office(
+        scope,
+        office,
+        &msg::PLANNING_OFFICE,
+        "only the planning office records or cancels an inspection",
+    )
+}
+
+/// The caller is the office `office` (a key), or is refused by `rule`.
+fn own_office(
+    scope: &Scope,
+    office: &str,
+    rule: &'static wenming_runtime::catalogue::Rule,
+    what: &'static str,
+) -> Result<()> {
     if scope.office_key().map(|o| o.to_string()).as_deref() == Some(office) {
         Ok(())
     } else {
-        Err(SupervisionError::denied(
-            &msg::PLANNING_OFFICE,
-            "only the planning office records or cancels an inspection",
-        ))
+        Err(SupervisionError::denied(rule, what))
     }
 }
 
@@ -231,6 +243,54 @@ pub fn at_or_above(scope: &Scope, divisions: &Divisions, office: &str) -> bool {
     }
 }
 
+/// A day that must not be after `today` (a document's, a talk's).
+pub fn not_after_today(field: &str, day: Date, today: Date) -> Result<()> {
+    if day > today {
+        return Err(SupervisionError::invalid(
+            field,
+            &msg::NOT_AFTER_TODAY,
+            format!("{day} is after today"),
+        )
+        .arg("value", day));
+    }
+    Ok(())
+}
+
+/// The caller as the commending office: only the province commends.
+pub fn commending_office(scope: &Scope, divisions: &Divisions) -> Result<Planner> {
+    match scope.office() {
+        Some((AdminLevel::Province, _)) => planner(scope, divisions),
+        _ => Err(SupervisionError::denied(
+            &msg::COMMENDED_BY_PROVINCE,
+            "commendations are made by the provincial office",
+        )),
+    }
+}
+
+/// A pairing may be commended once it has worked: active or concluded.
+pub fn commendable(pairing: &str, state: Option<PairingState>) -> Result<()> {
+    match state {
+        Some(PairingState::Active | PairingState::Concluded) => Ok(()),
+        other => Err(SupervisionError::precondition(
+            &msg::PAIRING_NOT_WORKED,
+            pairing,
+            "only active or concluded pairings are commended",
+        )
+        .arg("pairing", pairing)
+        .arg("state", other.map_or("未知", PairingState::label_zh))),
+    }
+}
+
+/// The caller may record or cancel only the talks its own office scheduled.
+pub fn summoning_office(scope: &Scope, office: &str) -> Result<()> {
+    own_office(
+        scope,
+        office,
+        &msg::SUMMONING_OFFICE,
+        "only the summoning office records or cancels a talk",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +321,15 @@ mod tests {
         let province = follow_up(d, "f", "", "410000", "410421").unwrap();
         assert_eq!(province.escalated_to, "");
         assert!(follow_up(d, "f", "offices/provincial-direct", "410400", "410421").is_err());
+    }
+
+    #[test]
+    fn only_pairings_that_worked_are_commended() {
+        assert!(commendable("pairings/x", Some(PairingState::Active)).is_ok());
+        assert!(commendable("pairings/x", Some(PairingState::Concluded)).is_ok());
+        assert!(commendable("pairings/x", Some(PairingState::Proposed)).is_err());
+        assert!(commendable("pairings/x", Some(PairingState::Dissolved)).is_err());
+        assert!(commendable("pairings/x", None).is_err());
     }
 
     #[test]

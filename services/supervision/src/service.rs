@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
-use wenming_authz::Scope;
-use wenming_clients::{Onward, Pairing, Registry, UnitFacts};
+use wenming_authz::{IdentitySigner, Scope};
+use wenming_clients::{Onward, Pairing, Quota, Registry, UnitFacts};
 use wenming_domain::{Description, InspectionId, PairingId, PersonName, Reason, TextError, UnitId};
 use wenming_proto::supervision::v1 as pb;
 use wenming_proto::supervision::v1::supervision_service_server::SupervisionService;
@@ -18,7 +18,10 @@ use wenming_runtime::status::Violation;
 
 use crate::error::{Result, SupervisionError};
 use crate::messages as msg;
-use crate::render::{category_from_pb, inspection_to_pb, kind_from_pb, state_from_pb, task_to_pb};
+use crate::render::{
+    category_from_pb, commendation_to_pb, inspection_to_pb, kind_from_pb, state_from_pb,
+    talk_to_pb, task_to_pb,
+};
 use crate::rules::{self, MAX_FINDINGS, MAX_INSPECTORS};
 use crate::store::{FindingRecord, InspectionFilter, NewInspection, Store, VisitRecord};
 
@@ -28,21 +31,61 @@ pub struct SupervisionApi {
     store: Store,
     registry: Arc<dyn Registry>,
     pairing: Arc<dyn Pairing>,
+    quota: Arc<dyn Quota>,
+    /// Signs the deadline monitor's own calls.
+    signer: IdentitySigner,
+    /// When this process last scanned deadlines (ms since the epoch, by the store's
+    /// clock).
+    last_scan: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 impl SupervisionApi {
-    /// The service over `store`, asking `registry` about units and `pairing` about
-    /// pairings.
-    pub fn new(store: Store, registry: Arc<dyn Registry>, pairing: Arc<dyn Pairing>) -> Self {
+    /// The service over `store`, asking `registry` about units, `pairing` about
+    /// pairings and `quota` about places (with the caller's identity, or as the deadline
+    /// monitor signed by `signer`).
+    pub fn new(
+        store: Store,
+        registry: Arc<dyn Registry>,
+        pairing: Arc<dyn Pairing>,
+        quota: Arc<dyn Quota>,
+        signer: IdentitySigner,
+    ) -> Self {
         Self {
             store,
             registry,
             pairing,
+            quota,
+            signer,
+            last_scan: Arc::default(),
         }
+    }
+
+    pub(crate) fn signer(&self) -> &IdentitySigner {
+        &self.signer
+    }
+
+    pub(crate) fn last_scan(&self) -> Option<i64> {
+        *self.last_scan.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn scanned_at(&self, at: i64) {
+        *self.last_scan.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
     }
 
     pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn registry(&self) -> &dyn Registry {
+        self.registry.as_ref()
+    }
+
+    pub(crate) fn pairing(&self) -> &dyn Pairing {
+        self.pairing.as_ref()
+    }
+
+    pub(crate) fn quota(&self) -> &dyn Quota {
+        self.quota.as_ref()
     }
 }
 
@@ -58,13 +101,13 @@ fn inspection_id(field: &str, name: &str) -> Result<String> {
 }
 
 /// Where a target lies, resolved.
-struct Resolved {
-    display_name: String,
-    region: String,
-    city: String,
-    unit: Option<String>,
-    helper_unit: Option<String>,
-    direct: bool,
+pub(crate) struct Resolved {
+    pub(crate) display_name: String,
+    pub(crate) region: String,
+    pub(crate) city: String,
+    pub(crate) unit: Option<String>,
+    pub(crate) helper_unit: Option<String>,
+    pub(crate) direct: bool,
 }
 
 fn unit_resolved(unit: &UnitFacts, helper: Option<&str>) -> Resolved {
@@ -81,9 +124,14 @@ fn unit_resolved(unit: &UnitFacts, helper: Option<&str>) -> Resolved {
 }
 
 impl SupervisionApi {
-    /// The target, as the caller sees it in registry and pairing.
-    async fn resolve(&self, onward: &Onward, scope: &Scope, target: &str) -> Result<Resolved> {
-        let field = "inspection.target";
+    /// The target named in `field`, as the caller sees it in registry and pairing.
+    pub(crate) async fn resolve(
+        &self,
+        onward: &Onward,
+        scope: &Scope,
+        field: &str,
+        target: &str,
+    ) -> Result<Resolved> {
         let divisions = self.store.divisions();
         if let Some(code) = target.strip_prefix("regions/") {
             let (region, city) = rules::region_target(scope, divisions, field, code)?;
@@ -261,7 +309,9 @@ impl SupervisionService for SupervisionApi {
         };
         // Before any lookup.
         let planner = rules::planner(&scope, self.store.divisions())?;
-        let target = self.resolve(&onward, &scope, &inspection.target).await?;
+        let target = self
+            .resolve(&onward, &scope, "inspection.target", &inspection.target)
+            .await?;
         let record = self
             .store
             .plan_inspection(
@@ -304,17 +354,7 @@ impl SupervisionService for SupervisionApi {
         let scope = scope_of(&request)?;
         let req = request.into_inner();
         let (size, after) = page(req.page_size, &req.page_token)?;
-        let region = if req.region_code.is_empty() {
-            None
-        } else {
-            let code = wenming_domain::RegionCode::parse(&req.region_code).map_err(|err| {
-                SupervisionError::from(wenming_runtime::catalogue::region_violation(
-                    "region_code",
-                    &err,
-                ))
-            })?;
-            Some(code.to_string())
-        };
+        let region = crate::names::optional_region("region_code", &req.region_code)?;
         let filter = InspectionFilter {
             kind: optional_enum("kind", req.kind, kind_from_pb)?,
             state: optional_enum("state", req.state, state_from_pb)?,
@@ -461,6 +501,149 @@ impl SupervisionService for SupervisionApi {
             .close_or_reopen(&scope, &req.name, &req.reason, &req.etag, false)
             .await?;
         Ok(Response::new(task_to_pb(&task, self.today())?))
+    }
+    async fn commend_pairing(
+        &self,
+        request: Request<pb::CommendPairingRequest>,
+    ) -> Result<Response<pb::Commendation>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let record = self.commend(&onward, &scope, request.into_inner()).await?;
+        Ok(Response::new(commendation_to_pb(&record)))
+    }
+
+    async fn get_commendation(
+        &self,
+        request: Request<pb::GetCommendationRequest>,
+    ) -> Result<Response<pb::Commendation>, Status> {
+        let scope = scope_of(&request)?;
+        let id = crate::commendations::commendation_id("name", &request.get_ref().name)?;
+        let record = self.store.get_commendation(&scope, &id).await?;
+        Ok(Response::new(commendation_to_pb(&record)))
+    }
+
+    async fn list_commendations(
+        &self,
+        request: Request<pb::ListCommendationsRequest>,
+    ) -> Result<Response<pb::ListCommendationsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let page = self.list_commendations(&scope, request.get_ref()).await?;
+        Ok(Response::new(pb::ListCommendationsResponse {
+            commendations: page.items.iter().map(commendation_to_pb).collect(),
+            next_page_token: edge::next_page_token(page.next.as_deref()),
+        }))
+    }
+
+    async fn schedule_admonishment_talk(
+        &self,
+        request: Request<pb::ScheduleAdmonishmentTalkRequest>,
+    ) -> Result<Response<pb::AdmonishmentTalk>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let talk = self
+            .schedule_talk(&onward, &scope, request.into_inner())
+            .await?;
+        Ok(Response::new(talk_to_pb(&talk)?))
+    }
+
+    async fn get_admonishment_talk(
+        &self,
+        request: Request<pb::GetAdmonishmentTalkRequest>,
+    ) -> Result<Response<pb::AdmonishmentTalk>, Status> {
+        let scope = scope_of(&request)?;
+        let id = crate::talks::talk_id("name", &request.get_ref().name)?;
+        let talk = self.store.get_talk(&scope, &id).await?;
+        Ok(Response::new(talk_to_pb(&talk)?))
+    }
+
+    async fn list_admonishment_talks(
+        &self,
+        request: Request<pb::ListAdmonishmentTalksRequest>,
+    ) -> Result<Response<pb::ListAdmonishmentTalksResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let page = self.list_talks(&scope, request.get_ref()).await?;
+        Ok(Response::new(pb::ListAdmonishmentTalksResponse {
+            talks: page.items.iter().map(talk_to_pb).collect::<Result<_>>()?,
+            next_page_token: edge::next_page_token(page.next.as_deref()),
+        }))
+    }
+
+    async fn record_admonishment_talk(
+        &self,
+        request: Request<pb::RecordAdmonishmentTalkRequest>,
+    ) -> Result<Response<pb::AdmonishmentTalk>, Status> {
+        let scope = scope_of(&request)?;
+        let talk = self.record_talk(&scope, request.into_inner()).await?;
+        Ok(Response::new(talk_to_pb(&talk)?))
+    }
+
+    async fn cancel_admonishment_talk(
+        &self,
+        request: Request<pb::CancelAdmonishmentTalkRequest>,
+    ) -> Result<Response<pb::AdmonishmentTalk>, Status> {
+        let scope = scope_of(&request)?;
+        let talk = self.cancel_talk(&scope, request.into_inner()).await?;
+        Ok(Response::new(talk_to_pb(&talk)?))
+    }
+
+    async fn list_unit_history(
+        &self,
+        request: Request<pb::ListUnitHistoryRequest>,
+    ) -> Result<Response<pb::ListUnitHistoryResponse>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let history = self
+            .unit_history(&onward, &scope, request.get_ref())
+            .await?;
+        Ok(Response::new(history))
+    }
+
+    async fn list_deadline_items(
+        &self,
+        request: Request<pb::ListDeadlineItemsRequest>,
+    ) -> Result<Response<pb::ListDeadlineItemsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        Ok(Response::new(
+            self.list_deadlines(&scope, request.get_ref()).await?,
+        ))
+    }
+
+    type WatchDeadlineItemsStream = crate::deadlines::DeadlineStream;
+
+    async fn watch_deadline_items(
+        &self,
+        request: Request<pb::WatchDeadlineItemsRequest>,
+    ) -> Result<Response<Self::WatchDeadlineItemsStream>, Status> {
+        let scope = scope_of(&request)?;
+        Ok(Response::new(
+            self.watch_deadlines(scope, request.get_ref())?,
+        ))
+    }
+
+    async fn get_progress_report(
+        &self,
+        request: Request<pb::GetProgressReportRequest>,
+    ) -> Result<Response<pb::ProgressReport>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        Ok(Response::new(
+            self.progress(&onward, &scope, request.get_ref()).await?,
+        ))
+    }
+
+    async fn export_progress_report(
+        &self,
+        request: Request<pb::ExportProgressReportRequest>,
+    ) -> Result<Response<pb::ExportProgressReportResponse>, Status> {
+        let onward = Onward::of(&request);
+        let scope = scope_of(&request)?;
+        let report_request = request.get_ref().report.clone().unwrap_or_default();
+        let report = self.progress(&onward, &scope, &report_request).await?;
+        Ok(Response::new(pb::ExportProgressReportResponse {
+            file_name: crate::progress_xlsx::file_name(&report),
+            content_type: crate::progress_xlsx::CONTENT_TYPE.to_owned(),
+            content: crate::progress_xlsx::workbook(&report)?,
+        }))
     }
 }
 

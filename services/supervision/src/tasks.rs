@@ -14,7 +14,7 @@ use crate::error::{Result, SupervisionError};
 use crate::messages as msg;
 use crate::rules;
 use crate::service::{SupervisionApi, text};
-use crate::store::{NewTask, TaskEvent, TaskFilter, TaskRecord};
+use crate::store::{NewTask, TaskEvent, TaskFilter, TaskOrigin, TaskRecord};
 
 /// Most evidence references one progress entry carries.
 const MAX_EVIDENCE: usize = 20;
@@ -27,7 +27,7 @@ pub(crate) fn task_id(field: &str, name: &str) -> Result<String> {
 }
 
 /// "inspections/{id}/findings/{n}" → (id, n), n ≥ 1.
-fn finding_name(field: &str, name: &str) -> Result<(String, i64)> {
+pub(crate) fn finding_name(field: &str, name: &str) -> Result<(String, i64)> {
     name.strip_prefix("inspections/")
         .and_then(|rest| rest.split_once("/findings/"))
         .and_then(|(id, n)| {
@@ -135,9 +135,8 @@ impl SupervisionApi {
         self.store()
             .open_task(
                 scope,
-                &inspection,
+                TaskOrigin::finding(&inspection, n),
                 NewTask {
-                    finding_index: n,
                     description: description.as_str().to_owned(),
                     responsible_person: person.as_str().to_owned(),
                     due_date: due.to_string(),

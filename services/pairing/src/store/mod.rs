@@ -2,6 +2,7 @@
 //! open list, plan versions) is enforced here by the database, inside one transaction
 //! with its audit record.
 
+mod counts;
 mod lists;
 mod pairings;
 mod work;
@@ -13,6 +14,7 @@ use wenming_domain::Clock;
 use wenming_runtime::db::Database;
 use wenming_runtime::store::StoreBase;
 
+pub use counts::{OverdueMilestone, PairingCounts, Period};
 pub use lists::{ListEventRecord, PairingListRecord, PairingListView, list_name};
 pub use pairings::{
     EventRecord, ExceptionRecord, NewException, NewPairing, PairingFilter, PairingRecord,

@@ -3,6 +3,8 @@
 
 mod applications;
 mod campaigns;
+mod commendations;
+mod counts;
 mod import;
 mod nominations;
 mod titles;
@@ -21,6 +23,8 @@ use wenming_runtime::store::StoreBase;
 
 pub use applications::{ApplicationRecord, Decision};
 pub use campaigns::{CampaignRecord, DeadlineMoveRecord, NewCampaign};
+pub use commendations::CommendationRecord;
+pub use counts::RegionCounts;
 pub use import::{ImportOutcome, ImportRowResult};
 pub use nominations::{NominationEventRecord, NominationRecord};
 pub use titles::{

@@ -115,6 +115,8 @@ pub struct VerifiedTitles {
     pub deregistered_on: Option<Date>,
     /// Titles held on the day, highest tier first.
     pub titles: Vec<HeldTitle>,
+    /// Commendations made on or before the day, newest first.
+    pub commendations: Vec<super::CommendationRecord>,
 }
 
 /// A title as verification sees it.
@@ -389,12 +391,19 @@ impl Store {
             .cloned()
             .collect();
         held.sort_by_key(|t| std::cmp::Reverse(t.tier));
+        let day_text = day.to_string();
         Ok(VerifiedTitles {
             credit_code: code.as_str().to_owned(),
             display_name: unit.display_name.clone(),
             registered,
             deregistered_on: unit.deregistered_on.filter(|left| *left <= day),
             titles: held,
+            commendations: unit
+                .commendations
+                .iter()
+                .filter(|c| c.commended_on <= day_text)
+                .cloned()
+                .collect(),
         })
     }
 
@@ -486,6 +495,7 @@ impl Store {
             provincial_direct: first.10 != 0,
             deregistered_on,
             titles: Vec::new(),
+            commendations: self.commendations_of(&first.0).await?,
         };
         for row in rows {
             let (Some(tier), Some(awarded_on)) = (row.5, row.6) else {

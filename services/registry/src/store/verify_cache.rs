@@ -1,8 +1,8 @@
 //! The answers of VerifyTitle, cached by credit code: the hottest read of the suite is
 //! served from memory after its first database read.
 //!
-//! A change made through this process (award, revocation, a unit's update or
-//! deregistration) removes the entry at once. A change made through another replica is
+//! A change made through this process (award, revocation, commendation, a unit's
+//! update or deregistration) removes the entry at once. A change made through another replica is
 //! seen here when the entry expires, at most [`TTL`] later.
 
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 
+use super::CommendationRecord;
 use super::titles::HeldTitle;
 
 /// How long an entry is trusted.
@@ -31,6 +32,8 @@ pub struct UnitTitles {
     pub provincial_direct: bool,
     /// Every title record of the unit; the date decides which are held.
     pub titles: Vec<HeldTitle>,
+    /// Every commendation on its record; the date decides which are shown.
+    pub commendations: Vec<CommendationRecord>,
 }
 
 /// The cache.

@@ -213,11 +213,7 @@ impl Store {
                     sql.push(" AND state = ").bind(state.to_owned());
                 }
                 if let Some(region) = &filter.region {
-                    sql.push(" AND (target_region = ")
-                        .bind(region.clone())
-                        .push(" OR target_city = ")
-                        .bind(region.clone())
-                        .push(")");
+                    super::push_target_in(sql, region);
                 }
             },
             after,

@@ -1,9 +1,14 @@
 //! The supervision store: every read goes through one visibility rule
 //! ([`push_visible`]), so a blind covert visit is absent alike from gets, lists and
-//! counts (tasks, which come only from recorded visits, follow their own rule in
-//! `tasks`); every write is one transaction with its audit record.
+//! counts (tasks, commendations and talks, never hidden, follow the same reach without
+//! it); every write is one transaction with its audit record.
 
+mod commendations;
+mod counts;
+mod deadlines;
+mod history;
 mod inspections;
+mod talks;
 mod tasks;
 
 use std::sync::Arc;
@@ -14,15 +19,22 @@ use wenming_runtime::db::Database;
 use wenming_runtime::sql::Sql;
 use wenming_runtime::store::StoreBase;
 
+pub use commendations::{CommendationFilter, CommendationRecord, NewCommendation};
+pub use counts::SupervisionCounts;
+pub use deadlines::{DeadlineFilter, DeadlineRecord, FoundItem, ScanOutcome};
+pub use history::UnitHistory;
 pub use inspections::{
     FindingRecord, InspectionFilter, InspectionRecord, NewInspection, VisitRecord,
 };
-pub use tasks::{NewTask, TaskEvent, TaskFilter, TaskRecord};
+pub use talks::{HeldTalk, NewTalk, TalkEnd, TalkFilter, TalkRecord};
+pub use tasks::{NewTask, TaskEvent, TaskFilter, TaskOrigin, TaskRecord};
 
 /// The supervision store.
 #[derive(Clone, Debug)]
 pub struct Store {
     base: StoreBase,
+    /// Bumped when a scan adds deadline items (watchers wait on it).
+    deadlines_changed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Store {
@@ -30,6 +42,7 @@ impl Store {
     pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
         Self {
             base: StoreBase::new(db, clock),
+            deadlines_changed: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 }
@@ -126,6 +139,29 @@ pub fn push_task_visible(sql: &mut Sql, scope: &Scope) {
             hidden: None,
         },
     );
+}
+
+/// The commendations and talks `scope` may see (never hidden: a unit is told of both).
+pub fn push_consequence_visible(sql: &mut Sql, scope: &Scope) {
+    push_reach(
+        sql,
+        scope,
+        &Reach {
+            office: "office_key",
+            region: "office_region",
+            city: "office_city",
+            hidden: None,
+        },
+    );
+}
+
+/// ` AND …`: rows whose target lies in `region` (a city or county code).
+fn push_target_in(sql: &mut Sql, region: &str) {
+    sql.push(" AND (target_region = ")
+        .bind(region.to_owned())
+        .push(" OR target_city = ")
+        .bind(region.to_owned())
+        .push(")");
 }
 
 /// JSON text of a value stored in a TEXT column.

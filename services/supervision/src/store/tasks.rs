@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use wenming_authz::Scope;
 use wenming_domain::RectificationTaskId;
 use wenming_runtime::sql::{Page, get_scoped, list_scoped};
+use wenming_runtime::write::WriteTx;
 
 use super::{InspectionRecord, Store, push_task_visible as push_visible, to_json};
 use crate::error::{Result, SupervisionError};
@@ -14,8 +15,9 @@ use crate::rules::FollowUp;
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct TaskRecord {
     pub id: String,
-    pub inspection_id: String,
-    pub finding_index: i64,
+    pub inspection_id: Option<String>,
+    pub finding_index: Option<i64>,
+    pub talk_id: Option<String>,
     pub description: String,
     pub responsible_person: String,
     pub due_date: String,
@@ -37,7 +39,7 @@ pub struct TaskRecord {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, inspection_id, finding_index, description, responsible_person, \
+const COLUMNS: &str = "id, inspection_id, finding_index, talk_id, description, responsible_person, \
      due_date, follow_up_office, follow_up_region, follow_up_city, escalated_to, target, \
      target_display_name, target_region, target_city, target_unit, target_helper_unit, \
      target_direct, state, history, opened_by, created_at, version";
@@ -62,12 +64,18 @@ impl TaskRecord {
         format!("rectificationTasks/{}", self.id)
     }
 
-    /// Its finding's name.
-    pub fn finding(&self) -> String {
-        format!(
+    /// Its finding's name, if it comes from one.
+    pub fn finding(&self) -> Option<String> {
+        Some(format!(
             "inspections/{}/findings/{}",
-            self.inspection_id, self.finding_index
-        )
+            self.inspection_id.as_deref()?,
+            self.finding_index?
+        ))
+    }
+
+    /// Its talk's name, if it follows one up.
+    pub fn talk(&self) -> Option<String> {
+        Some(format!("admonishmentTalks/{}", self.talk_id.as_deref()?))
     }
 
     /// Its history.
@@ -77,10 +85,42 @@ impl TaskRecord {
     }
 }
 
+/// Where a task comes from, and what it is about (as its origin's row records it).
+#[derive(Clone, Debug)]
+pub struct TaskOrigin {
+    pub inspection_id: Option<String>,
+    pub finding_index: Option<i64>,
+    pub talk_id: Option<String>,
+    pub target: String,
+    pub target_display_name: String,
+    pub target_region: String,
+    pub target_city: String,
+    pub target_unit: Option<String>,
+    pub target_helper_unit: Option<String>,
+    pub target_direct: i64,
+}
+
+impl TaskOrigin {
+    /// Finding `n` of `inspection`.
+    pub fn finding(inspection: &InspectionRecord, n: i64) -> Self {
+        Self {
+            inspection_id: Some(inspection.id.clone()),
+            finding_index: Some(n),
+            talk_id: None,
+            target: inspection.target.clone(),
+            target_display_name: inspection.target_display_name.clone(),
+            target_region: inspection.target_region.clone(),
+            target_city: inspection.target_city.clone(),
+            target_unit: inspection.target_unit.clone(),
+            target_helper_unit: inspection.target_helper_unit.clone(),
+            target_direct: inspection.target_direct,
+        }
+    }
+}
+
 /// A task to open, checked by the rules.
 #[derive(Clone, Debug)]
 pub struct NewTask {
-    pub finding_index: i64,
     pub description: String,
     pub responsible_person: String,
     pub due_date: String,
@@ -98,80 +138,23 @@ pub struct TaskFilter {
 }
 
 impl Store {
-    /// Opens a task on a finding of `inspection`.
+    /// Opens a task from `origin`.
     pub async fn open_task(
         &self,
         scope: &Scope,
-        inspection: &InspectionRecord,
+        origin: TaskOrigin,
         new: NewTask,
         request_id: Option<&str>,
     ) -> Result<TaskRecord> {
         let mut tx = self.db.write(scope, self.clock(), request_id).await?;
-        let record = TaskRecord {
-            id: RectificationTaskId::new().to_string(),
-            inspection_id: inspection.id.clone(),
-            finding_index: new.finding_index,
-            description: new.description,
-            responsible_person: new.responsible_person,
-            due_date: new.due_date,
-            follow_up_office: new.follow_up.office,
-            follow_up_region: new.follow_up.region,
-            follow_up_city: new.follow_up.city,
-            escalated_to: new.follow_up.escalated_to,
-            target: inspection.target.clone(),
-            target_display_name: inspection.target_display_name.clone(),
-            target_region: inspection.target_region.clone(),
-            target_city: inspection.target_city.clone(),
-            target_unit: inspection.target_unit.clone(),
-            target_helper_unit: inspection.target_helper_unit.clone(),
-            target_direct: inspection.target_direct,
-            state: "open".to_owned(),
-            history: "[]".to_owned(),
-            opened_by: scope.subject().to_owned(),
-            created_at: tx.now_ms(),
-            version: 1,
-        };
+        let record = task_record(&tx, origin, new);
         if let Some(earlier) = tx.claim("OpenRectificationTask", &record.name()).await? {
             drop(tx);
             return self
                 .get_task(scope, earlier.trim_start_matches("rectificationTasks/"))
                 .await;
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO rectification_tasks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
-        )))
-        .bind(record.id.clone())
-        .bind(record.inspection_id.clone())
-        .bind(record.finding_index)
-        .bind(record.description.clone())
-        .bind(record.responsible_person.clone())
-        .bind(record.due_date.clone())
-        .bind(record.follow_up_office.clone())
-        .bind(record.follow_up_region.clone())
-        .bind(record.follow_up_city.clone())
-        .bind(record.escalated_to.clone())
-        .bind(record.target.clone())
-        .bind(record.target_display_name.clone())
-        .bind(record.target_region.clone())
-        .bind(record.target_city.clone())
-        .bind(record.target_unit.clone())
-        .bind(record.target_helper_unit.clone())
-        .bind(record.target_direct)
-        .bind(record.state.clone())
-        .bind(record.history.clone())
-        .bind(record.opened_by.clone())
-        .bind(record.created_at)
-        .bind(record.version)
-        .execute(&mut *tx)
-        .await?;
-        tx.audit(
-            "OpenRectificationTask",
-            &record.name(),
-            None::<&()>,
-            Some(&record),
-        )
-        .await?;
+        insert_task(&mut tx, &record).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -207,6 +190,18 @@ impl Store {
             after,
             size,
         )
+        .await?)
+    }
+
+    /// Every open task due before `today` (for the deadline monitor, which scopes what
+    /// it records by the tasks' own columns).
+    pub async fn overdue_tasks(&self, today: &str) -> Result<Vec<TaskRecord>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM rectification_tasks WHERE state = 'open' AND due_date < $1 \
+             ORDER BY id"
+        )))
+        .bind(today.to_owned())
+        .fetch_all(self.db.pool())
         .await?)
     }
 
@@ -284,4 +279,74 @@ impl Store {
         tx.commit().await?;
         Ok(after)
     }
+}
+
+/// The row of a task opened now from `origin`.
+pub(super) fn task_record(tx: &WriteTx<'_>, origin: TaskOrigin, new: NewTask) -> TaskRecord {
+    TaskRecord {
+        id: RectificationTaskId::new().to_string(),
+        inspection_id: origin.inspection_id,
+        finding_index: origin.finding_index,
+        talk_id: origin.talk_id,
+        description: new.description,
+        responsible_person: new.responsible_person,
+        due_date: new.due_date,
+        follow_up_office: new.follow_up.office,
+        follow_up_region: new.follow_up.region,
+        follow_up_city: new.follow_up.city,
+        escalated_to: new.follow_up.escalated_to,
+        target: origin.target,
+        target_display_name: origin.target_display_name,
+        target_region: origin.target_region,
+        target_city: origin.target_city,
+        target_unit: origin.target_unit,
+        target_helper_unit: origin.target_helper_unit,
+        target_direct: origin.target_direct,
+        state: "open".to_owned(),
+        history: "[]".to_owned(),
+        opened_by: tx.subject().to_owned(),
+        created_at: tx.now_ms(),
+        version: 1,
+    }
+}
+
+/// Writes a new task and its audit record in `tx`.
+pub(super) async fn insert_task(tx: &mut WriteTx<'_>, record: &TaskRecord) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO rectification_tasks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+    )))
+    .bind(record.id.clone())
+    .bind(record.inspection_id.clone())
+    .bind(record.finding_index)
+    .bind(record.talk_id.clone())
+    .bind(record.description.clone())
+    .bind(record.responsible_person.clone())
+    .bind(record.due_date.clone())
+    .bind(record.follow_up_office.clone())
+    .bind(record.follow_up_region.clone())
+    .bind(record.follow_up_city.clone())
+    .bind(record.escalated_to.clone())
+    .bind(record.target.clone())
+    .bind(record.target_display_name.clone())
+    .bind(record.target_region.clone())
+    .bind(record.target_city.clone())
+    .bind(record.target_unit.clone())
+    .bind(record.target_helper_unit.clone())
+    .bind(record.target_direct)
+    .bind(record.state.clone())
+    .bind(record.history.clone())
+    .bind(record.opened_by.clone())
+    .bind(record.created_at)
+    .bind(record.version)
+    .execute(&mut **tx)
+    .await?;
+    tx.audit(
+        "OpenRectificationTask",
+        &record.name(),
+        None::<&()>,
+        Some(record),
+    )
+    .await?;
+    Ok(())
 }
