@@ -219,6 +219,11 @@ impl Suite {
 
     /// An interceptor for calls as the platform `name` granted `actions` (e.g.
     /// `submit_application`).
+    /// A service's own database, as the suite's operator reaches it.
+    pub fn db(&self, service: &str) -> wenming_runtime::db::Database {
+        self._services.db(service)
+    }
+
     pub fn platform_granted(&self, name: &str, actions: &[PlatformAction]) -> Bearer {
         let claims = Claimed {
             level: "platform",

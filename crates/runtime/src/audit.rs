@@ -1,8 +1,8 @@
-//! Audit records, written in the transaction of the change they describe. Every service
-//! has an `audit_records` table of the same shape in its own database.
+//! Audit records, written in the transaction of the change they describe and chained
+//! (see [`crate::audit_chain`]). Every service has an `audit_records` table of the same
+//! shape in its own database.
 
 use serde::Serialize;
-use sqlx::AnyConnection;
 use wenming_domain::AuditId;
 
 /// One audited change.
@@ -20,53 +20,58 @@ pub struct AuditEntry<'a> {
     pub at_ms: i64,
 }
 
-const INSERT: &str = "INSERT INTO audit_records \
-    (id, at, subject, action, resource, request_id, before_json, after_json) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// A record's fields as stored (before it takes its place in a chain).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Its id.
+    pub id: String,
+    /// When, in milliseconds since the epoch.
+    pub at: i64,
+    /// Who.
+    pub subject: String,
+    /// The RPC or operation.
+    pub action: String,
+    /// Resource name of what changed.
+    pub resource: String,
+    /// The caller's idempotency key.
+    pub request_id: Option<String>,
+    /// The resource before the change, as JSON.
+    pub before_json: Option<String>,
+    /// The resource after the change, as JSON.
+    pub after_json: Option<String>,
+}
 
-/// Writes the record; `before`/`after` are snapshots of the resource.
-pub async fn record<B: Serialize, A: Serialize>(
-    conn: &mut AnyConnection,
-    entry: AuditEntry<'_>,
-    before: Option<&B>,
-    after: Option<&A>,
-) -> Result<(), sqlx::Error> {
-    let before = before.map(to_json).transpose()?;
-    let after = after.map(to_json).transpose()?;
-    sqlx::query(INSERT)
-        .bind(AuditId::new().to_string())
-        .bind(entry.at_ms)
-        .bind(entry.subject.to_owned())
-        .bind(entry.action)
-        .bind(entry.resource.to_owned())
-        .bind(entry.request_id.map(str::to_owned))
-        .bind(before)
-        .bind(after)
-        .execute(conn)
-        .await?;
-    Ok(())
+impl Record {
+    /// A new record of `entry` with snapshots of the resource before and after.
+    pub fn new<B: Serialize, A: Serialize>(
+        entry: AuditEntry<'_>,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: AuditId::new().to_string(),
+            at: entry.at_ms,
+            subject: entry.subject.to_owned(),
+            action: entry.action.to_owned(),
+            resource: entry.resource.to_owned(),
+            request_id: entry.request_id.map(str::to_owned),
+            before_json: before.map(to_json).transpose()?,
+            after_json: after.map(to_json).transpose()?,
+        })
+    }
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|err| sqlx::Error::Encode(Box::new(err)))
 }
 
-/// The same record written on a PostgreSQL connection (the bulk-import fast path).
+/// Writes and chains the record on a PostgreSQL connection (the bulk-import fast path,
+/// whose transaction is not a [`crate::write::WriteTx`]), just before it commits.
 pub async fn record_pg<A: Serialize>(
     conn: &mut sqlx::PgConnection,
     entry: AuditEntry<'_>,
     after: &A,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(INSERT)
-        .bind(AuditId::new().to_string())
-        .bind(entry.at_ms)
-        .bind(entry.subject.to_owned())
-        .bind(entry.action)
-        .bind(entry.resource.to_owned())
-        .bind(entry.request_id.map(str::to_owned))
-        .bind(None::<String>)
-        .bind(Some(to_json(after)?))
-        .execute(conn)
-        .await?;
-    Ok(())
+    let record = Record::new(entry, None::<&()>, Some(after))?;
+    crate::audit_chain::append::<sqlx::Postgres>(conn, std::slice::from_ref(&record)).await
 }

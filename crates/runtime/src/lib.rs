@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod audit_chain;
+pub mod audit_verify;
 pub mod catalogue;
 pub mod client;
 pub mod config;

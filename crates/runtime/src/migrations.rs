@@ -45,6 +45,7 @@ impl Database {
         shared.run(self.pool()).await?;
         self.accept_reissued(migrations).await?;
         migrations.own.run(self.pool()).await?;
+        self.seal_unchained_audit().await?;
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use sqlx::{Any, AnyConnection, Transaction};
 use wenming_authz::Scope;
 use wenming_domain::Clock;
 
-use crate::audit::{self, AuditEntry};
+use crate::audit::{AuditEntry, Record};
 use crate::db::Database;
 use crate::idempotency::{self, ClaimError};
 
@@ -21,6 +21,8 @@ pub struct WriteTx<'a> {
     subject: &'a str,
     request_id: Option<&'a str>,
     now_ms: i64,
+    /// Its audit records, chained when it commits.
+    audit: Vec<Record>,
 }
 
 impl Database {
@@ -49,6 +51,7 @@ impl Database {
             subject: scope.subject(),
             request_id,
             now_ms,
+            audit: Vec::new(),
         })
     }
 }
@@ -66,6 +69,7 @@ impl Database {
             subject,
             request_id: None,
             now_ms: clock.now().as_millisecond(),
+            audit: Vec::new(),
         })
     }
 }
@@ -104,32 +108,29 @@ impl WriteTx<'_> {
         .await
     }
 
-    /// Writes the audit record of `action` on `resource` (before and after), in this
-    /// transaction.
-    pub async fn audit<B: Serialize, A: Serialize>(
+    /// Records `action` on `resource` (before and after) in the audit trail; written,
+    /// chained, with the commit.
+    pub fn audit<B: Serialize, A: Serialize>(
         &mut self,
         action: &'static str,
         resource: &str,
         before: Option<&B>,
         after: Option<&A>,
     ) -> Result<(), sqlx::Error> {
-        audit::record(
-            &mut self.tx,
-            AuditEntry {
-                subject: self.subject,
-                action,
-                resource,
-                request_id: self.request_id,
-                at_ms: self.now_ms,
-            },
-            before,
-            after,
-        )
-        .await
+        let entry = AuditEntry {
+            subject: self.subject,
+            action,
+            resource,
+            request_id: self.request_id,
+            at_ms: self.now_ms,
+        };
+        self.audit.push(Record::new(entry, before, after)?);
+        Ok(())
     }
 
-    /// Commits the change.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    /// Writes the audit records, chained, and commits the change.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        crate::audit_chain::append::<Any>(&mut self.tx, &self.audit).await?;
         self.tx.commit().await
     }
 }

@@ -95,6 +95,12 @@ enum Command {
         #[arg(long, env = "WENMING_TOKEN")]
         token: Option<String>,
     },
+    /// Check the audit trail: every service's records still chain (exit 1 naming the
+    /// first broken record otherwise).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Ask a server's health service whether it serves (exit 0) or not (exit 1): for
     /// container HEALTHCHECKs and probes.
     Health {
@@ -130,6 +136,19 @@ enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chains of the audit records.
+    Verify {
+        /// The databases of `wenming up` under this directory.
+        #[arg(long, conflicts_with = "config")]
+        data_dir: Option<PathBuf>,
+        /// The databases a configuration file names (WENMING_* variables apply).
+        #[arg(long, env = "WENMING_CONFIG")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -190,6 +209,15 @@ pub async fn run(cli: Cli) -> CliResult {
             };
             let channel = tonic::transport::Endpoint::from_shared(addr)?.connect_lazy();
             (export.run)(&file, channel, &token, &region).await
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { data_dir, config },
+        } => {
+            let databases = match &data_dir {
+                Some(dir) => crate::audit::Databases::DataDir(dir),
+                None => crate::audit::Databases::Config(config.as_deref()),
+            };
+            crate::audit::verify(databases).await
         }
         Command::Health { addr, service } => crate::health::check(&addr, &service).await,
         Command::Token {

@@ -1,6 +1,7 @@
 //! `wenming`: the one binary of the suite.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod cli;
 mod config;
 mod health;

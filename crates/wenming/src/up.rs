@@ -1,7 +1,7 @@
 //! `wenming up`: the whole suite in one process on SQLite under a data dir.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,11 +23,16 @@ const KEY_FILE: &str = "identity.key";
 /// Longest a call between services may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// SQLite URL of one service's database under `dir`.
+/// One service's SQLite file under `dir`.
+pub fn database_file(dir: &Path, service: &str) -> PathBuf {
+    dir.join(format!("{service}.db"))
+}
+
+/// SQLite URL of one service's database under `dir`, created if missing.
 fn sqlite_url(dir: &Path, service: &str) -> String {
     format!(
         "sqlite://{}?mode=rwc",
-        dir.join(format!("{service}.db")).display()
+        database_file(dir, service).display()
     )
 }
 

@@ -381,6 +381,18 @@ async fn up_serves_health_reflection_and_imports() {
     // The data stays for the next start.
     let again = Suite::start(dir.path());
     assert!(again.terminate());
+
+    // Every service's audit trail still chains after the imports and two starts.
+    let out = wenming(&["audit", "verify"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    for service in ["registry", "pairing", "quota", "supervision"] {
+        assert!(
+            stdout.contains(&format!("{service}: ")) && !stdout.contains("BROKEN"),
+            "{stdout}"
+        );
+    }
+    assert!(!stdout.contains("registry: 0 audit records"), "{stdout}");
 }
 
 #[test]

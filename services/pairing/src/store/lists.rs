@@ -328,8 +328,7 @@ impl Store {
         .bind(office.to_string())
         .fetch_one(&mut **tx)
         .await?;
-        tx.audit(action, &after.name(), None::<&()>, Some(&after))
-            .await?;
+        tx.audit(action, &after.name(), None::<&()>, Some(&after))?;
         Ok(())
     }
 

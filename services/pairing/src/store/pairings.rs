@@ -306,8 +306,7 @@ impl Store {
             now,
         )
         .await?;
-        tx.audit("CreatePairing", &record.name(), None::<&()>, Some(&record))
-            .await?;
+        tx.audit("CreatePairing", &record.name(), None::<&()>, Some(&record))?;
         tx.commit().await?;
         self.get_pairing(scope, &record.id).await
     }
@@ -456,8 +455,7 @@ impl Store {
             .pairing_row(&mut tx, &before.id)
             .await?
             .ok_or_else(|| PairingError::Internal("pairing vanished in its transaction".into()))?;
-        tx.audit(step.action(), &before.name(), Some(&before), Some(&after))
-            .await?;
+        tx.audit(step.action(), &before.name(), Some(&before), Some(&after))?;
         tx.commit().await?;
         self.view(after).await
     }
@@ -510,8 +508,7 @@ impl Store {
             &record.name(),
             None::<&()>,
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(record)
     }
@@ -555,8 +552,7 @@ impl Store {
             &before.name(),
             Some(&before),
             Some(&after),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         self.view(after).await
     }

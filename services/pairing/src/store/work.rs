@@ -230,8 +230,7 @@ impl Store {
             Err(err) if is_unique_violation(&err) => return Err(PairingError::EtagMismatch(name)),
             Err(err) => return Err(err.into()),
         }
-        tx.audit("SubmitWorkPlan", &name, None::<&()>, Some(&record))
-            .await?;
+        tx.audit("SubmitWorkPlan", &name, None::<&()>, Some(&record))?;
         tx.commit().await?;
         Ok(record)
     }
@@ -340,8 +339,7 @@ impl Store {
         .bind(record.created_at)
         .execute(&mut *tx)
         .await?;
-        tx.audit("AddLedgerEntry", &record.name(), None::<&()>, Some(&record))
-            .await?;
+        tx.audit("AddLedgerEntry", &record.name(), None::<&()>, Some(&record))?;
         tx.commit().await?;
         Ok(record)
     }
@@ -412,8 +410,7 @@ impl Store {
         .bind(record.created_at)
         .execute(&mut *tx)
         .await?;
-        tx.audit("RecordActivity", &record.name(), None::<&()>, Some(&record))
-            .await?;
+        tx.audit("RecordActivity", &record.name(), None::<&()>, Some(&record))?;
         tx.commit().await?;
         Ok(record)
     }

@@ -174,8 +174,7 @@ impl Store {
             &record.name(),
             None::<&()>,
             Some(&record),
-        )
-        .await?;
+        )?;
         // The place last, just before the commit: on PostgreSQL the holder's row stays
         // locked from this UPDATE to the commit, and every designation of the holder
         // waits for it, so nothing else runs while it is held.
@@ -313,8 +312,7 @@ impl Store {
             &before.name(),
             Some(&before),
             Some(&after),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(after)
     }

@@ -184,8 +184,7 @@ impl Store {
             &record.name(),
             None::<&()>,
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(record)
     }
@@ -326,8 +325,7 @@ impl Store {
             &name,
             before.as_ref(),
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(record)
     }

@@ -143,8 +143,7 @@ impl Store {
                 record: &record,
                 rows: &rows,
             }),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         self.get_version(period, Some(number)).await
     }
@@ -296,8 +295,7 @@ impl Store {
         let after = version_row(&mut tx, &before.id)
             .await?
             .ok_or_else(|| QuotaError::Internal("confirmed version vanished".into()))?;
-        tx.audit("ConfirmAllocationTable", &name, Some(&before), Some(&after))
-            .await?;
+        tx.audit("ConfirmAllocationTable", &name, Some(&before), Some(&after))?;
         tx.commit().await?;
         self.get_version(period, Some(number)).await
     }
@@ -376,8 +374,7 @@ impl Store {
                 record: &record,
                 rows: &after_rows,
             }),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         self.get_version(period, Some(number)).await
     }

@@ -155,8 +155,7 @@ impl Store {
             &record.name(),
             None::<&ApplicationRecord>,
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(record)
     }
@@ -230,8 +229,7 @@ impl Store {
                 if inserted.is_empty() {
                     return Err(already_registered(&unit.credit_code));
                 }
-                tx.audit("CreateUnit", &unit.name(), None::<&UnitRecord>, Some(&unit))
-                    .await?;
+                tx.audit("CreateUnit", &unit.name(), None::<&UnitRecord>, Some(&unit))?;
                 after.state = ApplicationState::Accepted.as_str().to_owned();
                 after.unit_id = Some(unit.id);
             }
@@ -261,8 +259,7 @@ impl Store {
             &after.name(),
             Some(&before),
             Some(&after),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(after)
     }

@@ -195,8 +195,7 @@ impl Store {
             &record.name(),
             None::<&CampaignRecord>,
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(record)
     }
@@ -336,8 +335,7 @@ impl Store {
             &after.name(),
             Some(&before),
             Some(&after),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(after)
     }

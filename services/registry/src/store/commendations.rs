@@ -69,8 +69,7 @@ impl Store {
             ),
             before.as_ref(),
             Some(&commendation),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         self.verify_cache.forget(&unit.credit_code);
         Ok(commendation)

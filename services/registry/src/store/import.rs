@@ -120,8 +120,7 @@ impl Store {
             "units",
             None::<&()>,
             Some(&Imported { created: &created }),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(inserted)
     }

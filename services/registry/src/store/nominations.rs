@@ -207,8 +207,7 @@ impl Store {
                 &record.name(),
                 None::<&NominationRecord>,
                 Some(record),
-            )
-            .await?;
+            )?;
         }
         tx.commit().await?;
         let mut out = Vec::with_capacity(records.len());
@@ -283,8 +282,7 @@ impl Store {
         } else {
             "ReturnNomination"
         };
-        tx.audit(action, &after.name(), Some(&before), Some(&after))
-            .await?;
+        tx.audit(action, &after.name(), Some(&before), Some(&after))?;
         tx.commit().await?;
         self.get_nomination(scope, id).await
     }

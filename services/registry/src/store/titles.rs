@@ -258,8 +258,7 @@ impl Store {
             &record.name(),
             None::<&TitleRecord>,
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         self.verify_cache.forget(&record.credit_code);
         Ok(record)
@@ -302,8 +301,7 @@ impl Store {
         if changed == 0 {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
-        tx.audit("RevokeTitle", &after.name(), Some(&before), Some(&after))
-            .await?;
+        tx.audit("RevokeTitle", &after.name(), Some(&before), Some(&after))?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
         Ok(after)

@@ -199,8 +199,7 @@ impl Store {
             &record.name(),
             None::<&UnitRecord>,
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(record)
     }
@@ -352,8 +351,7 @@ impl Store {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
         self.sync_title_regions(&mut tx, &after).await?;
-        tx.audit("UpdateUnit", &after.name(), Some(&before), Some(&after))
-            .await?;
+        tx.audit("UpdateUnit", &after.name(), Some(&before), Some(&after))?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
         Ok(after)
@@ -517,8 +515,7 @@ impl Store {
         if changed == 0 {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
-        tx.audit("DeregisterUnit", &after.name(), Some(&before), Some(&after))
-            .await?;
+        tx.audit("DeregisterUnit", &after.name(), Some(&before), Some(&after))?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
         Ok(after)
@@ -592,8 +589,7 @@ impl Store {
             &after.name(),
             Some(&before),
             Some(&(&after, removal)),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
         Ok(after)

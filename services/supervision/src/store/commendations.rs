@@ -143,8 +143,7 @@ impl Store {
             }
             other => other?,
         };
-        tx.audit("CommendPairing", &record.name(), None::<&()>, Some(&record))
-            .await?;
+        tx.audit("CommendPairing", &record.name(), None::<&()>, Some(&record))?;
         publish(&record).await?;
         tx.commit().await?;
         Ok(record)

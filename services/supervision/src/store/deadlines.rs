@@ -165,8 +165,7 @@ impl Store {
                     "found": outcome.found,
                     "resolved": outcome.resolved,
                 })),
-            )
-            .await?;
+            )?;
         }
         tx.commit().await?;
         Ok(outcome)

@@ -183,8 +183,7 @@ impl Store {
         .bind(record.version)
         .execute(&mut *tx)
         .await?;
-        tx.audit("PlanInspection", &record.name(), None::<&()>, Some(&record))
-            .await?;
+        tx.audit("PlanInspection", &record.name(), None::<&()>, Some(&record))?;
         tx.commit().await?;
         Ok(record)
     }
@@ -284,8 +283,7 @@ impl Store {
             // Recorded, cancelled or changed by someone else since it was read.
             return Err(SupervisionError::EtagMismatch(before.name()));
         }
-        tx.audit(operation, &before.name(), Some(&before), Some(&after))
-            .await?;
+        tx.audit(operation, &before.name(), Some(&before), Some(&after))?;
         tx.commit().await?;
         Ok(after)
     }

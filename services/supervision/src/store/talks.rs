@@ -198,8 +198,7 @@ impl Store {
             &record.name(),
             None::<&()>,
             Some(&record),
-        )
-        .await?;
+        )?;
         tx.commit().await?;
         Ok(record)
     }
@@ -303,8 +302,7 @@ impl Store {
         if changed == 0 {
             return Err(SupervisionError::EtagMismatch(before.name()));
         }
-        tx.audit(operation, &before.name(), Some(before), Some(&after))
-            .await?;
+        tx.audit(operation, &before.name(), Some(before), Some(&after))?;
         if let Some(task) = &task {
             insert_task(&mut tx, task).await?;
         }

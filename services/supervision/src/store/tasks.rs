@@ -274,8 +274,7 @@ impl Store {
             _ if from == "closed" => "ReopenRectificationTask",
             _ => "RecordTaskProgress",
         };
-        tx.audit(operation, &before.name(), Some(&before), Some(&after))
-            .await?;
+        tx.audit(operation, &before.name(), Some(&before), Some(&after))?;
         tx.commit().await?;
         Ok(after)
     }
@@ -346,7 +345,6 @@ pub(super) async fn insert_task(tx: &mut WriteTx<'_>, record: &TaskRecord) -> Re
         &record.name(),
         None::<&()>,
         Some(record),
-    )
-    .await?;
+    )?;
     Ok(())
 }

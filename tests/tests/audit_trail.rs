@@ -1,0 +1,157 @@
+//! The audit trail as hash chains, on SQLite and PostgreSQL: the records of changes made
+//! side by side through the gateway chain intact, and an edited record, a record deleted
+//! from the middle of a chain or from its end is found and named.
+
+use futures::future::join_all;
+use sqlx::Executor as _;
+use wenming_runtime::audit_verify::{Break, BreakKind};
+use wenming_runtime::db::Database;
+use wenming_testkit::fixtures::company;
+use wenming_testkit::{TestDb, db_test};
+use wenming_tests::scene::Scene;
+
+db_test!(the_chains_hold_and_name_what_was_tampered_with, chains);
+async fn chains(test_db: &TestDb) {
+    let scene = Scene::start(test_db).await;
+    let county = scene.suite.office("county", "410421");
+    // Forty creates at once: their appends to the chains interleave.
+    let units = join_all((0..40).map(|n| {
+        let unit = company(&format!("宝丰县审计{n}有限公司"), "410421", scene.code());
+        scene.register(county.clone(), unit)
+    }))
+    .await;
+    let db = scene.suite.db("registry");
+    let (written,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_records")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert!(written >= 40, "every create audited");
+    let intact = db.verify_audit().await.unwrap();
+    assert_eq!(intact.broken, None);
+    assert_eq!(intact.records, written as u64, "every record is a link");
+    assert_eq!(intact.unchained, 0);
+
+    // Edited: the unit's name in a record's after-snapshot.
+    let (id, chain, seq) = link_of(&db, &units[7]).await;
+    execute(
+        &db,
+        &format!(
+            "UPDATE audit_records SET after_json = REPLACE(after_json, '宝丰县', '叶县') \
+             WHERE id = '{id}'"
+        ),
+    )
+    .await;
+    assert_eq!(
+        db.verify_audit().await.unwrap().broken,
+        Some(Break {
+            chain,
+            seq,
+            record: Some(id.clone()),
+            kind: BreakKind::Edited,
+        })
+    );
+    execute(
+        &db,
+        &format!(
+            "UPDATE audit_records SET after_json = REPLACE(after_json, '叶县', '宝丰县') \
+             WHERE id = '{id}'"
+        ),
+    )
+    .await;
+    assert_eq!(db.verify_audit().await.unwrap().broken, None, "restored");
+
+    // Deleted from the middle: the record after it no longer follows its predecessor.
+    let (chain, length) = longest_chain(&db).await;
+    assert!(length >= 3, "forty records over sixteen chains");
+    let next: (String,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM audit_records WHERE chain = {chain} AND seq = 2"
+    )))
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let restore = set_aside(&db, &format!("chain = {chain} AND seq = 1")).await;
+    assert_eq!(
+        db.verify_audit().await.unwrap().broken,
+        Some(Break {
+            chain,
+            seq: 2,
+            record: Some(next.0),
+            kind: BreakKind::Missing { expected_seq: 1 },
+        })
+    );
+    execute(&db, &restore).await;
+    assert_eq!(db.verify_audit().await.unwrap().broken, None, "restored");
+
+    // Deleted from the end: the chain stops short of its head.
+    let restore = set_aside(&db, &format!("chain = {chain} AND seq = {length}")).await;
+    assert_eq!(
+        db.verify_audit().await.unwrap().broken,
+        Some(Break {
+            chain,
+            seq: length - 1,
+            record: None,
+            kind: BreakKind::Truncated { head_seq: length },
+        })
+    );
+    execute(&db, &restore).await;
+
+    // Moved: two records of a chain trade places.
+    execute(
+        &db,
+        &format!(
+            "UPDATE audit_records SET seq = -seq WHERE chain = {chain} AND seq IN (1, 2); \
+             UPDATE audit_records SET seq = 3 + seq WHERE chain = {chain} AND seq IN (-1, -2)"
+        ),
+    )
+    .await;
+    let moved = db.verify_audit().await.unwrap().broken.expect("a break");
+    assert_eq!((moved.chain, moved.seq), (chain, 1));
+    assert_eq!(moved.kind, BreakKind::Unlinked);
+}
+
+async fn execute(db: &Database, sql: &str) {
+    db.pool()
+        .execute(sqlx::AssertSqlSafe(sql.to_owned()))
+        .await
+        .unwrap();
+}
+
+/// The chain, position and id of the first record about `resource`.
+async fn link_of(db: &Database, resource: &str) -> (String, i64, i64) {
+    sqlx::query_as("SELECT id, chain, seq FROM audit_records WHERE resource = $1")
+        .bind(resource.to_owned())
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+async fn longest_chain(db: &Database) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT chain, COUNT(*) AS n FROM audit_records GROUP BY chain ORDER BY n DESC, chain \
+         LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap()
+}
+
+/// Deletes the records `filter` selects, keeping a copy; answers the SQL that puts them
+/// back.
+async fn set_aside(db: &Database, filter: &str) -> String {
+    let table = format!("set_aside_{}", uuid_suffix());
+    execute(
+        db,
+        &format!(
+            "CREATE TABLE {table} AS SELECT * FROM audit_records WHERE {filter}; \
+             DELETE FROM audit_records WHERE {filter}"
+        ),
+    )
+    .await;
+    format!("INSERT INTO audit_records SELECT * FROM {table}; DROP TABLE {table}")
+}
+
+fn uuid_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    N.fetch_add(1, Ordering::Relaxed).to_string()
+}
