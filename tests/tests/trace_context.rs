@@ -17,12 +17,16 @@ use wenming_tests::Suite;
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
 
-fn path(span: &SpanData) -> String {
+fn attribute(span: &SpanData, key: &str) -> String {
     span.attributes
         .iter()
-        .find(|kv| kv.key.as_str() == "path")
+        .find(|kv| kv.key.as_str() == key)
         .map(|kv| kv.value.to_string())
         .unwrap_or_default()
+}
+
+fn path(span: &SpanData) -> String {
+    attribute(span, "path")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,4 +99,9 @@ async fn one_trace_spans_gateway_pairing_and_registry() {
         path(registry),
         "/wenming.registry.v1.RegistryService/GetCampaign"
     );
+    // Each hop's span carries the gRPC status it answered with.
+    for span in [gateway, pairing, registry] {
+        assert_eq!(attribute(span, "rpc.grpc.status_code"), "0", "{span:#?}");
+        assert_eq!(attribute(span, "rpc.system"), "grpc");
+    }
 }

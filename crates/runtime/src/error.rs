@@ -185,7 +185,12 @@ impl<S: ServiceCases> From<Error<S>> for Status {
                 status::permission_denied(rule, description)
             }
             Error::Upstream { service, status } => status::upstream(service, &status),
-            Error::Database(err) if crate::db::is_unavailable(&err) => status::unavailable(&err),
+            Error::Database(err) if crate::db::is_unavailable(&err) => {
+                if matches!(err, sqlx::Error::PoolTimedOut) {
+                    crate::metrics::pool_timed_out();
+                }
+                status::unavailable(&err)
+            }
             Error::Database(err) => status::internal(&err),
             Error::Internal(cause) => status::internal(&cause),
             Error::Service(case) => case.into_status(),

@@ -16,6 +16,7 @@ mod health_probe;
 pub mod idempotency;
 mod identity_layer;
 mod localize_layer;
+pub mod metrics;
 pub mod migrations;
 pub mod onward;
 pub mod paging;

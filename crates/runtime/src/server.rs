@@ -35,6 +35,9 @@ pub struct ServerSettings {
     pub concurrency_per_connection: usize,
     /// How often a service checks that its database answers (its health follows).
     pub health_probe_ms: u64,
+    /// Where the process serves its Prometheus metrics (`GET /metrics`); none: no
+    /// metrics endpoint.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for ServerSettings {
@@ -46,6 +49,7 @@ impl Default for ServerSettings {
             drain_timeout_secs: 10,
             concurrency_per_connection: 256,
             health_probe_ms: 5000,
+            metrics_listen: None,
         }
     }
 }
@@ -135,13 +139,26 @@ pub async fn serve(
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.concurrency_per_connection)
         .trace_fn(|request| {
-            let span =
-                tracing::info_span!("rpc", path = %request.uri().path(), otel.kind = "server");
+            let span = tracing::info_span!(
+                "rpc",
+                path = %request.uri().path(),
+                otel.kind = "server",
+                rpc.system = "grpc",
+                rpc.grpc.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+                trace_id = tracing::field::Empty,
+                span_id = tracing::field::Empty,
+            );
             crate::trace_context::continue_trace(&span, request.headers());
+            // On the span's fields, so that every log line of the call carries them.
+            crate::trace_context::record_ids(&span);
             span
         })
         .layer(
+            // Outermost the timing and status of the call as answered, then the zh-CN
+            // message of tonic's own refusals, then the identity check.
             ServiceBuilder::new()
+                .layer(crate::metrics::RpcMetricsLayer::for_services(service_names))
                 .layer(crate::localize_layer::LocalizeLayer)
                 .option_layer(match access {
                     Access::Internal(verifier) => Some(IdentityLayer::new(*verifier)),

@@ -202,6 +202,7 @@ impl ServiceDef {
         verifier: IdentityVerifier,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        crate::metrics::register_pool(self.name, db);
         let purge = crate::idempotency::spawn_purge(db.clone(), clock, Duration::from_secs(3600));
         let served = crate::serve(
             listener,

@@ -37,6 +37,9 @@ enum Command {
         /// Load the 2021 Pingdingshan campaign of the seed notice as demo data.
         #[arg(long)]
         demo: bool,
+        /// Serve the whole suite's Prometheus metrics at http://ADDR/metrics.
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Run one service against its configured database.
     Serve {
@@ -170,7 +173,8 @@ pub async fn run(cli: Cli) -> CliResult {
             data_dir,
             listen,
             demo,
-        } => crate::up::run(&data_dir, listen, demo).await,
+            metrics_listen,
+        } => crate::up::run(&data_dir, listen, demo, metrics_listen).await,
         Command::Serve { service, config } => serve(service, config).await,
         Command::Migrate { config } => migrate(config).await,
         Command::Import {
@@ -263,6 +267,9 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
         upstreams.insert(name, Upstreams::channel(url)?, *timeout);
     }
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    if let Some(at) = config.suite.server.metrics_listen {
+        wenming_runtime::metrics::spawn(at).await?;
+    }
     let addr = listener.local_addr()?;
     tracing::info!(%addr, service = def.name, "serving");
     #[allow(clippy::print_stdout)]
@@ -336,6 +343,9 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
         std::time::Duration::from_secs(config.suite.server.request_timeout_secs),
     );
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    if let Some(at) = config.suite.server.metrics_listen {
+        wenming_runtime::metrics::spawn(at).await?;
+    }
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "gateway serving");
     #[allow(clippy::print_stdout)]

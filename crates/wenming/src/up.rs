@@ -38,7 +38,12 @@ fn sqlite_url(dir: &Path, service: &str) -> String {
 
 /// Runs until SIGTERM or ctrl-c: each service on its own loopback port, the gateway on
 /// `listen`, the only address open to callers.
-pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
+pub async fn run(
+    data_dir: &Path,
+    listen: SocketAddr,
+    demo: bool,
+    metrics_listen: Option<SocketAddr>,
+) -> CliResult {
     std::fs::create_dir_all(data_dir)
         .map_err(|err| format!("data dir {}: {err}", data_dir.display()))?;
     let key = IdentityKey::load_or_create(&data_dir.join(KEY_FILE))?;
@@ -133,11 +138,18 @@ pub async fn run(data_dir: &Path, listen: SocketAddr, demo: bool) -> CliResult {
         .map(|def| format!("{} on {}", def.name, started.addr(def.name)))
         .collect::<Vec<_>>()
         .join(", ");
+    let metrics = match metrics_listen {
+        Some(at) => format!(
+            ", metrics on http://{}/metrics",
+            wenming_runtime::metrics::spawn(at).await?
+        ),
+        None => String::new(),
+    };
     tracing::info!(%addr, %services, data_dir = %data_dir.display(), "wenming ready");
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "wenming ready: gateway on {addr} ({services}), data in {}",
+            "wenming ready: gateway on {addr} ({services}), data in {}{metrics}",
             data_dir.display()
         );
     }

@@ -18,6 +18,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_wenming");
 struct Suite {
     child: Child,
     addr: String,
+    metrics: Option<String>,
 }
 
 impl Suite {
@@ -32,10 +33,15 @@ impl Suite {
 
     /// Runs `command` (a server) and waits for its `ready` line; the address is the first
     /// one the line names (the public one).
-    fn spawn(mut command: Command) -> Self {
+    fn spawn(command: Command) -> Self {
+        Self::spawn_logging_to(command, Stdio::null())
+    }
+
+    /// Like [`Suite::spawn`], its log going to `stderr`.
+    fn spawn_logging_to(mut command: Command, stderr: Stdio) -> Self {
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("start wenming");
         let mut line = String::new();
@@ -49,11 +55,24 @@ impl Suite {
             .unwrap()
             .trim_end_matches(',')
             .to_owned();
-        Self { child, addr }
+        let metrics = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://") && w.ends_with("/metrics"))
+            .map(str::to_owned);
+        Self {
+            child,
+            addr,
+            metrics,
+        }
     }
 
     fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The metrics address the ready line names, if it names one.
+    fn metrics_url(&self) -> String {
+        self.metrics.clone().expect("started with --metrics-listen")
     }
 
     /// Sends SIGTERM and returns whether the process exited successfully.
@@ -999,5 +1018,80 @@ async fn spans_are_exported_over_otlp_when_configured() {
         seen.iter()
             .any(|(service, span)| service.contains("wenming-test") && span == "rpc"),
         "{seen:?}"
+    );
+}
+
+/// JSON log lines carry the trace and span id of the call they belong to, and
+/// `--metrics-listen` serves the suite's metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_name_the_trace_and_metrics_are_served() {
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.jsonl");
+    let mut command = Command::new(BIN);
+    command
+        .args([
+            "up",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("WENMING_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info");
+    let suite = Suite::spawn_logging_to(command, std::fs::File::create(&log).unwrap().into());
+
+    // A call without a token, continuing the caller's trace: refused and logged.
+    let channel = tonic::transport::Endpoint::from_shared(suite.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut request = tonic::Request::new(wenming_proto::registry::v1::VerifyTitleRequest {
+        credit_code: "91410400MA0000000X".into(),
+        as_of: String::new(),
+    });
+    request.metadata_mut().insert(
+        "traceparent",
+        format!("00-{TRACE}-00f067aa0ba902b7-01").parse().unwrap(),
+    );
+    let refused =
+        wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::new(channel)
+            .verify_title(request)
+            .await
+            .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let metrics_url = suite.metrics_url();
+    let text = reqwest::get(&metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("rpc_server_call_duration_seconds_count{")
+                && l.contains("server=\"gateway\"")
+                && l.contains("rpc_method=\"VerifyTitle\"")
+                && l.contains("rpc_grpc_status_code=\"16\"")),
+        "{text}"
+    );
+    assert!(suite.terminate());
+
+    let lines = std::fs::read_to_string(&log).unwrap();
+    let refusal: serde_json::Value = lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "unauthenticated call refused")
+        .unwrap_or_else(|| panic!("no refusal logged: {lines}"));
+    assert_eq!(refusal["span"]["trace_id"], TRACE, "{refusal}");
+    assert_eq!(
+        refusal["span"]["span_id"].as_str().map(str::len),
+        Some(16),
+        "{refusal}"
     );
 }

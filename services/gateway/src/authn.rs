@@ -216,9 +216,12 @@ impl Authenticator {
         // The cache is keyed by the whole token (the signature alone could be replayed
         // onto other claims with a broken verifier; the whole token cannot).
         let generation = self.store.generation();
-        if let Some((principal, exp, checked_under)) = self.verified.get(token)
-            && checked_under == generation
-        {
+        let cached = self
+            .verified
+            .get(token)
+            .filter(|(_, _, checked_under)| *checked_under == generation);
+        wenming_runtime::metrics::cache_lookup("gateway_token", cached.is_some());
+        if let Some((principal, exp, _)) = cached {
             return if now > exp + self.settings.leeway_secs {
                 Err(AuthError::Expired)
             } else {

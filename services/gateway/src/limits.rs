@@ -60,12 +60,15 @@ impl Limiter {
 
     /// Takes one call from the principal's budget, or says how long to wait.
     pub fn check(&self, principal: &Principal) -> Result<(), Duration> {
-        let limiter = match principal.role {
-            Role::Platform { .. } => &self.platforms,
-            Role::Office { .. } | Role::ProvincialDirect | Role::Unit { .. } => &self.people,
+        let (limiter, budget) = match principal.role {
+            Role::Platform { .. } => (&self.platforms, "platform"),
+            Role::Office { .. } | Role::ProvincialDirect | Role::Unit { .. } => {
+                (&self.people, "person")
+            }
         };
-        limiter
-            .check_key(&principal.subject)
-            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+        limiter.check_key(&principal.subject).map_err(|not_until| {
+            wenming_runtime::metrics::rate_limited(budget);
+            not_until.wait_time_from(self.clock.now())
+        })
     }
 }

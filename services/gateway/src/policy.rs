@@ -72,7 +72,9 @@ impl Policy {
     /// Whether `principal` may call `rpc` ("package.Service/Method").
     pub fn allows(&self, principal: &Principal, rpc: &str) -> bool {
         let key = format!("{:?}\u{0}{rpc}", principal.role);
-        if let Some(decision) = self.decisions.get(&key) {
+        let cached = self.decisions.get(&key);
+        wenming_runtime::metrics::cache_lookup("gateway_policy", cached.is_some());
+        if let Some(decision) = cached {
             return decision;
         }
         let decision = self.decide(principal, rpc);

@@ -284,9 +284,12 @@ impl Inner {
     /// by subject and role, so a subject whose token changes role gets a new one.
     fn identity(&self, principal: &Principal) -> Result<HeaderValue, Status> {
         let key = format!("{}\u{0}{:?}", principal.subject, principal.role);
-        if let Some((at, value)) = self.identities.get(&key)
-            && at.elapsed() < IDENTITY_REUSE
-        {
+        let recent = self
+            .identities
+            .get(&key)
+            .filter(|(at, _)| at.elapsed() < IDENTITY_REUSE);
+        wenming_runtime::metrics::cache_lookup("gateway_identity", recent.is_some());
+        if let Some((_, value)) = recent {
             return Ok(value);
         }
         let value = HeaderValue::from_str(&self.signer.sign(principal))

@@ -53,10 +53,13 @@ impl Default for VerifyCache {
 impl VerifyCache {
     /// A fresh entry, if any.
     pub fn get(&self, credit_code: &str) -> Option<Arc<UnitTitles>> {
-        self.entries
+        let fresh = self
+            .entries
             .get(credit_code)
             .filter(|(at, _)| at.elapsed() < TTL)
-            .map(|(_, entry)| entry)
+            .map(|(_, entry)| entry);
+        wenming_runtime::metrics::cache_lookup("verify_title", fresh.is_some());
+        fresh
     }
 
     /// Stores what was just read.

@@ -1,0 +1,278 @@
+//! The tower layer that times every call a server answers and reads its gRPC status:
+//! from the headers of a trailers-only answer (a refusal), else from the trailers at
+//! the end of the body. The status goes to the call's duration histogram and onto the
+//! call's span (`rpc.grpc.status_code`, and `otel.status_code = ERROR` for the codes
+//! the OpenTelemetry conventions count as server errors).
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use http::HeaderMap;
+use http_body::{Body, Frame, SizeHint};
+use prost::Message as _;
+use tower::{Layer, Service};
+
+/// gRPC's CANCELLED: the caller went away before the answer ended.
+const CANCELLED: i32 = 1;
+/// gRPC's UNKNOWN: an answer that ended without a status.
+const UNKNOWN: i32 = 2;
+
+/// Times the calls of the server named `server`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RpcMetricsLayer {
+    server: &'static str,
+}
+
+impl RpcMetricsLayer {
+    /// For the server answering the gRPC services `service_names` (the first names it:
+    /// `wenming.registry.v1.RegistryService` is `registry`).
+    pub(crate) fn for_services(service_names: &[&str]) -> Self {
+        let first = service_names.first().copied().unwrap_or("");
+        let short = first
+            .strip_prefix("wenming.")
+            .and_then(|rest| rest.split('.').next())
+            .unwrap_or(first);
+        Self {
+            server: intern(short),
+        }
+    }
+}
+
+impl<S> Layer<S> for RpcMetricsLayer {
+    type Service = RpcMetrics<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RpcMetrics {
+            inner,
+            server: self.server,
+        }
+    }
+}
+
+/// The service made by [`RpcMetricsLayer`].
+#[derive(Clone, Debug)]
+pub(crate) struct RpcMetrics<S> {
+    inner: S,
+    server: &'static str,
+}
+
+impl<S, B, R> Service<http::Request<B>> for RpcMetrics<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    R: Body + Unpin + Send + 'static,
+{
+    type Response = http::Response<ObservedBody<R>>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let server = self.server;
+        let path = request.uri().path().to_owned();
+        let started = Instant::now();
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            // tonic enters the call's span when it polls this future, not around `call`.
+            let span = tracing::Span::current();
+            let response = response.await?;
+            let mut observer = Observer {
+                server,
+                path,
+                started,
+                span,
+                done: false,
+            };
+            if let Some(code) = status_in(response.headers()) {
+                observer.finish(code);
+            }
+            Ok(response.map(|inner| ObservedBody {
+                inner,
+                observer: Some(observer).filter(|o| !o.done),
+            }))
+        })
+    }
+}
+
+/// A response body that reports the call when its trailers pass (or it is dropped).
+#[derive(Debug)]
+pub(crate) struct ObservedBody<R> {
+    inner: R,
+    observer: Option<Observer>,
+}
+
+impl<R: Body + Unpin> Body for ObservedBody<R> {
+    type Data = R::Data;
+    type Error = R::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        let code = match &polled {
+            Poll::Ready(Some(Ok(frame))) => frame
+                .trailers_ref()
+                .map(|t| status_in(t).unwrap_or(UNKNOWN)),
+            Poll::Ready(Some(Err(_))) | Poll::Ready(None) => Some(UNKNOWN),
+            Poll::Pending => None,
+        };
+        if let Some(code) = code
+            && let Some(mut observer) = this.observer.take()
+        {
+            observer.finish(code);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl<R> Drop for ObservedBody<R> {
+    fn drop(&mut self) {
+        if let Some(mut observer) = self.observer.take() {
+            observer.finish(CANCELLED);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Observer {
+    server: &'static str,
+    path: String,
+    started: Instant,
+    span: tracing::Span,
+    done: bool,
+}
+
+impl Observer {
+    fn finish(&mut self, code: i32) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        super::record_call(
+            self.server,
+            &self.path,
+            code,
+            self.started.elapsed().as_secs_f64(),
+        );
+        self.span.record("rpc.grpc.status_code", code);
+        if is_server_error(code) {
+            self.span.record("otel.status_code", "ERROR");
+        }
+    }
+}
+
+/// The codes a server span counts as errors (OpenTelemetry's gRPC conventions):
+/// UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS.
+fn is_server_error(code: i32) -> bool {
+    matches!(code, 2 | 4 | 12 | 13 | 14 | 15)
+}
+
+fn status_in(headers: &HeaderMap) -> Option<i32> {
+    headers.get("grpc-status")?.to_str().ok()?.parse().ok()
+}
+
+/// The service and method of a call's path, or `_OTHER` for a path no served proto
+/// declares (so that a caller cannot mint label values).
+pub(super) fn service_and_method(path: &str) -> (String, String) {
+    let path = path.trim_start_matches('/');
+    match path.split_once('/') {
+        Some((service, method)) if known_methods().contains(path) => {
+            (service.to_owned(), method.to_owned())
+        }
+        _ => ("_OTHER".to_owned(), "_OTHER".to_owned()),
+    }
+}
+
+fn known_methods() -> &'static HashSet<String> {
+    static KNOWN: OnceLock<HashSet<String>> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        let mut known: HashSet<String> = [
+            "grpc.health.v1.Health/Check",
+            "grpc.health.v1.Health/Watch",
+            "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        if let Ok(set) = prost_types::FileDescriptorSet::decode(wenming_proto::FILE_DESCRIPTOR_SET)
+        {
+            for file in &set.file {
+                let package = file.package();
+                for service in &file.service {
+                    for method in &service.method {
+                        known.insert(format!("{package}.{}/{}", service.name(), method.name()));
+                    }
+                }
+            }
+        }
+        known
+    })
+}
+
+/// A server name kept for the life of the process (a label value must be `'static`).
+fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<std::sync::Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_declared_methods_become_labels() {
+        assert_eq!(
+            service_and_method("/wenming.registry.v1.RegistryService/VerifyTitle"),
+            (
+                "wenming.registry.v1.RegistryService".to_owned(),
+                "VerifyTitle".to_owned()
+            )
+        );
+        assert_eq!(
+            service_and_method("/grpc.health.v1.Health/Check").1,
+            "Check".to_owned()
+        );
+        for made_up in [
+            "/wenming.registry.v1.RegistryService/Nope",
+            "/x/y",
+            "/",
+            "/../../etc",
+        ] {
+            assert_eq!(service_and_method(made_up).0, "_OTHER", "{made_up}");
+        }
+    }
+
+    #[test]
+    fn servers_are_named_by_their_package() {
+        let layer = RpcMetricsLayer::for_services(&["wenming.registry.v1.RegistryService"]);
+        assert_eq!(layer.server, "registry");
+        let layer = RpcMetricsLayer::for_services(&["wenming.gateway.v1.Gateway"]);
+        assert_eq!(layer.server, "gateway");
+    }
+}
