@@ -2,9 +2,11 @@
 //! health and reflection, importing CSV and XLSX through `wenming import`, and stopping
 //! cleanly on SIGTERM.
 
-use std::io::{BufRead as _, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use support::*;
+
+use std::process::Command;
 
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
@@ -12,131 +14,6 @@ use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-
-const BIN: &str = env!("CARGO_BIN_EXE_wenming");
-
-struct Suite {
-    child: Child,
-    addr: String,
-    metrics: Option<String>,
-}
-
-impl Suite {
-    /// Starts `wenming up` on port 0 and waits for its `ready` line.
-    fn start(data_dir: &Path) -> Self {
-        let mut command = Command::new(BIN);
-        command
-            .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir);
-        Self::spawn(command)
-    }
-
-    /// Runs `command` (a server) and waits for its `ready` line; the address is the first
-    /// one the line names (the public one).
-    fn spawn(command: Command) -> Self {
-        Self::spawn_logging_to(command, Stdio::null())
-    }
-
-    /// Like [`Suite::spawn`], its log going to `stderr`.
-    fn spawn_logging_to(mut command: Command, stderr: Stdio) -> Self {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("start wenming");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("ready"), "first line: {line:?}");
-        let addr = line
-            .split_whitespace()
-            .find(|w| w.starts_with("127.0.0.1:"))
-            .unwrap()
-            .trim_end_matches(',')
-            .to_owned();
-        let metrics = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://") && w.ends_with("/metrics"))
-            .map(str::to_owned);
-        Self {
-            child,
-            addr,
-            metrics,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The metrics address the ready line names, if it names one.
-    fn metrics_url(&self) -> String {
-        self.metrics.clone().expect("started with --metrics-listen")
-    }
-
-    /// Sends SIGTERM and returns whether the process exited successfully.
-    fn terminate(mut self) -> bool {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        self.child.wait().unwrap().success()
-    }
-}
-
-/// An interceptor sending a bearer token.
-type Auth = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
-
-type BearerClient = wenming_proto::registry::v1::registry_service_client::RegistryServiceClient<
-    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Auth>,
->;
-
-/// A channel to `url` and an interceptor sending `token` as its bearer token.
-async fn authorized(url: &str, token: &str) -> (tonic::transport::Channel, Auth) {
-    let channel = tonic::transport::Channel::from_shared(url.to_owned())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let header: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
-    let auth: Auth = Box::new(move |mut req: tonic::Request<()>| {
-        req.metadata_mut().insert("authorization", header.clone());
-        Ok(req)
-    });
-    (channel, auth)
-}
-
-/// A registry client calling `addr` with `token` as its bearer token.
-async fn bearer_client(addr: &str, token: &str) -> BearerClient {
-    let (channel, auth) = authorized(&format!("http://{addr}"), token).await;
-    wenming_proto::registry::v1::registry_service_client::RegistryServiceClient::with_interceptor(
-        channel, auth,
-    )
-}
-
-/// A development token printed by `wenming token ARGS --data-dir DIR`.
-fn cli_token(args: &[&str], data_dir: &Path) -> String {
-    let mut all = vec!["token"];
-    all.extend_from_slice(args);
-    let out = wenming(&all, data_dir);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn wenming(args: &[&str], data_dir: &Path) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .expect("run wenming")
-}
 
 // Multi-threaded: terminate() blocks this thread while the client side of the
 // connection must still answer the server's GOAWAY for the drain to end promptly.

@@ -71,19 +71,7 @@ async fn health_follows_the_database() {
         ..ServerSettings::default()
     };
     let app = spawn_registry_with(&db, settings).await;
-    let name = app
-        .db
-        .url()
-        .rsplit('/')
-        .next()
-        .and_then(|tail| tail.split('?').next())
-        .unwrap()
-        .to_owned();
-    let admin = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&std::env::var(wenming_testkit::PG_URL_VAR).unwrap())
-        .await
-        .unwrap();
+    let outage = Outage::of(&app).await;
     let mut watch = watch_registry(&app).await;
     let status = |m: Option<tonic_health::pb::HealthCheckResponse>| m.unwrap().status;
     assert_eq!(
@@ -91,21 +79,7 @@ async fn health_follows_the_database() {
         ServingStatus::Serving as i32
     );
 
-    // The database refuses new connections and drops the open ones.
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"
-    )))
-    .execute(&admin)
-    .await
-    .unwrap();
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = $1 AND pid <> pg_backend_pid()",
-    )
-    .bind(&name)
-    .execute(&admin)
-    .await
-    .unwrap();
+    outage.begin().await;
     assert_eq!(
         status(watch.message().await.unwrap()),
         ServingStatus::NotServing as i32
@@ -120,12 +94,7 @@ async fn health_follows_the_database() {
     assert_eq!(err.code(), tonic::Code::Unavailable);
 
     // Back: the next probe connects again, and so do calls.
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"
-    )))
-    .execute(&admin)
-    .await
-    .unwrap();
+    outage.end().await;
     assert_eq!(
         status(watch.message().await.unwrap()),
         ServingStatus::Serving as i32
@@ -147,4 +116,158 @@ async fn watch_registry(app: &App) -> tonic::Streaming<tonic_health::pb::HealthC
         .await
         .unwrap()
         .into_inner()
+}
+
+/// An outage of one test's PostgreSQL database, as a server restart looks to the
+/// services using it (their connections dropped, new ones refused until it is back),
+/// without stopping the server the other tests run on.
+struct Outage {
+    admin: sqlx::PgPool,
+    name: String,
+}
+
+impl Outage {
+    async fn of(app: &App) -> Self {
+        let name = app
+            .db
+            .url()
+            .rsplit('/')
+            .next()
+            .and_then(|tail| tail.split('?').next())
+            .unwrap()
+            .to_owned();
+        let admin = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&std::env::var(wenming_testkit::PG_URL_VAR).unwrap())
+            .await
+            .unwrap();
+        Self { admin, name }
+    }
+
+    /// The database refuses new connections and drops the open ones.
+    async fn begin(&self) {
+        self.allow(false).await;
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&self.name)
+        .execute(&self.admin)
+        .await
+        .unwrap();
+    }
+
+    async fn end(&self) {
+        self.allow(true).await;
+    }
+
+    async fn allow(&self, allowed: bool) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS {allowed}",
+            self.name
+        )))
+        .execute(&self.admin)
+        .await
+        .unwrap();
+    }
+}
+
+/// On PostgreSQL, under load: eight writers keep creating units while the database
+/// goes away and comes back. During the outage writes fail UNAVAILABLE; afterwards
+/// they succeed again without a restart; every create that was answered is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_under_load_survive_a_database_outage() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("skipped: set {}", wenming_testkit::PG_URL_VAR);
+        return;
+    };
+    let settings = ServerSettings {
+        health_probe_ms: 100,
+        ..ServerSettings::default()
+    };
+    let app = spawn_registry_with(&db, settings).await;
+    let outage = Outage::of(&app).await;
+    let mut watch = watch_registry(&app).await;
+    let status = |m: Option<tonic_health::pb::HealthCheckResponse>| m.unwrap().status;
+    assert_eq!(
+        status(watch.message().await.unwrap()),
+        ServingStatus::Serving as i32
+    );
+
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(1));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (acked, mut acks) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel::<tonic::Code>();
+    let writers: Vec<_> = (0..8)
+        .map(|_| {
+            let (mut client, next, stopped) = (app.county("410421"), next.clone(), stopped.clone());
+            let (acked, failed) = (acked.clone(), failed.clone());
+            tokio::spawn(async move {
+                while !*stopped.borrow() {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let created = client
+                        .create_unit(wenming_proto::registry::v1::CreateUnitRequest {
+                            unit: Some(company(&format!("停库测试第{n}有限公司"), "410421", n)),
+                            request_id: format!("outage-{n}"),
+                        })
+                        .await;
+                    match created {
+                        Ok(unit) => acked.send(unit.into_inner().name).unwrap(),
+                        Err(status) => failed.send(status.code()).unwrap(),
+                    }
+                }
+            })
+        })
+        .collect();
+    drop((acked, failed));
+
+    // Some writes land, then the database goes away: writes fail, as UNAVAILABLE.
+    let mut names = Vec::new();
+    for _ in 0..20 {
+        names.push(acks.recv().await.unwrap());
+    }
+    outage.begin().await;
+    assert_eq!(
+        status(watch.message().await.unwrap()),
+        ServingStatus::NotServing as i32
+    );
+    for _ in 0..8 {
+        assert_eq!(failures.recv().await.unwrap(), tonic::Code::Unavailable);
+    }
+
+    // Back: writes land again, on the same process.
+    outage.end().await;
+    assert_eq!(
+        status(watch.message().await.unwrap()),
+        ServingStatus::Serving as i32
+    );
+    let before = names.len();
+    while names.len() < before + 20 {
+        names.push(acks.recv().await.unwrap());
+    }
+    stop.send(true).unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    while let Ok(name) = acks.try_recv() {
+        names.push(name);
+    }
+    while let Ok(code) = failures.try_recv() {
+        assert_eq!(
+            code,
+            tonic::Code::Unavailable,
+            "only the outage failed writes"
+        );
+    }
+
+    // Every answered create is there.
+    let mut reader = app.county("410421");
+    for name in &names {
+        reader
+            .get_unit(wenming_proto::registry::v1::GetUnitRequest { name: name.clone() })
+            .await
+            .unwrap_or_else(|s| panic!("acknowledged {name} lost: {s:?}"));
+    }
+    drop(app);
+    db.cleanup().await;
 }
