@@ -98,6 +98,17 @@ enum Command {
         #[arg(long, env = "WENMING_TOKEN")]
         token: Option<String>,
     },
+    /// Copy the data of a running `wenming up` into a new directory (a consistent copy
+    /// of each service's database, and the keys); restore by starting `wenming up
+    /// --data-dir` on the copy.
+    Backup {
+        /// The data dir of `wenming up`.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// A new (or empty) directory to copy into.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Check the audit trail: every service's records still chain (exit 1 naming the
     /// first broken record otherwise).
     Audit {
@@ -214,6 +225,7 @@ pub async fn run(cli: Cli) -> CliResult {
             let channel = tonic::transport::Endpoint::from_shared(addr)?.connect_lazy();
             (export.run)(&file, channel, &token, &region).await
         }
+        Command::Backup { data_dir, to } => crate::backup::run(&data_dir, &to).await,
         Command::Audit {
             command: AuditCommand::Verify { data_dir, config },
         } => {
