@@ -22,6 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     tonic_prost_build::configure()
         .emit_rerun_if_changed(false)
+        // Bad requests are the caller's error, not INTERNAL (src/codec.rs).
+        .codec_path("crate::codec::WenmingCodec")
         .compile_fds(fds)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/wenming_descriptor.bin"));
 
+pub mod codec;
 pub mod convert;
 
 /// `wenming.common.v1`: what several contracts share.

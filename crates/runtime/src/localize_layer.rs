@@ -62,6 +62,12 @@ fn localize(headers: &mut HeaderMap) {
     let Some(status) = Status::from_header_map(headers) else {
         return;
     };
+    if status.code() == Code::InvalidArgument
+        && let Some(field) = wenming_proto::codec::undecodable_field(status.message())
+    {
+        let _ = crate::status::undecodable(field, status.message().to_owned()).add_header(headers);
+        return;
+    }
     let zh_cn = match status.code() {
         Code::Ok => return,
         Code::Cancelled | Code::DeadlineExceeded => texts::TIMEOUT,

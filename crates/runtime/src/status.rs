@@ -182,6 +182,27 @@ pub fn plain(code: Code, message: impl Into<String>, zh_cn: impl Into<String>) -
     Status::with_error_details(code, message, localized(ErrorDetails::new(), zh_cn))
 }
 
+/// INVALID_ARGUMENT for a request that does not decode (see `wenming_proto::codec`),
+/// naming the field where it broke when prost named one.
+pub fn undecodable(field: &str, message: impl Into<String>) -> Status {
+    let zh_cn = if field.is_empty() {
+        common::status::UNREADABLE.to_owned()
+    } else {
+        format!("{}（字段 {field}）", common::status::UNREADABLE)
+    };
+    let mut violation = FieldViolation::new(
+        field,
+        "does not decode (wrong type, not UTF-8, or cut short)",
+    );
+    violation.reason = "UNDECODABLE".to_owned();
+    violation.localized_message = Some(LocalizedMessage::new(LOCALE, zh_cn.clone()));
+    Status::with_error_details(
+        Code::InvalidArgument,
+        message,
+        localized(ErrorDetails::with_bad_request(vec![violation]), zh_cn),
+    )
+}
+
 /// INTERNAL: the cause is logged here and never sent to the caller.
 pub fn internal(cause: &dyn std::fmt::Display) -> Status {
     tracing::error!(error = %cause, "internal error");
