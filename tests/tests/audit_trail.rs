@@ -155,3 +155,105 @@ fn uuid_suffix() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     N.fetch_add(1, Ordering::Relaxed).to_string()
 }
+
+db_test!(offices_read_the_records_of_what_they_hold, reading);
+async fn reading(test_db: &TestDb) {
+    use tonic::Code;
+    use wenming_proto::registry::v1 as rp;
+
+    let scene = Scene::start(test_db).await;
+    let county = scene.suite.office("county", "410421");
+    let name = scene
+        .register(
+            county.clone(),
+            company("宝丰县审计读取有限公司", "410421", scene.code()),
+        )
+        .await;
+    let mut baofeng = scene.registry(county.clone());
+    let unit = baofeng
+        .get_unit(rp::GetUnitRequest { name: name.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut changed = unit.clone();
+    changed.civilisation_officer = Some(rp::CivilisationOfficer {
+        person_name: "王文明".into(),
+        phone: "13900005678".into(),
+    });
+    baofeng
+        .update_unit(rp::UpdateUnitRequest {
+            unit: Some(changed),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["civilisation_officer".into()],
+            }),
+        })
+        .await
+        .unwrap();
+
+    let of = |resource: &str| rp::ListAuditRecordsRequest {
+        resource: resource.into(),
+        ..Default::default()
+    };
+    // The county reads its unit's history, newest first, the person's data included.
+    let records = baofeng
+        .list_audit_records(of(&name))
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    let actions: Vec<&str> = records.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["UpdateUnit", "CreateUnit"]);
+    assert!(records[0].before_json.contains("13800001234"));
+    assert!(records[0].after_json.contains("13900005678"));
+    assert!(records[0].position >= 1 && records[0].hash.len() == 64);
+
+    // Another county cannot read it, nor can an office name no resource.
+    let yexian = scene.registry(scene.suite.office("county", "410422"));
+    let outside = yexian
+        .clone()
+        .list_audit_records(of(&name))
+        .await
+        .unwrap_err();
+    assert_eq!(outside.code(), Code::NotFound, "{outside:?}");
+    let unnamed = yexian.clone().list_audit_records(of("")).await.unwrap_err();
+    assert_eq!(unnamed.code(), Code::InvalidArgument);
+    let other_kind = baofeng
+        .list_audit_records(of("titles/x"))
+        .await
+        .unwrap_err();
+    assert_eq!(other_kind.code(), Code::InvalidArgument);
+
+    // The province reads the whole trail, by actor and by time, page by page.
+    let mut province = scene.registry(scene.province());
+    let by_actor = rp::ListAuditRecordsRequest {
+        actor: records[0].actor.clone(),
+        page_size: 1,
+        ..Default::default()
+    };
+    let first = province
+        .list_audit_records(by_actor.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.records.len(), 1);
+    assert_eq!(first.records[0].id, records[0].id);
+    let second = province
+        .list_audit_records(rp::ListAuditRecordsRequest {
+            page_token: first.next_page_token,
+            ..by_actor
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.records[0].id, records[1].id);
+    let before_all = province
+        .list_audit_records(rp::ListAuditRecordsRequest {
+            end_time: records[1].time,
+            resource: name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(before_all.records.is_empty(), "end_time is exclusive");
+}

@@ -45,6 +45,10 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         [Pass, Pass, Pass, Pass, Deny, Pass],
     ),
     (
+        "wenming.registry.v1.RegistryService/ListAuditRecords",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
         "wenming.registry.v1.RegistryService/UpdateUnit",
         [Pass, Pass, Pass, Pass, Deny, Pass],
     ),

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod audit_chain;
+pub mod audit_read;
 pub mod audit_verify;
 pub mod catalogue;
 pub mod client;

@@ -2,6 +2,7 @@
 //! title verification that e-government platforms call.
 #![forbid(unsafe_code)]
 
+mod audit_trail;
 mod commendations;
 mod convert;
 mod counts;

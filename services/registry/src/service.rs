@@ -858,6 +858,16 @@ impl RegistryService for RegistryApi {
         ))
     }
 
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        Ok(Response::new(
+            self.list_audit_call(&scope, request.get_ref()).await?,
+        ))
+    }
+
     async fn record_commendation(
         &self,
         request: Request<pb::RecordCommendationRequest>,
