@@ -257,3 +257,99 @@ async fn reading(test_db: &TestDb) {
         .into_inner();
     assert!(before_all.records.is_empty(), "end_time is exclusive");
 }
+
+db_test!(
+    a_covert_visits_records_stay_blind_and_pairings_are_scoped,
+    blind
+);
+async fn blind(test_db: &TestDb) {
+    use tonic::Code;
+    use wenming_proto::pairing::v1 as pp;
+    use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
+    use wenming_proto::supervision::v1 as sp;
+    use wenming_proto::supervision::v1::supervision_service_client::SupervisionServiceClient;
+
+    let scene = Scene::start(test_db).await;
+    let campaign = scene.campaign().await;
+    let county = scene.suite.office("county", "410421");
+    let city = scene.pingdingshan();
+    let (unit, pairing) = scene
+        .paired(
+            county.clone(),
+            city.clone(),
+            &campaign,
+            "宝丰县暗访审计有限公司",
+            "410421",
+        )
+        .await;
+    let supervision =
+        |bearer| SupervisionServiceClient::with_interceptor(scene.suite.gateway.clone(), bearer);
+    let covert = supervision(city.clone())
+        .plan_inspection(sp::PlanInspectionRequest {
+            inspection: Some(sp::Inspection {
+                kind: sp::InspectionKind::CovertVisit as i32,
+                target: unit.clone(),
+                inspectors: vec!["张督导".into()],
+                planned_start: "2021-06-01".into(),
+                planned_end: "2021-06-03".into(),
+                purpose: "暗访结对帮创".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let of = |resource: &str| sp::ListAuditRecordsRequest {
+        resource: resource.into(),
+        ..Default::default()
+    };
+
+    // The planner reads the plan's record; the inspected county cannot tell it exists.
+    let planned = supervision(city.clone())
+        .list_audit_records(of(&covert.name))
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert_eq!(planned[0].action, "PlanInspection");
+    let probe = supervision(county.clone())
+        .list_audit_records(of(&covert.name))
+        .await
+        .unwrap_err();
+    assert_eq!(probe.code(), Code::NotFound, "{probe:?}");
+    let guessed = supervision(county.clone())
+        .list_audit_records(of("inspections/0193a000-0000-7000-8000-000000000000"))
+        .await
+        .unwrap_err();
+    assert_eq!(guessed.code(), Code::NotFound, "a guess answers the same");
+
+    // Pairing: the arranging county reads its pairing's records; another county not.
+    let pairings =
+        |bearer| PairingServiceClient::with_interceptor(scene.suite.gateway.clone(), bearer);
+    let by_pairing = pp::ListAuditRecordsRequest {
+        resource: pairing.name.clone(),
+        ..Default::default()
+    };
+    let records = pairings(city.clone())
+        .list_audit_records(by_pairing.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert_eq!(records[0].action, "CreatePairing");
+    let outside = pairings(scene.suite.office("county", "410422"))
+        .list_audit_records(by_pairing)
+        .await
+        .unwrap_err();
+    assert_eq!(outside.code(), Code::NotFound, "{outside:?}");
+
+    // The province reads every service's whole trail.
+    let all = supervision(scene.province())
+        .list_audit_records(sp::ListAuditRecordsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert!(all.iter().any(|r| r.resource == covert.name));
+}

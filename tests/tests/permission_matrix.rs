@@ -49,6 +49,18 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
     (
+        "wenming.pairing.v1.PairingService/ListAuditRecords",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.quota.v1.QuotaService/ListAuditRecords",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
+        "wenming.supervision.v1.SupervisionService/ListAuditRecords",
+        [Pass, Pass, Pass, Deny, Deny, Pass],
+    ),
+    (
         "wenming.registry.v1.RegistryService/UpdateUnit",
         [Pass, Pass, Pass, Pass, Deny, Pass],
     ),

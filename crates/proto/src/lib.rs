@@ -6,6 +6,7 @@
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/wenming_descriptor.bin"));
 
+pub mod audit;
 pub mod codec;
 pub mod convert;
 

@@ -188,6 +188,65 @@ pub fn reach(principal: &wenming_authz::Principal, query: &AuditQuery) -> Result
     })
 }
 
+/// Answers a `ListAuditRecords`: all of the trail for the province; for any other
+/// office, the records of the resource it names once `readable` (the service's check,
+/// in the caller's scope: NOT_FOUND outside it) has let it through.
+pub async fn list_for<E, F, Fut>(
+    db: &Database,
+    principal: &wenming_authz::Principal,
+    query: AuditQuery,
+    readable: F,
+) -> Result<AuditPage, E>
+where
+    E: From<Violation> + From<sqlx::Error>,
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+{
+    if let Reach::Resource(resource) = reach(principal, &query)? {
+        readable(resource).await?;
+    }
+    Ok(db.list_audit(&query).await?)
+}
+
+/// Answers any service's `ListAuditRecords` request: parsed at the edge, then as
+/// [`list_for`] reads it.
+pub async fn answer<Req, Resp, E, F, Fut>(
+    db: &Database,
+    principal: &wenming_authz::Principal,
+    req: &Req,
+    readable: F,
+) -> Result<Resp, E>
+where
+    Req: wenming_proto::audit::AuditListRequest,
+    Resp: wenming_proto::audit::AuditListResponse,
+    E: From<Violation> + From<sqlx::Error>,
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+{
+    let query = AuditQuery::parse(
+        req.resource(),
+        req.actor(),
+        req.start_time(),
+        req.end_time(),
+        req.page_size(),
+        req.page_token(),
+    )?;
+    let page = list_for(db, principal, query, readable).await?;
+    Ok(Resp::page(page.records, page.next_page_token))
+}
+
+/// The violation of a resource a service keeps no readable kind of (below the
+/// province): `kinds` names those it does, e.g. "units/{id} or campaigns/{id}".
+pub fn unreadable_kind(resource: &str, kinds: &'static str) -> Violation {
+    Violation::new(
+        "resource",
+        &common::RESOURCE_NAME,
+        format!("below the province, name {kinds}"),
+    )
+    .arg("collection", kinds)
+    .arg("value", resource)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

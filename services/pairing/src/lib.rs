@@ -4,6 +4,7 @@
 //! about units, titles and campaigns with the caller's identity.
 #![forbid(unsafe_code)]
 
+mod audit_trail;
 mod counts;
 mod demo;
 mod error;

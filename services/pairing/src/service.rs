@@ -217,6 +217,21 @@ impl PairingApi {
 
 #[tonic::async_trait]
 impl PairingService for PairingApi {
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let answer: Result<_, PairingError> = wenming_runtime::audit_read::answer(
+            &self.store().db,
+            scope.principal(),
+            request.get_ref(),
+            |resource| self.audit_readable(&scope, resource),
+        )
+        .await;
+        Ok(Response::new(answer?))
+    }
+
     async fn create_pairing(
         &self,
         request: Request<pb::CreatePairingRequest>,

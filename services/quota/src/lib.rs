@@ -5,6 +5,7 @@
 //! caller's identity.
 #![forbid(unsafe_code)]
 
+mod audit_trail;
 mod demo;
 mod error;
 mod export;

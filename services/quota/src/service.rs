@@ -351,6 +351,21 @@ impl QuotaApi {
 
 #[tonic::async_trait]
 impl QuotaService for QuotaApi {
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let answer: Result<_, QuotaError> = wenming_runtime::audit_read::answer(
+            &self.store().db,
+            scope.principal(),
+            request.get_ref(),
+            |resource| self.audit_readable(&scope, resource),
+        )
+        .await;
+        Ok(Response::new(answer?))
+    }
+
     async fn import_allocation_table(
         &self,
         request: Request<pb::ImportAllocationTableRequest>,

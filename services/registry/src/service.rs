@@ -11,6 +11,7 @@ use wenming_domain::{
 };
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_server::RegistryService;
+use wenming_runtime::audit_read;
 use wenming_runtime::edge::{self, etag, page, request_id};
 use wenming_runtime::scope_of;
 use wenming_runtime::status::Violation;
@@ -863,9 +864,14 @@ impl RegistryService for RegistryApi {
         request: Request<pb::ListAuditRecordsRequest>,
     ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
         let scope = scope_of(&request)?;
-        Ok(Response::new(
-            self.list_audit_call(&scope, request.get_ref()).await?,
-        ))
+        let answer: Result<_, RegistryError> = audit_read::answer(
+            &self.store().db,
+            scope.principal(),
+            request.get_ref(),
+            |resource| self.audit_readable(&scope, resource),
+        )
+        .await;
+        Ok(Response::new(answer?))
     }
 
     async fn record_commendation(

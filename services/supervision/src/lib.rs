@@ -5,6 +5,7 @@
 //! above when overdue. Consequences, deadlines and progress follow (issue 11).
 #![forbid(unsafe_code)]
 
+mod audit_trail;
 mod commendations;
 mod deadline_rules;
 mod deadlines;

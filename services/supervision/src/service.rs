@@ -253,6 +253,21 @@ impl SupervisionApi {
 
 #[tonic::async_trait]
 impl SupervisionService for SupervisionApi {
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let answer: Result<_, SupervisionError> = wenming_runtime::audit_read::answer(
+            &self.store().db,
+            scope.principal(),
+            request.get_ref(),
+            |resource| self.audit_readable(&scope, resource),
+        )
+        .await;
+        Ok(Response::new(answer?))
+    }
+
     async fn plan_inspection(
         &self,
         request: Request<pb::PlanInspectionRequest>,
