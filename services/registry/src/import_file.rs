@@ -108,15 +108,45 @@ fn read_rows(file: &Path) -> CliResult<Vec<Row>> {
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    match extension.as_deref() {
-        Some("csv") => read_csv(file),
-        Some("xlsx" | "xls" | "ods") => read_sheet(file),
-        _ => Err(format!("{}: expected a .csv or .xlsx file", file.display()).into()),
+    let format = match extension.as_deref() {
+        Some("csv") => FileFormat::Csv,
+        Some("xlsx" | "xls" | "ods") => FileFormat::Workbook,
+        _ => return Err(format!("{}: expected a .csv or .xlsx file", file.display()).into()),
+    };
+    let bytes = std::fs::read(file).map_err(|err| format!("{}: {err}", file.display()))?;
+    rows_of(&bytes, format)
+}
+
+/// How a file of units is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    /// CSV, UTF-8, first row the column names.
+    Csv,
+    /// XLSX, XLS or ODS: the first sheet, first row the column names.
+    Workbook,
+}
+
+/// The units a file's bytes hold, by row number: each the unit `wenming import units`
+/// would send, or why the row cannot be one. (Public for the fuzz targets.)
+pub fn units_of(
+    bytes: &[u8],
+    format: FileFormat,
+) -> CliResult<Vec<(u64, Result<pb::Unit, String>)>> {
+    Ok(rows_of(bytes, format)?
+        .into_iter()
+        .map(|row| (row.number, to_unit(&row.cells)))
+        .collect())
+}
+
+fn rows_of(bytes: &[u8], format: FileFormat) -> CliResult<Vec<Row>> {
+    match format {
+        FileFormat::Csv => read_csv(bytes),
+        FileFormat::Workbook => read_sheet(bytes),
     }
 }
 
-fn read_csv(file: &Path) -> CliResult<Vec<Row>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
+fn read_csv(bytes: &[u8]) -> CliResult<Vec<Row>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers: Vec<String> = reader.headers()?.iter().map(normalise_header).collect();
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -134,8 +164,8 @@ fn read_csv(file: &Path) -> CliResult<Vec<Row>> {
     Ok(rows)
 }
 
-fn read_sheet(file: &Path) -> CliResult<Vec<Row>> {
-    let mut workbook = calamine::open_workbook_auto(file)?;
+fn read_sheet(bytes: &[u8]) -> CliResult<Vec<Row>> {
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))?;
     let sheet = workbook
         .sheet_names()
         .first()

@@ -27,6 +27,10 @@ pub use error::RegistryError;
 pub use service::RegistryApi;
 pub use store::Store;
 
+// Parsing at the edge, public for the fuzz targets (tests/fuzz).
+pub use import_file::{FileFormat, units_of};
+pub use unit_pb::check_new_unit;
+
 // 0001 was reissued when the shared tables moved to crates/runtime/migrations.
 wenming_runtime::service_migrations! { 1 => "VvZVA5Gt9l3/TVKO+nRpCXPxgg+WVnTnPsdD+NkUusyeOA5f3peKUTloQvEnrsV+" }
 

@@ -14,6 +14,12 @@ use crate::store::{NewUnit, UnitFields, UnitRecord};
 /// Longest free-text field we keep (nature, main business, centre names).
 const MAX_TEXT: usize = 200;
 
+/// Whether `unit` may be registered as it is (every field checked, each violation
+/// named): the validation CreateUnit runs before it touches the database.
+pub fn check_new_unit(unit: &pb::Unit) -> Result<(), Vec<Violation>> {
+    parse_new_unit(unit, "unit", Divisions::henan()).map(|_| ())
+}
+
 /// Parses a unit to register; `prefix` is the field path of the unit ("unit").
 pub(crate) fn parse_new_unit(
     unit: &pb::Unit,
