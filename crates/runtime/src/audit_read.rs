@@ -164,19 +164,12 @@ pub enum Reach {
     Resource(String),
 }
 
-/// The rule every service applies: the provincial office reads the whole trail; any
-/// other office names one resource, and reads its records if it can read the resource
-/// (so that personal data in them reaches only the offices whose scope holds it).
-pub fn reach(principal: &wenming_authz::Principal, query: &AuditQuery) -> Result<Reach, Violation> {
-    use wenming_authz::Role;
-    use wenming_domain::AdminLevel;
-    if matches!(
-        principal.role,
-        Role::Office {
-            level: AdminLevel::Province,
-            ..
-        }
-    ) {
+/// The rule every service applies: a caller whose rows are the whole province (the
+/// provincial office) reads the whole trail; any other office names one resource, and
+/// reads its records if it can read the resource (so that personal data in them
+/// reaches only the offices whose scope holds it).
+pub fn reach(scope: &wenming_authz::Scope, query: &AuditQuery) -> Result<Reach, Violation> {
+    if matches!(scope.rows(), wenming_authz::RowScope::Everything) {
         return Ok(Reach::All);
     }
     query.resource.clone().map(Reach::Resource).ok_or_else(|| {
@@ -193,7 +186,7 @@ pub fn reach(principal: &wenming_authz::Principal, query: &AuditQuery) -> Result
 /// in the caller's scope: NOT_FOUND outside it) has let it through.
 pub async fn list_for<E, F, Fut>(
     db: &Database,
-    principal: &wenming_authz::Principal,
+    scope: &wenming_authz::Scope,
     query: AuditQuery,
     readable: F,
 ) -> Result<AuditPage, E>
@@ -202,7 +195,7 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Result<(), E>>,
 {
-    if let Reach::Resource(resource) = reach(principal, &query)? {
+    if let Reach::Resource(resource) = reach(scope, &query)? {
         readable(resource).await?;
     }
     Ok(db.list_audit(&query).await?)
@@ -212,7 +205,7 @@ where
 /// [`list_for`] reads it.
 pub async fn answer<Req, Resp, E, F, Fut>(
     db: &Database,
-    principal: &wenming_authz::Principal,
+    scope: &wenming_authz::Scope,
     req: &Req,
     readable: F,
 ) -> Result<Resp, E>
@@ -231,7 +224,7 @@ where
         req.page_size(),
         req.page_token(),
     )?;
-    let page = list_for(db, principal, query, readable).await?;
+    let page = list_for(db, scope, query, readable).await?;
     Ok(Resp::page(page.records, page.next_page_token))
 }
 
@@ -250,15 +243,20 @@ pub fn unreadable_kind(resource: &str, kinds: &'static str) -> Violation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wenming_authz::Principal;
+    use wenming_authz::{IdentityKey, IdentitySigner, IdentityVerifier, Principal, Scope};
     use wenming_domain::{AdminLevel, RegionCode};
 
-    fn office(level: AdminLevel, code: &str) -> Principal {
-        Principal::office(
+    /// The scope the identity layer would hand a handler for this office.
+    fn office(level: AdminLevel, code: &str) -> Scope {
+        let key = IdentityKey::generate();
+        let principal = Principal::office(
             format!("office-{code}"),
             level,
             RegionCode::parse(code).unwrap(),
-        )
+        );
+        IdentityVerifier::new(&key)
+            .verify(&IdentitySigner::new(&key).sign(&principal))
+            .unwrap()
     }
 
     #[test]

@@ -28,6 +28,19 @@ const COUNTIES: [&str; 20] = [
     "410222", "410223",
 ];
 
+/// A registry client through `suite`'s gateway for each county's office.
+async fn county_clients(
+    suite: &Suite,
+    data_dir: &std::path::Path,
+) -> HashMap<&'static str, BearerClient> {
+    let mut clients = HashMap::new();
+    for region in COUNTIES {
+        let token = cli_token(&["--level", "county", "--region", region], data_dir);
+        clients.insert(region, bearer_client(&suite.addr, &token).await);
+    }
+    clients
+}
+
 fn request(n: usize) -> (String, pb::CreateUnitRequest) {
     let region = COUNTIES[n % COUNTIES.len()];
     let unit = company(&format!("耐久测试第{n}有限公司"), region, n as u32 + 1);
@@ -45,12 +58,7 @@ fn request(n: usize) -> (String, pb::CreateUnitRequest) {
 async fn sigkill_under_load_loses_no_acknowledged_create() {
     let dir = tempfile::tempdir().unwrap();
     let suite = Suite::start(dir.path());
-    let mut clients = HashMap::new();
-    for region in COUNTIES {
-        let token = cli_token(&["--level", "county", "--region", region], dir.path());
-        clients.insert(region, bearer_client(&suite.addr, &token).await);
-    }
-    let clients = Arc::new(clients);
+    let clients = Arc::new(county_clients(&suite, dir.path()).await);
 
     // 1,000 creates, 64 at a time; the process is killed once 300 have been answered.
     let answered = Arc::new(AtomicUsize::new(0));
@@ -105,11 +113,7 @@ async fn sigkill_under_load_loses_no_acknowledged_create() {
 
     // Restarted on the same data: every acknowledged create is there.
     let suite = Suite::start(dir.path());
-    let mut clients = HashMap::new();
-    for region in COUNTIES {
-        let token = cli_token(&["--level", "county", "--region", region], dir.path());
-        clients.insert(region, bearer_client(&suite.addr, &token).await);
-    }
+    let mut clients = county_clients(&suite, dir.path()).await;
     for (n, name) in &acknowledged {
         let (region, _) = request(*n);
         let unit = clients

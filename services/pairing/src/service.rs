@@ -224,7 +224,7 @@ impl PairingService for PairingApi {
         let scope = scope_of(&request)?;
         let answer: Result<_, PairingError> = wenming_runtime::audit_read::answer(
             &self.store().db,
-            scope.principal(),
+            &scope,
             request.get_ref(),
             |resource| self.audit_readable(&scope, resource),
         )

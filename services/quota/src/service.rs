@@ -358,7 +358,7 @@ impl QuotaService for QuotaApi {
         let scope = scope_of(&request)?;
         let answer: Result<_, QuotaError> = wenming_runtime::audit_read::answer(
             &self.store().db,
-            scope.principal(),
+            &scope,
             request.get_ref(),
             |resource| self.audit_readable(&scope, resource),
         )

@@ -864,13 +864,11 @@ impl RegistryService for RegistryApi {
         request: Request<pb::ListAuditRecordsRequest>,
     ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
         let scope = scope_of(&request)?;
-        let answer: Result<_, RegistryError> = audit_read::answer(
-            &self.store().db,
-            scope.principal(),
-            request.get_ref(),
-            |resource| self.audit_readable(&scope, resource),
-        )
-        .await;
+        let answer: Result<_, RegistryError> =
+            audit_read::answer(&self.store().db, &scope, request.get_ref(), |resource| {
+                self.audit_readable(&scope, resource)
+            })
+            .await;
         Ok(Response::new(answer?))
     }
 

@@ -260,7 +260,7 @@ impl SupervisionService for SupervisionApi {
         let scope = scope_of(&request)?;
         let answer: Result<_, SupervisionError> = wenming_runtime::audit_read::answer(
             &self.store().db,
-            scope.principal(),
+            &scope,
             request.get_ref(),
             |resource| self.audit_readable(&scope, resource),
         )

@@ -35,8 +35,8 @@ struct RpcLabels {
     /// Which server answered: `gateway`, `registry`, … (one process may hold several).
     server: &'static str,
     rpc_system: &'static str,
-    rpc_service: String,
-    rpc_method: String,
+    rpc_service: &'static str,
+    rpc_method: &'static str,
     rpc_grpc_status_code: i32,
 }
 
@@ -172,8 +172,12 @@ pub fn pool_timed_out() {
 }
 
 /// Records one answered call.
-fn record_call(server: &'static str, path: &str, code: i32, seconds: f64) {
-    let (service, method) = rpc_layer::service_and_method(path);
+fn record_call(
+    server: &'static str,
+    (service, method): (&'static str, &'static str),
+    code: i32,
+    seconds: f64,
+) {
     metrics()
         .calls
         .get_or_create(&RpcLabels {

@@ -4,7 +4,7 @@
 //! call's span (`rpc.grpc.status_code`, and `otel.status_code = ERROR` for the codes
 //! the OpenTelemetry conventions count as server errors).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
@@ -76,7 +76,7 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let server = self.server;
-        let path = request.uri().path().to_owned();
+        let method = service_and_method(request.uri().path());
         let started = Instant::now();
         let response = self.inner.call(request);
         Box::pin(async move {
@@ -85,7 +85,7 @@ where
             let response = response.await?;
             let mut observer = Observer {
                 server,
-                path,
+                method,
                 started,
                 span,
                 done: false,
@@ -153,7 +153,8 @@ impl<R> Drop for ObservedBody<R> {
 #[derive(Debug)]
 struct Observer {
     server: &'static str,
-    path: String,
+    /// The call's service and method, as labels.
+    method: (&'static str, &'static str),
     started: Instant,
     span: tracing::Span,
     done: bool,
@@ -166,7 +167,7 @@ impl Observer {
         }
         super::record_call(
             self.server,
-            &self.path,
+            self.method,
             code,
             self.started.elapsed().as_secs_f64(),
         );
@@ -188,21 +189,21 @@ fn status_in(headers: &HeaderMap) -> Option<i32> {
 }
 
 /// The service and method of a call's path, or `_OTHER` for a path no served proto
-/// declares (so that a caller cannot mint label values).
-pub(super) fn service_and_method(path: &str) -> (String, String) {
-    let path = path.trim_start_matches('/');
-    match path.split_once('/') {
-        Some((service, method)) if known_methods().contains(path) => {
-            (service.to_owned(), method.to_owned())
-        }
-        _ => ("_OTHER".to_owned(), "_OTHER".to_owned()),
-    }
+/// declares (so that a caller cannot mint label values). A lookup, no allocation: it
+/// runs on every call.
+pub(super) fn service_and_method(path: &str) -> (&'static str, &'static str) {
+    known_methods()
+        .get(path.trim_start_matches('/'))
+        .copied()
+        .unwrap_or(("_OTHER", "_OTHER"))
 }
 
-fn known_methods() -> &'static HashSet<String> {
-    static KNOWN: OnceLock<HashSet<String>> = OnceLock::new();
+/// Every declared "service/method", with its two halves kept for the life of the
+/// process (label values must be `'static`; the set is fixed at build time).
+fn known_methods() -> &'static HashMap<String, (&'static str, &'static str)> {
+    static KNOWN: OnceLock<HashMap<String, (&'static str, &'static str)>> = OnceLock::new();
     KNOWN.get_or_init(|| {
-        let mut known: HashSet<String> = [
+        let mut paths: Vec<String> = [
             "grpc.health.v1.Health/Check",
             "grpc.health.v1.Health/Watch",
             "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
@@ -217,12 +218,19 @@ fn known_methods() -> &'static HashSet<String> {
                 let package = file.package();
                 for service in &file.service {
                     for method in &service.method {
-                        known.insert(format!("{package}.{}/{}", service.name(), method.name()));
+                        paths.push(format!("{package}.{}/{}", service.name(), method.name()));
                     }
                 }
             }
         }
-        known
+        paths
+            .into_iter()
+            .filter_map(|path| {
+                let (service, method) = path.split_once('/')?;
+                let halves = (intern(service), intern(method));
+                Some((path, halves))
+            })
+            .collect()
     })
 }
 
@@ -249,14 +257,11 @@ mod tests {
     fn only_declared_methods_become_labels() {
         assert_eq!(
             service_and_method("/wenming.registry.v1.RegistryService/VerifyTitle"),
-            (
-                "wenming.registry.v1.RegistryService".to_owned(),
-                "VerifyTitle".to_owned()
-            )
+            ("wenming.registry.v1.RegistryService", "VerifyTitle")
         );
         assert_eq!(
             service_and_method("/grpc.health.v1.Health/Check").1,
-            "Check".to_owned()
+            "Check"
         );
         for made_up in [
             "/wenming.registry.v1.RegistryService/Nope",
