@@ -41,6 +41,7 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
             .verify_title(rp::VerifyTitleRequest {
                 credit_code: code.clone(),
                 as_of: String::new(),
+                attest: false,
             })
             .await
             .unwrap();

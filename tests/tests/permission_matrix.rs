@@ -154,6 +154,21 @@ const MATRIX: &[(&str, [Gate; 6])] = &[
         "wenming.registry.v1.RegistryService/GetHelperEligibility",
         [Pass, Pass, Pass, Deny, Deny, Pass],
     ),
+    // Public keys: every authenticated caller.
+    (
+        "wenming.registry.v1.RegistryService/GetAttestationKeys",
+        [Pass, Pass, Pass, Pass, Pass, Pass],
+    ),
+    // The feed: the province, and platforms granted follow_titles (the matrix's platform
+    // is not; one that is follows the feed in `title_feed.rs`).
+    (
+        "wenming.registry.v1.RegistryService/ListTitleChanges",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
+    (
+        "wenming.registry.v1.RegistryService/WatchTitleChanges",
+        [Pass, Deny, Deny, Deny, Deny, Deny],
+    ),
     (
         "wenming.pairing.v1.PairingService/CreatePairing",
         [Deny, Pass, Pass, Deny, Deny, Pass],
@@ -604,6 +619,7 @@ async fn calls_naming_a_unit_answer_not_found_out_of_scope() {
             .verify_title(pb::VerifyTitleRequest {
                 credit_code: code.as_str().into(),
                 as_of: String::new(),
+                attest: false,
             })
             .await;
         match in_scope {

@@ -137,6 +137,7 @@ async fn flow(test_db: &TestDb) {
         .verify_title(pb::VerifyTitleRequest {
             credit_code: units[0].credit_code.clone(),
             as_of: String::new(),
+            attest: false,
         })
         .await
         .unwrap()
@@ -149,6 +150,7 @@ async fn flow(test_db: &TestDb) {
         .verify_title(pb::VerifyTitleRequest {
             credit_code: units[1].credit_code.clone(),
             as_of: String::new(),
+            attest: false,
         })
         .await
         .unwrap()

@@ -138,6 +138,7 @@ async fn commend_body(test_db: &TestDb) {
     let verify = |as_of: &str| rp::VerifyTitleRequest {
         credit_code: code.clone(),
         as_of: as_of.into(),
+        attest: false,
     };
     let answer = s
         .registry(platform.clone())

@@ -10,8 +10,10 @@ mod identity;
 mod key;
 mod principal;
 mod scope;
+mod signing_key;
 
 pub use identity::{IDENTITY_HEADER, IdentityError, IdentitySigner, IdentityVerifier};
 pub use key::{IdentityKey, KeyError, write_secret_file};
 pub use principal::{PlatformAction, Principal, Role};
 pub use scope::{RowScope, Scope};
+pub use signing_key::{SigningKey, SigningKeyError};

@@ -48,13 +48,16 @@ pub enum PlatformAction {
     VerifyTitle,
     /// Submit a unit's application to join, on its behalf, and read its outcome.
     SubmitApplication,
+    /// Follow the feed of title changes (every title in the province, as it changes).
+    FollowTitles,
 }
 
 impl PlatformAction {
     /// Every grant.
-    pub const ALL: [PlatformAction; 2] = [
+    pub const ALL: [PlatformAction; 3] = [
         PlatformAction::VerifyTitle,
         PlatformAction::SubmitApplication,
+        PlatformAction::FollowTitles,
     ];
 
     /// The grant named `name` (as in tokens).
@@ -67,6 +70,7 @@ impl PlatformAction {
         match self {
             PlatformAction::VerifyTitle => "verify_title",
             PlatformAction::SubmitApplication => "submit_application",
+            PlatformAction::FollowTitles => "follow_titles",
         }
     }
 }

@@ -245,6 +245,7 @@ where
         .verify_title(pb::VerifyTitleRequest {
             credit_code: credit_code(u32::try_from(i % u64::from(UNITS)).unwrap_or(0)),
             as_of: "2024-06-01".into(),
+            attest: false,
         })
         .await
         .map(|_| ())

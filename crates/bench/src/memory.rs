@@ -102,6 +102,7 @@ pub async fn run(wenming: &Path) -> BenchResult {
             .verify_title(pb::VerifyTitleRequest {
                 credit_code: credit_code(n),
                 as_of: String::new(),
+                attest: false,
             })
             .await;
         match called {

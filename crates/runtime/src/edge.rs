@@ -133,6 +133,18 @@ pub fn page(size: i32, token: &str) -> Result<(i64, Option<String>), Violation> 
     Ok((size, after))
 }
 
+/// A cursor into a numbered log (a change feed, the deadline monitor) as this suite gave
+/// it: empty is the log's start.
+pub fn cursor(field: &str, text: &str) -> Result<i64, Violation> {
+    if text.is_empty() {
+        return Ok(0);
+    }
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| Violation::new(field, &common::PAGE_TOKEN, "not a cursor this service gave"))
+}
+
 /// The token of the page after the one ending at `next` (empty: no more pages).
 pub fn next_page_token(next: Option<&str>) -> String {
     next.map(paging::encode_token).unwrap_or_default()

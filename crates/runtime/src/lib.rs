@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod edge;
 pub mod error;
+pub mod follow;
 mod health_probe;
 pub mod idempotency;
 mod identity_layer;

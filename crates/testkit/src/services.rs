@@ -59,12 +59,27 @@ pub async fn start(
     options: Options,
 ) -> Services {
     let mut members = Vec::new();
-    let mut dbs = BTreeMap::new();
     for def in defs {
         let db = test_db.open_next(def.name, def.migrations).await;
         if let Some(seed) = def.seed {
             seed(&db).await.expect("seed test database");
         }
+        members.push((*def, db));
+    }
+    start_on(members, clock, key, options).await
+}
+
+/// Starts each service on the database given with it, as they are (a restart: the
+/// databases of services a test stopped, opened again).
+pub async fn start_on(
+    databases: Vec<(&'static ServiceDef, Database)>,
+    clock: Arc<dyn Clock>,
+    key: &IdentityKey,
+    options: Options,
+) -> Services {
+    let mut members = Vec::new();
+    let mut dbs = BTreeMap::new();
+    for (def, db) in databases {
         dbs.insert(def.name, db.clone());
         members.push(Member { def, db });
     }

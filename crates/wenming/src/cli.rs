@@ -115,6 +115,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Title attestations: check one offline, or make the next signing key.
+    Attestation {
+        #[command(subcommand)]
+        command: AttestationCommand,
+    },
     /// Ask a server's health service whether it serves (exit 0) or not (exit 1): for
     /// container HEALTHCHECKs and probes.
     Health {
@@ -144,7 +149,7 @@ enum Command {
         #[arg(long, required_if_eq("level", "platform"))]
         platform: Option<String>,
         /// A platform's grant, repeatable: verify_title (the default when none is
-        /// given), submit_application.
+        /// given), submit_application, follow_titles.
         #[arg(long = "grant", value_parser = parse_grant)]
         grants: Vec<wenming_authz::PlatformAction>,
         /// Lifetime in seconds.
@@ -163,6 +168,25 @@ enum AuditCommand {
         /// The databases a configuration file names (WENMING_* variables apply).
         #[arg(long, env = "WENMING_CONFIG")]
         config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AttestationCommand {
+    /// Check an attestation (the compact JWS VerifyTitle answered with `attest`) against
+    /// a saved key set; prints what it attests, or exits 1 saying why it does not check.
+    Verify {
+        /// The file holding the attestation.
+        file: PathBuf,
+        /// The key set (JWKS JSON, as GetAttestationKeys answers).
+        #[arg(long)]
+        jwks: PathBuf,
+    },
+    /// Create a new attestation key (PKCS#8 PEM, mode 0600) and print its public JWK,
+    /// for the published key set (docs/OPERATIONS.md, "Attestation keys").
+    NewKey {
+        /// Where to write the private key; an existing file is never overwritten.
+        file: PathBuf,
     },
 }
 
@@ -235,6 +259,12 @@ pub async fn run(cli: Cli) -> CliResult {
             };
             crate::audit::verify(databases).await
         }
+        Command::Attestation {
+            command: AttestationCommand::Verify { file, jwks },
+        } => crate::attestation::verify(&file, &jwks),
+        Command::Attestation {
+            command: AttestationCommand::NewKey { file },
+        } => crate::attestation::new_key(&file),
         Command::Health { addr, service } => crate::health::check(&addr, &service).await,
         Command::Token {
             data_dir,

@@ -1,6 +1,7 @@
 //! `wenming`: the one binary of the suite.
 #![forbid(unsafe_code)]
 
+mod attestation;
 mod audit;
 mod backup;
 mod cli;

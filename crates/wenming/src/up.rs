@@ -69,8 +69,17 @@ pub async fn run(
             settings: settings.clone(),
             upstream_timeout: UPSTREAM_TIMEOUT,
             external: Default::default(),
-            // Defaults and the environment: `up` runs with no file.
-            config: crate::config::Config::load(None)?.sources().clone(),
+            // Defaults and the environment: `up` runs with no file; each service may
+            // keep files of its own (the registry's attestation key) in the data dir.
+            config: SERVICES.iter().fold(
+                crate::config::Config::load(None)?.sources().clone(),
+                |config, def| {
+                    config.merge(figment::providers::Serialized::default(
+                        &format!("{}.data_dir", def.name),
+                        data_dir,
+                    ))
+                },
+            ),
         },
         wenming_runtime::shutdown::signal,
     )

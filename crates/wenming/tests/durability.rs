@@ -240,6 +240,7 @@ async fn sigterm_under_load_completes_what_it_accepted() {
                         .verify_title(pb::VerifyTitleRequest {
                             credit_code: code.clone(),
                             as_of: String::new(),
+                            attest: false,
                         })
                         .await;
                     let stop = answer.is_err();

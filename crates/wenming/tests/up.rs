@@ -929,6 +929,7 @@ async fn json_logs_name_the_trace_and_metrics_are_served() {
     let mut request = tonic::Request::new(wenming_proto::registry::v1::VerifyTitleRequest {
         credit_code: "91410400MA0000000X".into(),
         as_of: String::new(),
+        attest: false,
     });
     request.metadata_mut().insert(
         "traceparent",

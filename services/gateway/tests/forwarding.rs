@@ -245,6 +245,7 @@ async fn calls_are_authenticated_checked_and_forwarded() {
         .verify_title(pb::VerifyTitleRequest {
             credit_code: created.credit_code.clone(),
             as_of: String::new(),
+            attest: false,
         })
         .await
         .unwrap()

@@ -2,6 +2,7 @@
 //! title verification that e-government platforms call.
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 mod audit_trail;
 mod commendations;
 mod convert;
@@ -13,6 +14,7 @@ pub mod messages;
 pub mod rules;
 mod service;
 pub mod store;
+mod title_changes;
 pub mod title_terms;
 mod unit_pb;
 
@@ -56,8 +58,9 @@ pub static SERVICE: ServiceDef = ServiceDef {
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
     let settings = &context.settings;
     let terms = title_terms::TitleTerms::from_config(&context.config)?;
+    let attestor = attestation::Attestor::from_config(&context.config)?;
     let store = Store::new(context.db, context.clock);
-    let service = RegistryServiceServer::new(RegistryApi::new(store, terms))
+    let service = RegistryServiceServer::new(RegistryApi::new(store, terms, attestor))
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_response_bytes);
     Ok(Routes::new(service))

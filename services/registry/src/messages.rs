@@ -223,6 +223,16 @@ pub const OFFICES_READ_CAMPAIGNS: Rule =
 /// Platforms only verify.
 pub const PLATFORMS_VERIFY_ONLY: Rule =
     Rule::new("platforms_verify_only", "政务平台只能核验文明单位称号");
+/// VerifyTitle asked to attest by a registry that holds no attestation key.
+pub const NO_ATTESTATION_KEY: Rule = Rule::new(
+    "attestation_key",
+    "本系统未配置称号核验签名密钥，暂不能出具签名核验结果",
+);
+/// The title-change feed is read by granted platforms and the province only.
+pub const TITLE_FEED_READERS: Rule = Rule::new(
+    "title_feed_readers",
+    "称号变更订阅仅限获授权的政务平台和省文明办",
+);
 /// A platform without the grant.
 pub const PLATFORM_NOT_GRANTED: Rule =
     Rule::new("platform_not_granted", "该政务平台未获授权核验文明单位称号");

@@ -1,6 +1,7 @@
 //! The gRPC surface: parse at the edge, call the store with the caller's scope, render.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use futures::StreamExt as _;
 use tonic::{Request, Response, Status, Streaming};
@@ -16,6 +17,7 @@ use wenming_runtime::edge::{self, etag, page, request_id};
 use wenming_runtime::scope_of;
 use wenming_runtime::status::Violation;
 
+use crate::attestation::Attestor;
 use crate::convert::{
     campaign_deadline_from_pb, campaign_deadline_to_pb, kind_from_pb, nomination_status_from_pb,
     nomination_status_to_pb, optional_enum, parse_date, parse_name, parse_optional_date,
@@ -29,6 +31,7 @@ use crate::store::{
     ImportRowResult, ListUnitsFilter, NewCampaign, NewTitle, NominationRecord, Page, Store,
     TitleRecord, UnitKey, VerifiedTitles,
 };
+use crate::title_changes;
 use crate::title_terms::TitleTerms;
 use crate::unit_pb::{apply_mask, parse_fields, parse_new_unit, unit_to_pb};
 use wenming_runtime::catalogue::{common, region_violation, text_violation};
@@ -43,12 +46,18 @@ pub struct RegistryApi {
     store: Store,
     /// The term of a title whose award names no end.
     terms: TitleTerms,
+    /// Signs VerifyTitle answers and publishes the keys that check them.
+    attestor: Arc<Attestor>,
 }
 
 impl RegistryApi {
-    /// The service over `store`, giving titles `terms`.
-    pub fn new(store: Store, terms: TitleTerms) -> Self {
-        Self { store, terms }
+    /// The service over `store`, giving titles `terms`, attesting with `attestor`.
+    pub fn new(store: Store, terms: TitleTerms, attestor: Attestor) -> Self {
+        Self {
+            store,
+            terms,
+            attestor: Arc::new(attestor),
+        }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -745,11 +754,12 @@ impl RegistryService for RegistryApi {
         let day = parse_optional_date("as_of", &req.as_of)?
             .unwrap_or_else(|| self.store.clock().today_in_china());
         let verified = self.store.verify_title(&scope, &code, day).await?;
-        Ok(Response::new(verified_to_pb(
-            verified,
-            day,
-            self.store.divisions(),
-        )))
+        let mut answer = verified_to_pb(verified, day, self.store.divisions());
+        if req.attest {
+            let iat = self.store.clock().now().as_second();
+            answer.attestation = self.attestor.attest(&answer, iat)?;
+        }
+        Ok(Response::new(answer))
     }
 
     async fn verify_titles(
@@ -775,6 +785,35 @@ impl RegistryService for RegistryApi {
             });
         }
         Ok(Response::new(pb::VerifyTitlesResponse { results }))
+    }
+
+    async fn get_attestation_keys(
+        &self,
+        request: Request<pb::GetAttestationKeysRequest>,
+    ) -> Result<Response<pb::AttestationKeySet>, Status> {
+        // Public keys: any caller with an identity reads them.
+        let _scope = scope_of(&request)?;
+        Ok(Response::new(self.attestor.keys().clone()))
+    }
+
+    async fn list_title_changes(
+        &self,
+        request: Request<pb::ListTitleChangesRequest>,
+    ) -> Result<Response<pb::ListTitleChangesResponse>, Status> {
+        let scope = scope_of(&request)?;
+        let answer = title_changes::list(&self.store, &scope, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    type WatchTitleChangesStream = title_changes::TitleChangeStream;
+
+    async fn watch_title_changes(
+        &self,
+        request: Request<pb::WatchTitleChangesRequest>,
+    ) -> Result<Response<Self::WatchTitleChangesStream>, Status> {
+        let scope = scope_of(&request)?;
+        let stream = title_changes::watch(&self.store, &scope, request.get_ref())?;
+        Ok(Response::new(stream))
     }
 
     async fn submit_application(
@@ -1012,6 +1051,7 @@ fn verified_to_pb(
             .iter()
             .map(crate::commendations::commendation_to_pb)
             .collect(),
+        attestation: String::new(),
     }
 }
 

@@ -135,6 +135,7 @@ async fn verify_cache_body(db: &TestDb) {
     let verify = pb::VerifyTitleRequest {
         credit_code: unit.credit_code.clone(),
         as_of: "2024-03-01".into(),
+        attest: false,
     };
     let mut platform = app.platform();
     // Read once so the answer is cached, then award: the next read must see the title.

@@ -232,6 +232,7 @@ async fn refusals_body(db: &TestDb) {
         .verify_title(pb::VerifyTitleRequest {
             credit_code: "91410421".into(),
             as_of: String::new(),
+            attest: false,
         })
         .await
         .unwrap_err();
@@ -243,6 +244,7 @@ async fn refusals_body(db: &TestDb) {
         .verify_title(pb::VerifyTitleRequest {
             credit_code: credit_code("410421", 99_999),
             as_of: String::new(),
+            attest: false,
         })
         .await
         .unwrap_err();

@@ -2,7 +2,6 @@
 //! service's own behalf, as the province sees them) and the task table what is late,
 //! and records it; lists and streams read what was recorded, within the caller's scope.
 
-use std::collections::VecDeque;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -12,12 +11,12 @@ use wenming_authz::{Principal, Scope};
 use wenming_clients::Onward;
 use wenming_domain::AdminLevel;
 use wenming_proto::supervision::v1 as pb;
-use wenming_runtime::edge::{page, timestamp};
+use wenming_runtime::edge::{self, page, timestamp};
 
 use crate::deadline_rules;
 use crate::error::{Result, SupervisionError};
 use crate::service::SupervisionApi;
-use crate::store::{DeadlineFilter, DeadlineRecord, FoundItem, ScanOutcome, Store};
+use crate::store::{DeadlineFilter, DeadlineRecord, FoundItem, ScanOutcome};
 
 /// Who the monitor's calls and audit records say it is.
 pub const MONITOR_SUBJECT: &str = "supervision-monitor";
@@ -25,19 +24,6 @@ pub const MONITOR_SUBJECT: &str = "supervision-monitor";
 const RESCAN_AFTER_MS: i64 = 10_000;
 /// How often a watch looks for items another replica's scan recorded.
 const WATCH_POLL: Duration = Duration::from_secs(5);
-/// Items a watch reads at a time.
-const WATCH_BATCH: i64 = 100;
-
-/// A watch's state between items.
-struct Watch {
-    store: Store,
-    scope: Scope,
-    changed: tokio::sync::watch::Receiver<u64>,
-    /// The last cursor read.
-    after: i64,
-    pending: VecDeque<pb::DeadlineItem>,
-    failed: bool,
-}
 
 /// The stream WatchDeadlineItems answers with.
 pub type DeadlineStream =
@@ -79,19 +65,6 @@ fn reads_monitor(scope: &Scope) -> Result<()> {
             "only offices read the deadline monitor",
         ))
     }
-}
-
-fn cursor(field: &str, text: &str) -> Result<i64> {
-    if text.is_empty() {
-        return Ok(0);
-    }
-    text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-        SupervisionError::invalid(
-            field,
-            &wenming_runtime::catalogue::common::PAGE_TOKEN,
-            "not a cursor this service gave",
-        )
-    })
 }
 
 pub(crate) fn item_to_pb(r: &DeadlineRecord, today: jiff::civil::Date) -> pb::DeadlineItem {
@@ -179,7 +152,7 @@ impl SupervisionApi {
         req: &pb::ListDeadlineItemsRequest,
     ) -> Result<pb::ListDeadlineItemsResponse> {
         let (size, _) = page(req.page_size, "")?;
-        let after = cursor("page_token", &req.page_token)?;
+        let after = edge::cursor("page_token", &req.page_token)?;
         let filter = DeadlineFilter {
             campaign: crate::names::optional_campaign("campaign", &req.campaign)?,
             region: crate::names::optional_region("region_code", &req.region_code)?,
@@ -209,49 +182,26 @@ impl SupervisionApi {
         scope: Scope,
         req: &pb::WatchDeadlineItemsRequest,
     ) -> Result<DeadlineStream> {
-        let after = cursor("after", &req.after)?;
+        let after = edge::cursor("after", &req.after)?;
         reads_monitor(&scope)?;
-        let watch = Watch {
-            changed: self.store().watch_deadlines(),
-            store: self.store().clone(),
-            scope,
+        let store = self.store().clone();
+        let read_from = store.clone();
+        let stream = wenming_runtime::follow::follow(
             after,
-            pending: VecDeque::new(),
-            failed: false,
-        };
-        let stream = futures::stream::unfold(watch, |mut w| async move {
-            loop {
-                if w.failed {
-                    return None;
+            store.watch_deadlines(),
+            WATCH_POLL,
+            move |after, limit| {
+                let (store, scope) = (read_from.clone(), scope.clone());
+                async move {
+                    store
+                        .deadline_items(&scope, &DeadlineFilter::default(), after, limit)
+                        .await
+                        .map_err(Status::from)
                 }
-                if let Some(item) = w.pending.pop_front() {
-                    return Some((Ok(item), w));
-                }
-                // Marked seen before reading, so a scan that lands meanwhile wakes the
-                // wait below.
-                w.changed.borrow_and_update();
-                let filter = DeadlineFilter::default();
-                match w
-                    .store
-                    .deadline_items(&w.scope, &filter, w.after, WATCH_BATCH)
-                    .await
-                {
-                    Err(err) => {
-                        w.failed = true;
-                        return Some((Err(Status::from(err)), w));
-                    }
-                    Ok(items) if items.is_empty() => {
-                        // Woken by a scan here, or look again for another replica's.
-                        let _ = tokio::time::timeout(WATCH_POLL, w.changed.changed()).await;
-                    }
-                    Ok(items) => {
-                        let today = w.store.clock().today_in_china();
-                        w.after = items.last().map_or(w.after, |i| i.seq);
-                        w.pending.extend(items.iter().map(|i| item_to_pb(i, today)));
-                    }
-                }
-            }
-        });
+            },
+            move |item: &DeadlineRecord| item_to_pb(item, store.clock().today_in_china()),
+            |item| item.seq,
+        );
         Ok(Box::pin(stream))
     }
 }

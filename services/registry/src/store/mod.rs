@@ -7,6 +7,7 @@ mod commendations;
 mod counts;
 mod import;
 mod nominations;
+mod title_feed;
 mod titles;
 mod units;
 mod verify_cache;
@@ -27,6 +28,7 @@ pub use commendations::CommendationRecord;
 pub use counts::RegionCounts;
 pub use import::{ImportOutcome, ImportRowResult};
 pub use nominations::{NominationEventRecord, NominationRecord};
+pub use title_feed::{ChangeKind, TitleChangeRecord};
 pub use titles::{
     HeldTitle, HelperFacts, NewTitle, TitleRecord, UnitKey, VERIFY_SQL, VerifiedTitles,
 };
@@ -40,6 +42,8 @@ pub struct Store {
     pg_bulk: Option<sqlx::PgPool>,
     /// VerifyTitle answers by credit code.
     verify_cache: verify_cache::VerifyCache,
+    /// The title-change feed's watchers and sweep.
+    feed: title_feed::Feed,
 }
 
 impl Store {
@@ -56,6 +60,7 @@ impl Store {
             base: StoreBase::new(db, clock),
             pg_bulk,
             verify_cache: verify_cache::VerifyCache::default(),
+            feed: title_feed::Feed::default(),
         }
     }
 

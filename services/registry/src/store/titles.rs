@@ -11,6 +11,7 @@ use wenming_domain::{
 use wenming_runtime::db::is_unique_violation;
 use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
+use super::title_feed::{self, ChangeKind, NewChange};
 use super::verify_cache::UnitTitles;
 use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
@@ -259,8 +260,24 @@ impl Store {
             None::<&TitleRecord>,
             Some(&record),
         )?;
+        let mut changes = vec![NewChange {
+            kind: ChangeKind::Awarded,
+            title_id: record.id.clone(),
+            effective_on: record.awarded_on.clone(),
+        }];
+        // A term that ended already (an award recorded late) past the last sweep: its
+        // expiry now, since no sweep will come back for it.
+        if title.valid_until <= self.clock.today_in_china() {
+            changes.push(NewChange {
+                kind: ChangeKind::Expired,
+                title_id: record.id.clone(),
+                effective_on: title.valid_until.to_string(),
+            });
+        }
+        title_feed::append(&mut tx, &changes, now).await?;
         tx.commit().await?;
         self.verify_cache.forget(&record.credit_code);
+        self.title_changes_committed();
         Ok(record)
     }
 
@@ -302,8 +319,16 @@ impl Store {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
         tx.audit("RevokeTitle", &after.name(), Some(&before), Some(&after))?;
+        let now = tx.now_ms();
+        let change = NewChange {
+            kind: ChangeKind::Revoked,
+            title_id: after.id.clone(),
+            effective_on: day.to_string(),
+        };
+        title_feed::append(&mut tx, &[change], now).await?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
+        self.title_changes_committed();
         Ok(after)
     }
 

@@ -8,6 +8,7 @@ use wenming_domain::{
 };
 use wenming_runtime::sql::{Sql, get_scoped, list_scoped};
 
+use super::title_feed;
 use super::{Page, Store, push_scope};
 use crate::error::{RegistryError, Result};
 use crate::messages as msg;
@@ -490,7 +491,8 @@ impl Store {
         let now = tx.now_ms();
         let mut after = before.clone();
         after.state = DEREGISTERED.to_owned();
-        after.deregistered_on = Some(self.clock.today_in_china().to_string());
+        let today = self.clock.today_in_china();
+        after.deregistered_on = Some(today.to_string());
         after.deregistration_reason = Some(reason.as_str().to_owned());
         after.pool_reason = None;
         after.pool_target_tier = None;
@@ -516,8 +518,13 @@ impl Store {
             return Err(RegistryError::EtagMismatch(before.name()));
         }
         tx.audit("DeregisterUnit", &after.name(), Some(&before), Some(&after))?;
+        let ended = title_feed::ended_by_deregistration(&mut tx, id, today).await?;
+        title_feed::append(&mut tx, &ended, now).await?;
         tx.commit().await?;
         self.verify_cache.forget(&after.credit_code);
+        if !ended.is_empty() {
+            self.title_changes_committed();
+        }
         Ok(after)
     }
 

@@ -25,6 +25,8 @@ pub struct App {
     pub db: Database,
     channel: Channel,
     services: Services,
+    /// The configuration it was started with (a restart keeps it).
+    config: wenming_runtime::config::Figment,
 }
 
 pub async fn spawn_registry(test_db: &TestDb) -> App {
@@ -43,6 +45,7 @@ pub async fn spawn_registry_with(test_db: &TestDb, settings: ServerSettings) -> 
 pub async fn spawn_registry_options(test_db: &TestDb, options: Options) -> App {
     let key = IdentityKey::generate();
     let clock = Arc::new(FixedClock::new(april_15_2021()));
+    let config = options.config.clone();
     let services = start(
         test_db,
         &[&wenming_registry::SERVICE],
@@ -51,19 +54,79 @@ pub async fn spawn_registry_options(test_db: &TestDb, options: Options) -> App {
         options,
     )
     .await;
-    let addr = services.addr("registry");
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    App {
-        addr,
-        key,
-        clock,
-        db: services.db("registry"),
-        channel,
-        services,
+    App::around(services, key, clock, config).await
+}
+
+/// A registry whose data dir (attestation key) is `dir`.
+pub async fn spawn_registry_in(test_db: &TestDb, dir: &std::path::Path) -> App {
+    let config = wenming_runtime::config::Figment::from(figment::providers::Serialized::default(
+        "registry.data_dir",
+        dir,
+    ));
+    spawn_registry_options(
+        test_db,
+        Options {
+            config,
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+impl App {
+    async fn around(
+        services: Services,
+        key: IdentityKey,
+        clock: Arc<FixedClock>,
+        config: wenming_runtime::config::Figment,
+    ) -> Self {
+        let addr = services.addr("registry");
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        App {
+            addr,
+            key,
+            clock,
+            db: services.db("registry"),
+            channel,
+            services,
+            config,
+        }
+    }
+
+    /// Stops the registry (drained, as SIGTERM does) and starts it again on its
+    /// database, opened anew, at another port: what a restart keeps is what is stored.
+    pub async fn restart(self) -> App {
+        let Self {
+            key,
+            clock,
+            db,
+            services,
+            config,
+            ..
+        } = self;
+        services.begin_shutdown();
+        services.stopped().await.unwrap();
+        let settings = wenming_runtime::db::DatabaseSettings {
+            url: db.url().to_owned(),
+            ..Default::default()
+        };
+        db.close().await;
+        let db = Database::connect(&settings).await.unwrap();
+        let services = wenming_testkit::services::start_on(
+            vec![(&wenming_registry::SERVICE, db)],
+            clock.clone(),
+            &key,
+            Options {
+                config: config.clone(),
+                ..Options::default()
+            },
+        )
+        .await;
+        App::around(services, key, clock, config).await
     }
 }
 
@@ -154,5 +217,6 @@ pub fn verify(unit: &pb::Unit, as_of: &str) -> pb::VerifyTitleRequest {
     pb::VerifyTitleRequest {
         credit_code: unit.credit_code.clone(),
         as_of: as_of.into(),
+        attest: false,
     }
 }
