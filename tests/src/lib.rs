@@ -31,6 +31,8 @@ pub struct Suite {
     pub gateway: Channel,
     /// The gateway's address.
     pub gateway_addr: std::net::SocketAddr,
+    /// The gateway's public certificate files, under TLS.
+    pub public_tls: Option<wenming_runtime::tls::PublicTls>,
     /// The suite's clock (the services judge deadlines and "today" by it).
     pub clock: Arc<FixedClock>,
     /// The registry's own address (behind the gateway), for measurements.
@@ -41,6 +43,16 @@ pub struct Suite {
     _dir: tempfile::TempDir,
     _stops: Vec<oneshot::Sender<()>>,
     _services: Services,
+}
+
+/// How a suite starts.
+#[derive(Debug, Default)]
+pub struct SuiteOptions<'a> {
+    /// Rate limits (`None`: none, for measurements).
+    pub limits: Option<RateLimits>,
+    /// TLS everywhere with certificates of this CA: the gateway's public address, and
+    /// mutual TLS between the gateway and the services.
+    pub tls: Option<&'a wenming_testkit::pki::Pki>,
 }
 
 /// What a test token claims.
@@ -88,6 +100,16 @@ impl Suite {
         now: jiff::Timestamp,
         limits: Option<RateLimits>,
     ) -> Self {
+        Self::start_opts(test_db, now, SuiteOptions { limits, tls: None }).await
+    }
+
+    /// Starts the suite as `options` say.
+    pub async fn start_opts(
+        test_db: &TestDb,
+        now: jiff::Timestamp,
+        options: SuiteOptions<'_>,
+    ) -> Self {
+        let SuiteOptions { limits, tls } = options;
         let dir = tempfile::tempdir().expect("temp dir");
         let key = IdentityKey::generate();
         let clock = Arc::new(FixedClock::new(now));
@@ -99,7 +121,28 @@ impl Suite {
             &wenming_quota::SERVICE,
             &wenming_supervision::SERVICE,
         ];
-        let services = start(test_db, &defs, clock.clone(), &key, Options::default()).await;
+        // Under TLS: the services serve and call each other with mutual TLS, the gateway
+        // presents its own client certificate to them and a public one to callers.
+        let services_tls = tls.map(|pki| pki.internal("services")).unwrap_or_default();
+        let gateway_tls = tls
+            .map(|pki| {
+                pki.internal("gateway")
+                    .client()
+                    .expect("gateway client TLS")
+            })
+            .unwrap_or_default();
+        let public_tls = tls.map(|pki| pki.public("gateway-public"));
+        let services = start(
+            test_db,
+            &defs,
+            clock.clone(),
+            &key,
+            Options {
+                tls: services_tls.clone(),
+                ..Options::default()
+            },
+        )
+        .await;
         let dev_key = DevKey::load_or_create(dir.path()).expect("dev key");
         let authn = Authenticator::new(
             AuthnSettings {
@@ -120,7 +163,8 @@ impl Suite {
                 .map(|def| {
                     Backend::new(
                         def.grpc_service,
-                        &format!("http://{}", services.addr(def.name)),
+                        &format!("{}://{}", services_tls.scheme(), services.addr(def.name)),
+                        gateway_tls.clone(),
                     )
                     .expect("backend")
                     .labelled(def.zh_name)
@@ -132,18 +176,34 @@ impl Suite {
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = stop_signal();
         stops.push(stop);
+        let listener = wenming_runtime::Listener::new(
+            listener,
+            public_tls
+                .as_ref()
+                .map(|t| t.server().expect("public TLS").expect("configured")),
+        );
         tokio::spawn(async move {
             let _ =
                 wenming_gateway::serve(listener, proxy, &ServerSettings::default(), stopped).await;
         });
-        let gateway = Channel::from_shared(format!("http://{addr}"))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connect to the gateway");
+        let gateway = match tls {
+            Some(pki) => Channel::from_shared(format!("https://localhost:{}", addr.port()))
+                .expect("uri")
+                .tls_config(tonic::transport::ClientTlsConfig::new().ca_certificate(
+                    tonic::transport::Certificate::from_pem(
+                        std::fs::read(pki.ca_file()).expect("CA file"),
+                    ),
+                ))
+                .expect("TLS config"),
+            None => Channel::from_shared(format!("http://{addr}")).expect("uri"),
+        }
+        .connect()
+        .await
+        .expect("connect to the gateway");
         Self {
             gateway,
             gateway_addr: addr,
+            public_tls,
             clock,
             registry: services.addr("registry"),
             internal_key: key,

@@ -67,6 +67,7 @@ impl Registry {
                 upstream_timeout: std::time::Duration::from_secs(5),
                 external: Default::default(),
                 config: Default::default(),
+                tls: Default::default(),
             },
             move || {
                 let stopped = stopped.lock().ok().and_then(|mut s| s.take());

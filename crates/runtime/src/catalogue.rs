@@ -169,6 +169,8 @@ pub mod common {
         pub const ETAG_MISMATCH: &str = "“{name}”已被他人修改，请重新读取后再提交";
         /// UNAVAILABLE: the database or a dependency is down.
         pub const UNAVAILABLE: &str = "服务暂时不可用，本次未做任何修改，请稍后重试";
+        /// UNAVAILABLE: a stream ended because its server is stopping.
+        pub const DRAINING: &str = "服务正在重启，请使用最后收到的游标重新连接";
         /// UNAVAILABLE from another service.
         pub const UPSTREAM_UNAVAILABLE: &str = "{service}暂时不可用，本次未做任何修改，请稍后重试";
         /// DEADLINE_EXCEEDED from another service.

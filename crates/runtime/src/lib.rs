@@ -30,9 +30,10 @@ pub mod sql;
 pub mod status;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod trace_context;
 pub mod write;
 
 pub use error::{Error, NoCases, ServiceCases};
 pub use identity_layer::{IdentityLayer, scope_of};
-pub use server::{Access, ServeError, ServerSettings, serve};
+pub use server::{Access, Listener, ServeError, ServerSettings, serve};

@@ -38,6 +38,10 @@ pub struct ServerSettings {
     /// Where the process serves its Prometheus metrics (`GET /metrics`); none: no
     /// metrics endpoint.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// A plaintext address serving only the health service, for probes that cannot
+    /// speak TLS (Kubernetes' gRPC probes, a container HEALTHCHECK) when the server's
+    /// own address is TLS; none: health only on the server's address.
+    pub health_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for ServerSettings {
@@ -50,6 +54,7 @@ impl Default for ServerSettings {
             concurrency_per_connection: 256,
             health_probe_ms: 5000,
             metrics_listen: None,
+            health_listen: None,
         }
     }
 }
@@ -78,12 +83,38 @@ pub enum Access {
     Public,
 }
 
+/// Where a server accepts calls: a plain TCP listener, or one whose connections are
+/// TLS (the gateway's public certificate, or the suite's mutual TLS).
+#[derive(Debug)]
+pub enum Listener {
+    /// Plaintext HTTP/2 (and HTTP/1.1 on the gateway).
+    Plain(TcpListener),
+    /// TLS on every connection.
+    Tls(TcpListener, Arc<crate::tls::ServerTls>),
+}
+
+impl Listener {
+    /// `listener`, with TLS when `tls` is given.
+    pub fn new(listener: TcpListener, tls: Option<Arc<crate::tls::ServerTls>>) -> Self {
+        match tls {
+            Some(tls) => Self::Tls(listener, tls),
+            None => Self::Plain(listener),
+        }
+    }
+}
+
+impl From<TcpListener> for Listener {
+    fn from(listener: TcpListener) -> Self {
+        Self::Plain(listener)
+    }
+}
+
 /// Serves `routes` on `listener` until `shutdown` resolves, then drains for at most
 /// `drain_timeout_secs`. `service_names` are the fully qualified gRPC service names the
 /// health service reports: SERVING until the drain starts, then NOT_SERVING; and, with
 /// a `database`, NOT_SERVING while it does not answer.
 pub async fn serve(
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     settings: &ServerSettings,
     access: Access,
     routes: Routes,
@@ -97,6 +128,12 @@ pub async fn serve(
             .set_service_status(*name, ServingStatus::Serving)
             .await;
     }
+    let _health_only = match settings.health_listen {
+        Some(at) => Some(AbortOnDrop(
+            serve_health_only(at, health_service.clone()).await?,
+        )),
+        None => None,
+    };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -106,6 +143,9 @@ pub async fn serve(
         .add_service(reflection_v1alpha);
 
     let draining = Arc::new(Notify::new());
+    // Told to every call (its request's extensions), so long-lived streams end when
+    // the drain begins rather than hold the server until the drain times out.
+    let (drain_begun, drain_seen) = tokio::sync::watch::channel(false);
     let names: Vec<String> = service_names.iter().map(|s| (*s).to_owned()).collect();
     let stopping = Arc::new(AtomicBool::new(false));
     let probe = database.map(|db| {
@@ -130,12 +170,15 @@ pub async fn serve(
                     .set_service_status(name, ServingStatus::NotServing)
                     .await;
             }
+            let _ = drain_begun.send(true);
             draining.notify_one();
         }
     };
 
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let server = Server::builder()
+    // The gateway also takes HTTP/1.1: JSON and gRPC-Web callers.
+    let public = matches!(access, Access::Public);
+    let router = Server::builder()
+        .accept_http1(public)
         .timeout(Duration::from_secs(settings.request_timeout_secs))
         .concurrency_limit_per_connection(settings.concurrency_per_connection)
         .trace_fn(|request| {
@@ -158,6 +201,12 @@ pub async fn serve(
             // Outermost the timing and status of the call as answered, then the zh-CN
             // message of tonic's own refusals, then the identity check.
             ServiceBuilder::new()
+                .map_request(move |mut request: http::Request<_>| {
+                    request
+                        .extensions_mut()
+                        .insert(crate::follow::Draining(drain_seen.clone()));
+                    request
+                })
                 .layer(crate::metrics::RpcMetricsLayer::for_services(service_names))
                 .layer(crate::localize_layer::LocalizeLayer)
                 .option_layer(match access {
@@ -165,8 +214,18 @@ pub async fn serve(
                     Access::Public => None,
                 }),
         )
-        .add_routes(routes)
-        .serve_with_incoming_shutdown(incoming, signal);
+        .add_routes(routes);
+    let server: std::pin::Pin<
+        Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>,
+    > = match listener.into() {
+        Listener::Plain(listener) => Box::pin(router.serve_with_incoming_shutdown(
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            signal,
+        )),
+        Listener::Tls(listener, tls) => {
+            Box::pin(router.serve_with_incoming_shutdown(tls.incoming(listener), signal))
+        }
+    };
 
     let drain_timeout = Duration::from_secs(settings.drain_timeout_secs);
     let _probe = probe.map(AbortOnDrop);
@@ -180,6 +239,39 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Serves `health` alone, in plaintext, on `at`.
+async fn serve_health_only<S>(
+    at: std::net::SocketAddr,
+    health: S,
+) -> Result<tokio::task::JoinHandle<()>, ServeError>
+where
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+            Error = std::convert::Infallible,
+        > + tonic::server::NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let listener = TcpListener::bind(at)
+        .await
+        .map_err(|err| ServeError::Setup(format!("health_listen {at}: {err}").into()))?;
+    tracing::info!(addr = %listener.local_addr().map_or(at, |a| a), "health served in plaintext");
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    Ok(tokio::spawn(async move {
+        if let Err(err) = Server::builder()
+            .add_service(health)
+            .serve_with_incoming(incoming)
+            .await
+        {
+            tracing::warn!(error = %err, "health listener stopped");
+        }
+    }))
 }
 
 /// Stops a background task when the server stops.

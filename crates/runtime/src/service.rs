@@ -20,6 +20,8 @@ use wenming_domain::Clock;
 use crate::config::Figment;
 use crate::db::{Database, DbError};
 use crate::migrations::Migrations;
+use crate::server::Listener;
+use crate::tls::InternalTls;
 use crate::{Access, ServeError, ServerSettings};
 
 /// Errors of the hooks a service provides.
@@ -129,11 +131,25 @@ impl Upstreams {
     }
 
     /// A lazily connected channel to `url` (a service that is down answers UNAVAILABLE
-    /// when called, it does not stop this one from starting).
-    pub fn channel(url: &str) -> Result<Channel, BoxError> {
-        Ok(Endpoint::from_shared(url.to_owned())?
-            .connect_timeout(Duration::from_secs(2))
-            .connect_lazy())
+    /// when called, it does not stop this one from starting), over `tls` when given
+    /// (then `url` is `https://`).
+    pub fn channel(
+        url: &str,
+        tls: Option<&tonic::transport::ClientTlsConfig>,
+    ) -> Result<Channel, BoxError> {
+        let endpoint =
+            Endpoint::from_shared(url.to_owned())?.connect_timeout(Duration::from_secs(2));
+        let endpoint = match tls {
+            Some(tls) if url.starts_with("https://") => endpoint.tls_config(tls.clone())?,
+            Some(_) => {
+                return Err(format!(
+                    "{url}: with [tls] configured, calls between services use https:// URLs"
+                )
+                .into());
+            }
+            None => endpoint,
+        };
+        Ok(endpoint.connect_lazy())
     }
 }
 
@@ -174,7 +190,7 @@ impl ServiceDef {
     /// ids.
     pub async fn serve(
         &self,
-        listener: TcpListener,
+        listener: impl Into<Listener>,
         context: ServiceContext,
         verifier: IdentityVerifier,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -194,7 +210,7 @@ impl ServiceDef {
     #[allow(clippy::too_many_arguments)]
     pub async fn serve_routes(
         &self,
-        listener: TcpListener,
+        listener: impl Into<Listener>,
         routes: Routes,
         db: &Database,
         clock: Arc<dyn Clock>,
@@ -274,6 +290,8 @@ pub struct StartOptions<'a> {
     pub external: BTreeMap<&'static str, String>,
     /// The whole configuration; each member is given its own table of it.
     pub config: Figment,
+    /// Mutual TLS between them (none: plaintext on loopback, as `wenming up` runs).
+    pub tls: InternalTls,
 }
 
 /// Starts `members` in the order given, each on its own port of 127.0.0.1, each calling
@@ -291,6 +309,9 @@ where
         addrs: BTreeMap::new(),
         tasks: Vec::new(),
     };
+    let server_tls = options.tls.server()?;
+    let client_tls = options.tls.tonic_client()?;
+    let scheme = options.tls.scheme();
     for member in members {
         let def = member.def;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -298,7 +319,7 @@ where
         let mut upstreams = Upstreams::default();
         for upstream in def.upstreams {
             let url = match (started.addrs.get(upstream), options.external.get(upstream)) {
-                (Some(at), _) => format!("http://{at}"),
+                (Some(at), _) => format!("{scheme}://{at}"),
                 (None, Some(url)) => url.clone(),
                 (None, None) => {
                     return Err(format!(
@@ -310,7 +331,7 @@ where
             };
             upstreams.insert(
                 upstream,
-                Upstreams::channel(&url)?,
+                Upstreams::channel(&url, client_tls.as_ref())?,
                 options.upstream_timeout,
             );
         }
@@ -324,6 +345,7 @@ where
         };
         let verifier = IdentityVerifier::new(options.key);
         let stop = shutdown();
+        let listener = Listener::new(listener, server_tls.clone());
         let task = tokio::spawn(async move { def.serve(listener, context, verifier, stop).await });
         started.addrs.insert(def.name, addr);
         started.tasks.push((def.name, task));

@@ -8,6 +8,7 @@
 
 pub mod fakes;
 pub mod fixtures;
+pub mod pki;
 pub mod services;
 
 use sqlx::{Connection as _, Executor as _};

@@ -36,6 +36,8 @@ pub struct Options {
     pub upstream_timeout: Duration,
     /// The configuration the services read their own tables from.
     pub config: wenming_runtime::config::Figment,
+    /// Mutual TLS between the services (none: plaintext).
+    pub tls: wenming_runtime::tls::InternalTls,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             external: BTreeMap::new(),
             upstream_timeout: Duration::from_secs(5),
             config: wenming_runtime::config::Figment::new(),
+            tls: Default::default(),
         }
     }
 }
@@ -93,6 +96,7 @@ pub async fn start_on(
             upstream_timeout: options.upstream_timeout,
             external: options.external,
             config: options.config,
+            tls: options.tls,
         },
         move || {
             let mut stopped = stopped.clone();

@@ -40,6 +40,13 @@ enum Command {
         /// Serve the whole suite's Prometheus metrics at http://ADDR/metrics.
         #[arg(long, value_name = "ADDR")]
         metrics_listen: Option<SocketAddr>,
+        /// The gateway's certificate chain (PEM): TLS on the public address, re-read when
+        /// the file changes.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Run one service against its configured database.
     Serve {
@@ -63,9 +70,13 @@ enum Command {
         what: String,
         /// The file.
         file: PathBuf,
-        /// Address of the suite.
+        /// Address of the suite's gateway (`https://` when it serves TLS).
         #[arg(long, default_value = "http://127.0.0.1:50051")]
         addr: String,
+        /// The CA certificate (PEM) an `https://` gateway's certificate is checked
+        /// against; default: the system's roots.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
         /// Where `wenming up` keeps its development key (used when no --token is given).
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
@@ -87,9 +98,13 @@ enum Command {
         /// The region reported on, and the office the development token is for.
         #[arg(long)]
         region: String,
-        /// Address of the suite.
+        /// Address of the suite's gateway (`https://` when it serves TLS).
         #[arg(long, default_value = "http://127.0.0.1:50051")]
         addr: String,
+        /// The CA certificate (PEM) an `https://` gateway's certificate is checked
+        /// against; default: the system's roots.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
         /// Where `wenming up` keeps its development key (used when no --token is given).
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
@@ -123,9 +138,12 @@ enum Command {
     /// Ask a server's health service whether it serves (exit 0) or not (exit 1): for
     /// container HEALTHCHECKs and probes.
     Health {
-        /// The server's address, e.g. 127.0.0.1:50061.
+        /// The server's address, e.g. 127.0.0.1:50061 (or https://host:port).
         #[arg(env = "WENMING_HEALTH_ADDR", default_value = "127.0.0.1:50051")]
         addr: String,
+        /// The CA certificate (PEM) for an `https://` address.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
         /// The gRPC service to ask about; empty: the whole server.
         #[arg(long, default_value = "")]
         service: String,
@@ -209,13 +227,28 @@ pub async fn run(cli: Cli) -> CliResult {
             listen,
             demo,
             metrics_listen,
-        } => crate::up::run(&data_dir, listen, demo, metrics_listen).await,
+            tls_cert,
+            tls_key,
+        } => {
+            crate::up::run(crate::up::Up {
+                data_dir,
+                listen,
+                demo,
+                metrics_listen,
+                tls: wenming_runtime::tls::PublicTls {
+                    cert_file: tls_cert,
+                    key_file: tls_key,
+                },
+            })
+            .await
+        }
         Command::Serve { service, config } => serve(service, config).await,
         Command::Migrate { config } => migrate(config).await,
         Command::Import {
             what,
             file,
             addr,
+            ca_file,
             data_dir,
             region,
             token,
@@ -227,8 +260,7 @@ pub async fn run(cli: Cli) -> CliResult {
                 Some(token) => token,
                 None => crate::tokens::office_token(&data_dir, &region, 3600)?,
             };
-            // Connected on first use: a bad file is reported before the suite is asked.
-            let channel = tonic::transport::Endpoint::from_shared(addr)?.connect_lazy();
+            let channel = crate::dial::channel(&addr, ca_file.as_deref())?;
             (import.run)(&file, channel, &token).await
         }
         Command::Export {
@@ -236,6 +268,7 @@ pub async fn run(cli: Cli) -> CliResult {
             file,
             region,
             addr,
+            ca_file,
             data_dir,
             token,
         } => {
@@ -246,7 +279,7 @@ pub async fn run(cli: Cli) -> CliResult {
                 Some(token) => token,
                 None => crate::tokens::office_token(&data_dir, &region, 3600)?,
             };
-            let channel = tonic::transport::Endpoint::from_shared(addr)?.connect_lazy();
+            let channel = crate::dial::channel(&addr, ca_file.as_deref())?;
             (export.run)(&file, channel, &token, &region).await
         }
         Command::Backup { data_dir, to } => crate::backup::run(&data_dir, &to).await,
@@ -265,7 +298,11 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Attestation {
             command: AttestationCommand::NewKey { file },
         } => crate::attestation::new_key(&file),
-        Command::Health { addr, service } => crate::health::check(&addr, &service).await,
+        Command::Health {
+            addr,
+            service,
+            ca_file,
+        } => crate::health::check(&addr, &service, ca_file.as_deref()).await,
         Command::Token {
             data_dir,
             level,
@@ -304,16 +341,22 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
     if settings.database.migrate_on_start {
         def.migrate(&db).await?;
     }
+    let client_tls = config.suite.tls.tonic_client()?;
     let mut upstreams = Upstreams::default();
     for (name, url, timeout) in &settings.upstreams {
-        upstreams.insert(name, Upstreams::channel(url)?, *timeout);
+        upstreams.insert(
+            name,
+            Upstreams::channel(url, client_tls.as_ref())?,
+            *timeout,
+        );
     }
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     if let Some(at) = config.suite.server.metrics_listen {
         wenming_runtime::metrics::spawn(at).await?;
     }
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, service = def.name, "serving");
+    let listener = wenming_runtime::Listener::new(listener, config.suite.tls.server()?);
+    tracing::info!(%addr, service = def.name, tls = config.suite.tls.enabled(), "serving");
     #[allow(clippy::print_stdout)]
     {
         println!("wenming ready: {} on {addr}", def.name);
@@ -372,9 +415,17 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
         )?,
         None => wenming_gateway::Policy::shipped()?,
     };
+    let internal_tls = config.suite.tls.client()?;
     let backends = crate::services::SERVICES
         .iter()
-        .map(|def| Ok(backend(def.grpc_service, &config.backend_url(def)?)?.labelled(def.zh_name)))
+        .map(|def| {
+            Ok(backend(
+                def.grpc_service,
+                &config.backend_url(def)?,
+                internal_tls.clone(),
+            )?
+            .labelled(def.zh_name))
+        })
         .collect::<CliResult<Vec<_>>>()?;
     let proxy = wenming_gateway::Proxy::new(
         authn,
@@ -384,12 +435,15 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
         backends,
         std::time::Duration::from_secs(config.suite.server.request_timeout_secs),
     );
+    let tls = settings.tls.server()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     if let Some(at) = config.suite.server.metrics_listen {
         wenming_runtime::metrics::spawn(at).await?;
     }
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "gateway serving");
+    let listener = wenming_runtime::Listener::new(listener, tls);
+    tracing::info!(%addr, %scheme, "gateway serving");
     #[allow(clippy::print_stdout)]
     {
         println!("wenming ready: gateway on {addr}");
@@ -405,9 +459,13 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
 }
 
 /// Where the gateway forwards calls to `service` (connected lazily: a backend that is
-/// down answers UNAVAILABLE).
-pub fn backend(service: &str, url: &str) -> CliResult<wenming_gateway::Backend> {
-    Ok(wenming_gateway::Backend::new(service, url)?)
+/// down answers UNAVAILABLE), over the suite's mutual TLS when `tls` is given.
+pub fn backend(
+    service: &str,
+    url: &str,
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+) -> CliResult<wenming_gateway::Backend> {
+    Ok(wenming_gateway::Backend::new(service, url, tls)?)
 }
 
 async fn migrate(file: Option<PathBuf>) -> CliResult {

@@ -31,6 +31,8 @@ pub struct SuiteConfig {
     pub server: ServerSettings,
     /// The gateway.
     pub gateway: GatewaySettings,
+    /// Mutual TLS between the gateway and the services (all of them, or none).
+    pub tls: wenming_runtime::tls::InternalTls,
 }
 
 /// The gateway: where it listens, whom it trusts, what it allows.
@@ -45,6 +47,8 @@ pub struct GatewaySettings {
     pub policy_file: Option<PathBuf>,
     /// Per-principal budgets.
     pub rate_limits: wenming_gateway::RateLimits,
+    /// The public certificate (TLS on `listen`; none: plaintext).
+    pub tls: wenming_runtime::tls::PublicTls,
 }
 
 impl Default for GatewaySettings {
@@ -54,6 +58,7 @@ impl Default for GatewaySettings {
             authn: wenming_gateway::AuthnSettings::default(),
             policy_file: None,
             rate_limits: wenming_gateway::RateLimits::default(),
+            tls: wenming_runtime::tls::PublicTls::default(),
         }
     }
 }
@@ -129,7 +134,7 @@ impl Config {
         for upstream in def.upstreams {
             let url = match optional(&self.figment, &format!("{name}.{upstream}_url"))? {
                 Some(url) => url,
-                None => default_url(upstream),
+                None => self.default_url(upstream),
             };
             let secs = optional(&self.figment, &format!("{name}.{upstream}_timeout_secs"))?
                 .unwrap_or(UPSTREAM_TIMEOUT_SECS);
@@ -146,16 +151,16 @@ impl Config {
     pub fn backend_url(&self, def: &ServiceDef) -> Result<String, ConfigError> {
         Ok(
             optional(&self.figment, &format!("gateway.{}_url", def.name))?
-                .unwrap_or_else(|| default_url(def.name)),
+                .unwrap_or_else(|| self.default_url(def.name)),
         )
     }
-}
 
-/// A service on this host at its default port (every name a `ServiceDef` gives as an
-/// upstream is in the list: `services::tests` checks it).
-fn default_url(name: &str) -> String {
-    let port = crate::services::find(name).map_or(0, |def| def.default_port);
-    format!("http://127.0.0.1:{port}")
+    /// A service on this host at its default port (every name a `ServiceDef` gives as
+    /// an upstream is in the list: `services::tests` checks it), `https` under [tls].
+    fn default_url(&self, name: &str) -> String {
+        let port = crate::services::find(name).map_or(0, |def| def.default_port);
+        format!("{}://127.0.0.1:{port}", self.suite.tls.scheme())
+    }
 }
 
 /// What `migrate` says when no service has a database.

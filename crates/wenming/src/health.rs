@@ -13,10 +13,20 @@ const WITHIN: Duration = Duration::from_secs(3);
 /// The status `service` ("" for the whole server) of the server at `url` reports,
 /// connecting within `within`.
 pub async fn serving_status(url: &str, service: &str, within: Duration) -> Result<i32, BoxError> {
-    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())?
-        .connect_timeout(within)
-        .connect()
-        .await?;
+    status_at(
+        tonic::transport::Endpoint::from_shared(url.to_owned())?,
+        service,
+        within,
+    )
+    .await
+}
+
+async fn status_at(
+    endpoint: tonic::transport::Endpoint,
+    service: &str,
+    within: Duration,
+) -> Result<i32, BoxError> {
+    let channel = endpoint.connect_timeout(within).connect().await?;
     Ok(HealthClient::new(channel)
         .check(HealthCheckRequest {
             service: service.to_owned(),
@@ -26,13 +36,13 @@ pub async fn serving_status(url: &str, service: &str, within: Duration) -> Resul
         .status)
 }
 
-pub async fn check(addr: &str, service: &str) -> Result<(), BoxError> {
-    let url = if addr.contains("://") {
-        addr.to_owned()
-    } else {
-        format!("http://{addr}")
-    };
-    let answer = tokio::time::timeout(WITHIN, serving_status(&url, service, WITHIN))
+pub async fn check(
+    addr: &str,
+    service: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<(), BoxError> {
+    let endpoint = crate::dial::endpoint(addr, ca_file)?;
+    let answer = tokio::time::timeout(WITHIN, status_at(endpoint, service, WITHIN))
         .await
         .map_err(|_| format!("{addr}: no answer within {WITHIN:?}"))??;
     if answer == ServingStatus::Serving as i32 {

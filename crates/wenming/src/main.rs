@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 mod cli;
 mod config;
+mod dial;
 mod health;
 mod services;
 mod tokens;

@@ -36,14 +36,34 @@ fn sqlite_url(dir: &Path, service: &str) -> String {
     )
 }
 
+/// How `wenming up` runs.
+#[derive(Debug)]
+pub struct Up {
+    /// Where the databases and keys live.
+    pub data_dir: PathBuf,
+    /// The gateway's address, the only one open to callers.
+    pub listen: SocketAddr,
+    /// Load the demo data.
+    pub demo: bool,
+    /// Where to serve the suite's metrics.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The gateway's public certificate (none: plaintext).
+    pub tls: wenming_runtime::tls::PublicTls,
+}
+
 /// Runs until SIGTERM or ctrl-c: each service on its own loopback port, the gateway on
 /// `listen`, the only address open to callers.
-pub async fn run(
-    data_dir: &Path,
-    listen: SocketAddr,
-    demo: bool,
-    metrics_listen: Option<SocketAddr>,
-) -> CliResult {
+pub async fn run(up: Up) -> CliResult {
+    let Up {
+        data_dir,
+        listen,
+        demo,
+        metrics_listen,
+        tls,
+    } = up;
+    let data_dir = data_dir.as_path();
+    // Checked before anything starts: a bad certificate stops `up` at once.
+    let public_tls = tls.server()?;
     std::fs::create_dir_all(data_dir)
         .map_err(|err| format!("data dir {}: {err}", data_dir.display()))?;
     let key = IdentityKey::load_or_create(&data_dir.join(KEY_FILE))?;
@@ -80,6 +100,8 @@ pub async fn run(
                     ))
                 },
             ),
+            // One process: the services' calls stay on loopback.
+            tls: Default::default(),
         },
         wenming_runtime::shutdown::signal,
     )
@@ -104,6 +126,7 @@ pub async fn run(
             Ok(backend(
                 def.grpc_service,
                 &format!("http://{}", started.addr(def.name)),
+                None,
             )?
             .labelled(def.zh_name))
         })
@@ -117,6 +140,8 @@ pub async fn run(
         Duration::from_secs(settings.request_timeout_secs),
     );
     let gateway_settings = settings.clone();
+    let tls_note = if public_tls.is_some() { " (TLS)" } else { "" };
+    let listener = wenming_runtime::Listener::new(listener, public_tls);
     let gateway = tokio::spawn(async move {
         wenming_gateway::serve(
             listener,
@@ -130,7 +155,11 @@ pub async fn run(
     for def in SERVICES {
         wait_serving(started.addr(def.name), def.grpc_service).await?;
     }
-    wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?;
+    // The gateway's health as a caller sees it (over TLS when it has a certificate:
+    // then the health of its services, reached directly, stands for it).
+    if tls_note.is_empty() {
+        wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?;
+    }
     if demo {
         let context = DemoContext {
             addrs: started.addrs.clone(),
@@ -158,7 +187,7 @@ pub async fn run(
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "wenming ready: gateway on {addr} ({services}), data in {}{metrics}",
+            "wenming ready: gateway on {addr}{tls_note} ({services}), data in {}{metrics}",
             data_dir.display()
         );
     }

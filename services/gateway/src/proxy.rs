@@ -25,7 +25,10 @@ use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal};
 use crate::limits::{Limiter, RateLimits};
 use crate::{Authenticator, Policy};
 
-type Client = hyper_util::client::legacy::Client<HttpConnector, tonic::body::Body>;
+type Client = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<HttpConnector>,
+    tonic::body::Body,
+>;
 
 /// Where calls to one gRPC service go.
 #[derive(Clone, Debug)]
@@ -42,15 +45,53 @@ pub struct Backend {
 impl Backend {
     /// Calls to `service` go to `url` over one multiplexed HTTP/2 connection, opened on
     /// first use and again after a failure (a backend that is down answers
-    /// UNAVAILABLE, not a hang).
-    pub fn new(service: impl Into<String>, url: &str) -> Result<Self, String> {
+    /// UNAVAILABLE, not a hang). With `tls` (the suite's mutual TLS) the URL is
+    /// `https://` and the gateway presents its client certificate.
+    pub fn new(
+        service: impl Into<String>,
+        url: &str,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Result<Self, String> {
         let base: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
-        if base.scheme_str() != Some("http") || base.authority().is_none() {
+        match (base.scheme_str(), &tls) {
+            (Some("http"), None) | (Some("https"), Some(_)) => {}
+            (Some("https"), None) => {
+                return Err(format!(
+                    "{url}: an https backend needs the suite's [tls] files"
+                ));
+            }
+            (Some("http"), Some(_)) => {
+                return Err(format!(
+                    "{url}: with [tls] configured, backends are https:// (mutual TLS)"
+                ));
+            }
+            _ => return Err(format!("{url}: a backend URL is http://host:port")),
+        }
+        if base.authority().is_none() {
             return Err(format!("{url}: a backend URL is http://host:port"));
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        http.enforce_http(false);
+        let connector = match tls {
+            Some(config) => hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config((*config).clone())
+                .https_only()
+                .enable_http2()
+                .wrap_connector(http),
+            None => hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(
+                    rustls::ClientConfig::builder_with_provider(wenming_runtime::tls::provider())
+                        .with_safe_default_protocol_versions()
+                        .map_err(|e| e.to_string())?
+                        .with_root_certificates(rustls::RootCertStore::empty())
+                        .with_no_client_auth(),
+                )
+                .https_or_http()
+                .enable_http2()
+                .wrap_connector(http),
+        };
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .http2_only(true)
             .build(connector);
@@ -155,12 +196,7 @@ impl Inner {
     async fn forward(&self, request: http::Request<axum::body::Body>) -> Result<Response, Status> {
         let rpc = request.uri().path().trim_start_matches('/').to_owned();
         // Kept as an address; formatted only when a refusal is logged.
-        let peer = Peer(
-            request
-                .extensions()
-                .get::<tonic::transport::server::TcpConnectInfo>()
-                .and_then(|info| info.remote_addr()),
-        );
+        let peer = Peer::of(&request);
         let authorization = request
             .headers()
             .get(http::header::AUTHORIZATION)
@@ -246,6 +282,24 @@ fn known_rpcs() -> HashSet<String> {
 
 /// The caller's address, for denial records.
 struct Peer(Option<std::net::SocketAddr>);
+
+impl Peer {
+    /// The remote address of the request's connection, plain or TLS.
+    fn of<B>(request: &http::Request<B>) -> Self {
+        use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+        let extensions = request.extensions();
+        Self(
+            extensions
+                .get::<TcpConnectInfo>()
+                .or_else(|| {
+                    extensions
+                        .get::<TlsConnectInfo<TcpConnectInfo>>()
+                        .map(TlsConnectInfo::get_ref)
+                })
+                .and_then(TcpConnectInfo::remote_addr),
+        )
+    }
+}
 
 impl std::fmt::Display for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -2,18 +2,18 @@
 
 use std::future::Future;
 
-use tokio::net::TcpListener;
 use tonic::service::Routes;
-use wenming_runtime::{Access, ServeError, ServerSettings};
+use wenming_runtime::{Access, Listener, ServeError, ServerSettings};
 
 use crate::proxy::Proxy;
 
 /// Health reports the gateway under this name.
 pub const GRPC_SERVICE: &str = "wenming.gateway.v1.Gateway";
 
-/// Serves the gateway on `listener` until `shutdown` resolves.
+/// Serves the gateway on `listener` (plain, or TLS with the public certificate) until
+/// `shutdown` resolves.
 pub async fn serve(
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     proxy: Proxy,
     settings: &ServerSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,

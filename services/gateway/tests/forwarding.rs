@@ -78,6 +78,7 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
     let backend = Backend::new(
         wenming_registry::SERVICE.grpc_service,
         &format!("http://{registry_addr}"),
+        None,
     )
     .unwrap()
     .labelled(wenming_registry::SERVICE.zh_name);

@@ -812,7 +812,8 @@ impl RegistryService for RegistryApi {
         request: Request<pb::WatchTitleChangesRequest>,
     ) -> Result<Response<Self::WatchTitleChangesStream>, Status> {
         let scope = scope_of(&request)?;
-        let stream = title_changes::watch(&self.store, &scope, request.get_ref())?;
+        let draining = wenming_runtime::follow::Draining::of(&request);
+        let stream = title_changes::watch(&self.store, &scope, request.get_ref(), draining)?;
         Ok(Response::new(stream))
     }
 

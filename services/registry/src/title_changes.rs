@@ -64,6 +64,7 @@ pub fn watch(
     store: &Store,
     scope: &Scope,
     req: &pb::WatchTitleChangesRequest,
+    draining: Option<wenming_runtime::follow::Draining>,
 ) -> Result<TitleChangeStream> {
     let after = edge::cursor("after", &req.after)?;
     reads_feed(scope)?;
@@ -72,6 +73,7 @@ pub fn watch(
     Ok(Box::pin(wenming_runtime::follow::follow(
         after,
         store.watch_title_changes(),
+        draining,
         WATCH_POLL,
         move |after, limit| {
             let store = reader.clone();

@@ -355,3 +355,26 @@ async fn refusals_body(db: &TestDb) {
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
 }
+
+db_test!(
+    a_watch_ends_unavailable_as_soon_as_the_registry_drains,
+    drain_body
+);
+async fn drain_body(db: &TestDb) {
+    let mut app = spawn_registry(db).await;
+    let mut stream = follower(&app)
+        .watch_title_changes(pb::WatchTitleChangesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    app.begin_shutdown();
+    // Well before the 10 s drain would time out: the follower is told to reconnect.
+    let err = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .expect("the watch ends when the drain begins")
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(zh_cn(&err).contains("游标"), "{err:?}");
+    drop(stream);
+    app.stopped().await.unwrap();
+}

@@ -181,6 +181,7 @@ impl SupervisionApi {
         &self,
         scope: Scope,
         req: &pb::WatchDeadlineItemsRequest,
+        draining: Option<wenming_runtime::follow::Draining>,
     ) -> Result<DeadlineStream> {
         let after = edge::cursor("after", &req.after)?;
         reads_monitor(&scope)?;
@@ -189,6 +190,7 @@ impl SupervisionApi {
         let stream = wenming_runtime::follow::follow(
             after,
             store.watch_deadlines(),
+            draining,
             WATCH_POLL,
             move |after, limit| {
                 let (store, scope) = (read_from.clone(), scope.clone());

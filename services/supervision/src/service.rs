@@ -630,9 +630,12 @@ impl SupervisionService for SupervisionApi {
         request: Request<pb::WatchDeadlineItemsRequest>,
     ) -> Result<Response<Self::WatchDeadlineItemsStream>, Status> {
         let scope = scope_of(&request)?;
-        Ok(Response::new(
-            self.watch_deadlines(scope, request.get_ref())?,
-        ))
+        let draining = wenming_runtime::follow::Draining::of(&request);
+        Ok(Response::new(self.watch_deadlines(
+            scope,
+            request.get_ref(),
+            draining,
+        )?))
     }
 
     async fn get_progress_report(

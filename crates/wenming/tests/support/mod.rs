@@ -100,6 +100,11 @@ pub type BearerClient = wenming_proto::registry::v1::registry_service_client::Re
     tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Auth>,
 >;
 
+/// An interceptor sending `token` as the bearer token.
+pub fn auth(token: &str) -> Auth {
+    Auth(format!("Bearer {token}").parse().unwrap())
+}
+
 /// A channel to `url` and an interceptor sending `token` as its bearer token.
 pub async fn authorized(url: &str, token: &str) -> (tonic::transport::Channel, Auth) {
     let channel = tonic::transport::Channel::from_shared(url.to_owned())

@@ -1,0 +1,300 @@
+//! The platform edge as an integrator meets it (issue 12), against `wenming up` with a
+//! certificate: TLS on the public address (and plaintext refused), a title verified
+//! with an attestation that `wenming attestation verify` checks offline against the
+//! saved key set, and the title-change feed followed across a restart of the suite.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+use wenming_proto::registry::v1 as pb;
+use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+use wenming_testkit::pki::Pki;
+
+type Client = RegistryServiceClient<tonic::service::interceptor::InterceptedService<Channel, Auth>>;
+
+/// `wenming up` on `dir` with the public certificate of `pki`.
+fn up_with_tls(dir: &Path, pki: &Pki) -> Suite {
+    let tls = pki.public("gateway");
+    let mut command = Command::new(BIN);
+    command
+        .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .arg("--tls-cert")
+        .arg(tls.cert_file.unwrap())
+        .arg("--tls-key")
+        .arg(tls.key_file.unwrap());
+    Suite::spawn(command)
+}
+
+fn https(suite: &Suite) -> String {
+    format!("https://localhost:{}", port(suite))
+}
+
+fn port(suite: &Suite) -> &str {
+    suite.addr.rsplit(':').next().unwrap()
+}
+
+async fn client(suite: &Suite, pki: &Pki, token: &str) -> Client {
+    let channel = Channel::from_shared(https(suite))
+        .unwrap()
+        .tls_config(
+            ClientTlsConfig::new()
+                .ca_certificate(Certificate::from_pem(std::fs::read(pki.ca_file()).unwrap())),
+        )
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    RegistryServiceClient::with_interceptor(channel, auth(token))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_verifies_over_tls_files_the_attestation_and_checks_it_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new("provincial platform CA");
+    let suite = up_with_tls(dir.path(), &pki);
+
+    // The container's health check speaks TLS too.
+    let health = Command::new(BIN)
+        .args(["health", &https(&suite), "--ca-file"])
+        .arg(pki.ca_file())
+        .output()
+        .unwrap();
+    assert!(
+        health.status.success(),
+        "{}",
+        String::from_utf8_lossy(&health.stderr)
+    );
+
+    // Plaintext to the TLS address reaches nothing.
+    let plain = bearer_client(&suite.addr, "x")
+        .await
+        .verify_title(pb::VerifyTitleRequest::default())
+        .await
+        .unwrap_err();
+    assert!(std::error::Error::source(&plain).is_some(), "{plain:?}");
+
+    let county = cli_token(&["--level", "county", "--region", "410421"], dir.path());
+    let province = cli_token(&["--level", "province", "--region", "410000"], dir.path());
+    let tax = cli_token(
+        &[
+            "--level",
+            "platform",
+            "--platform",
+            "tax",
+            "--grant",
+            "verify_title",
+        ],
+        dir.path(),
+    );
+    let code = wenming_testkit::fixtures::credit_code("410421", 8100);
+    let unit = client(&suite, &pki, &county)
+        .await
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(pb::Unit {
+                display_name: "宝丰县归档测试有限公司".into(),
+                credit_code: code.clone(),
+                region_code: "410421".into(),
+                kind: pb::UnitKind::PrivateEnterprise as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    client(&suite, &pki, &province)
+        .await
+        .award_title(award(&unit.name, "2024-01-10"))
+        .await
+        .unwrap();
+
+    let mut platform = client(&suite, &pki, &tax).await;
+    let answer = platform
+        .verify_title(pb::VerifyTitleRequest {
+            credit_code: code.clone(),
+            as_of: String::new(),
+            attest: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!answer.attestation.is_empty());
+    let keys = platform
+        .get_attestation_keys(pb::GetAttestationKeysRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Filed: the attestation and the key set, as files.
+    let filed = tempfile::tempdir().unwrap();
+    let jws = filed.path().join("attestation.jws");
+    let jwks = filed.path().join("jwks.json");
+    std::fs::write(&jws, &answer.attestation).unwrap();
+    std::fs::write(&jwks, jwks_json(&keys)).unwrap();
+    let checked = Command::new(BIN)
+        .args(["attestation", "verify"])
+        .arg(&jws)
+        .arg("--jwks")
+        .arg(&jwks)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let claims: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(claims["sub"], code.as_str());
+    assert_eq!(claims["titles"][0]["tier"], "TITLE_TIER_PROVINCIAL");
+
+    // A changed attestation does not check, and says why.
+    let mut parts: Vec<&str> = answer.attestation.split('.').collect();
+    let other = platform
+        .verify_title(pb::VerifyTitleRequest {
+            credit_code: code.clone(),
+            as_of: "2024-01-09".into(),
+            attest: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .attestation;
+    parts[1] = other.split('.').nth(1).unwrap();
+    std::fs::write(&jws, parts.join(".")).unwrap();
+    let refused = Command::new(BIN)
+        .args(["attestation", "verify"])
+        .arg(&jws)
+        .arg("--jwks")
+        .arg(&jwks)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("does not check"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(suite.terminate());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_reconnects_after_a_restart_with_its_cursor_and_misses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new("provincial platform CA");
+    let suite = up_with_tls(dir.path(), &pki);
+    let county = cli_token(&["--level", "county", "--region", "410421"], dir.path());
+    let province = cli_token(&["--level", "province", "--region", "410000"], dir.path());
+    let credit = cli_token(
+        &[
+            "--level",
+            "platform",
+            "--platform",
+            "credit",
+            "--grant",
+            "follow_titles",
+        ],
+        dir.path(),
+    );
+    let mut units = Vec::new();
+    for n in 0..2 {
+        units.push(
+            client(&suite, &pki, &county)
+                .await
+                .create_unit(pb::CreateUnitRequest {
+                    unit: Some(pb::Unit {
+                        display_name: format!("宝丰县订阅测试{n}有限公司"),
+                        credit_code: wenming_testkit::fixtures::credit_code("410421", 8200 + n),
+                        region_code: "410421".into(),
+                        kind: pb::UnitKind::PrivateEnterprise as i32,
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+    let mut stream = client(&suite, &pki, &credit)
+        .await
+        .watch_title_changes(pb::WatchTitleChangesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut office = client(&suite, &pki, &province).await;
+    let title = office
+        .award_title(award(&units[0].name, "2024-01-10"))
+        .await
+        .unwrap()
+        .into_inner();
+    let awarded = next(&mut stream).await;
+    assert_eq!(awarded.title, title.name);
+    // A revocation made after it subscribed reaches it.
+    office
+        .revoke_title(pb::RevokeTitleRequest {
+            name: title.name.clone(),
+            reason: "发生重大安全生产事故".into(),
+            revoked_on: String::new(),
+        })
+        .await
+        .unwrap();
+    let revoked = next(&mut stream).await;
+    assert_eq!(revoked.kind, pb::TitleChangeKind::Revoked as i32);
+
+    // The suite stops; a change lands after it is back; the follower reconnects with
+    // the cursor it kept.
+    drop(stream);
+    assert!(suite.terminate());
+    let suite = up_with_tls(dir.path(), &pki);
+    let later = client(&suite, &pki, &province)
+        .await
+        .award_title(award(&units[1].name, "2024-02-01"))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut stream = client(&suite, &pki, &credit)
+        .await
+        .watch_title_changes(pb::WatchTitleChangesRequest {
+            after: revoked.cursor.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let after = next(&mut stream).await;
+    assert_eq!(after.title, later.name, "nothing repeated, nothing missed");
+    assert!(suite.terminate());
+}
+
+fn award(unit: &str, on: &str) -> pb::AwardTitleRequest {
+    pb::AwardTitleRequest {
+        title: Some(pb::Title {
+            unit: unit.to_owned(),
+            tier: pb::TitleTier::Provincial as i32,
+            awarded_on: on.into(),
+            document_number: "豫文明〔2024〕1号".into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+async fn next(stream: &mut tonic::Streaming<pb::TitleChange>) -> pb::TitleChange {
+    tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("a change within 10 s")
+        .unwrap()
+        .expect("the stream stays open")
+}
+
+fn jwks_json(set: &pb::AttestationKeySet) -> String {
+    serde_json::json!({ "keys": set.keys.iter().map(|k| serde_json::json!({
+        "kty": k.kty, "crv": k.crv, "x": k.x, "kid": k.kid, "alg": k.alg, "use": k.r#use
+    })).collect::<Vec<_>>() })
+    .to_string()
+}
