@@ -104,6 +104,7 @@ async fn dumps_taken_callers_first_restore_to_a_consistent_suite() {
             url,
             max_connections: 2,
             migrate_on_start: false,
+            url_file: None,
         })
         .await
         .unwrap();

@@ -12,8 +12,11 @@ use sqlx::{Any, AnyPool, ConnectOptions as _, Connection as _, Executor as _, Tr
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct DatabaseSettings {
-    /// `sqlite://PATH?mode=rwc` or `postgres://USER@HOST/DB`.
+    /// `sqlite://PATH?mode=rwc` or `postgres://USER@HOST/DB` (with `?sslmode=verify-full
+    /// &sslrootcert=FILE` for TLS to PostgreSQL).
     pub url: String,
+    /// A file holding the URL (a mounted secret), read when `url` is empty.
+    pub url_file: Option<std::path::PathBuf>,
     /// Pool size.
     pub max_connections: u32,
     /// Run embedded migrations at start-up.
@@ -24,8 +27,31 @@ impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
             url: String::new(),
+            url_file: None,
             max_connections: 8,
             migrate_on_start: true,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// Whether a database is configured at all.
+    pub fn is_configured(&self) -> bool {
+        !self.url.is_empty() || self.url_file.is_some()
+    }
+
+    /// The URL: `url`, else the contents of `url_file` (trimmed).
+    pub fn resolved_url(&self) -> Result<String, DbError> {
+        match (&self.url, &self.url_file) {
+            (url, None) => Ok(url.clone()),
+            (url, Some(_)) if !url.is_empty() => Err(DbError::Config(
+                "set database.url or database.url_file, not both".into(),
+            )),
+            (_, Some(file)) => std::fs::read_to_string(file)
+                .map(|text| text.trim().to_owned())
+                .map_err(|err| {
+                    DbError::Config(format!("database.url_file {}: {err}", file.display()))
+                }),
         }
     }
 }
@@ -59,6 +85,9 @@ pub enum DbError {
     /// Migrations failed.
     #[error("migrations: {0}")]
     Migrate(#[from] MigrateError),
+    /// The settings do not name a database.
+    #[error("{0}")]
+    Config(String),
 }
 
 impl Database {
@@ -66,7 +95,8 @@ impl Database {
     /// never wait for the writer.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
-        let url = settings.url.as_str();
+        let url = settings.resolved_url()?;
+        let url = url.as_str();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

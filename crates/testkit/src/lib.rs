@@ -182,8 +182,7 @@ impl TestDb {
 fn settings(url: String) -> DatabaseSettings {
     DatabaseSettings {
         url,
-        max_connections: 8,
-        migrate_on_start: true,
+        ..DatabaseSettings::default()
     }
 }
 

@@ -81,8 +81,8 @@ fn targets(databases: &Databases<'_>) -> CliResult<Vec<(&'static str, DatabaseSe
             let config = Config::load(*file)?;
             for def in SERVICES {
                 let database = config.service(def)?.database;
-                if !database.url.is_empty() {
-                    targets.push((def.name, settings(database.url)));
+                if database.is_configured() {
+                    targets.push((def.name, settings(database.resolved_url()?)));
                 }
             }
         }
@@ -96,5 +96,6 @@ fn settings(url: String) -> DatabaseSettings {
         url,
         max_connections: 2,
         migrate_on_start: false,
+        url_file: None,
     }
 }

@@ -43,6 +43,7 @@ pub async fn run(data_dir: &Path, dest: &Path) -> CliResult {
             url: format!("sqlite://{}", source.display()),
             max_connections: 1,
             migrate_on_start: false,
+            url_file: None,
         })
         .await?;
         sqlx::query("VACUUM INTO $1")

@@ -473,7 +473,7 @@ async fn migrate(file: Option<PathBuf>) -> CliResult {
     let mut done = 0;
     for def in crate::services::SERVICES {
         let settings = config.service(def)?;
-        if settings.database.url.is_empty() {
+        if !settings.database.is_configured() {
             continue;
         }
         let db = Database::connect(&settings.database).await?;

@@ -298,3 +298,105 @@ fn jwks_json(set: &pb::AttestationKeySet) -> String {
     })).collect::<Vec<_>>() })
     .to_string()
 }
+
+/// A port nothing listens on now (for settings that cannot take port 0).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Production's shape: `serve registry` and `serve gateway` as processes configured by
+/// environment variables, mutual TLS between them, the public certificate on the
+/// gateway, and the registry's health on a plaintext port for probes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_tls_inside_and_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new("wenming internal CA");
+    let key = wenming_authz::IdentityKey::generate().to_base64();
+    let path = |p: std::path::PathBuf| p.display().to_string();
+    let internal = |stem: &str| {
+        let tls = pki.internal(stem);
+        [
+            ("WENMING_TLS__CA_FILE", path(tls.ca_file.unwrap())),
+            ("WENMING_TLS__CERT_FILE", path(tls.cert_file.unwrap())),
+            ("WENMING_TLS__KEY_FILE", path(tls.key_file.unwrap())),
+        ]
+    };
+    let health_port = free_port();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("registry.db").display()
+    );
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "registry"])
+        .envs(internal("registry"))
+        .envs([
+            ("WENMING_REGISTRY__DATABASE__URL", db),
+            ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0".into()),
+            ("WENMING_IDENTITY__KEY", key.clone()),
+            (
+                "WENMING_SERVER__HEALTH_LISTEN",
+                format!("127.0.0.1:{health_port}"),
+            ),
+        ]);
+    let registry = Suite::spawn(command);
+
+    // The probe's view: plaintext health on its own port; the service port wants TLS.
+    let probe = Command::new(BIN)
+        .args(["health", &format!("127.0.0.1:{health_port}")])
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let plain = Command::new(BIN)
+        .args(["health", &registry.addr])
+        .output()
+        .unwrap();
+    assert!(!plain.status.success(), "the service port is TLS only");
+
+    let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
+    let public = pki.public("gateway-public");
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "gateway"])
+        .envs(internal("gateway"))
+        .envs([
+            ("WENMING_IDENTITY__KEY", key.clone()),
+            ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0".into()),
+            ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev".into()),
+            ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming".into()),
+            (
+                "WENMING_GATEWAY__AUTHN__JWKS_FILE",
+                path(dir.path().join("dev-jwks.json")),
+            ),
+            (
+                "WENMING_GATEWAY__REGISTRY_URL",
+                format!("https://localhost:{}", port(&registry)),
+            ),
+            (
+                "WENMING_GATEWAY__TLS__CERT_FILE",
+                path(public.cert_file.unwrap()),
+            ),
+            (
+                "WENMING_GATEWAY__TLS__KEY_FILE",
+                path(public.key_file.unwrap()),
+            ),
+        ]);
+    let gateway = Suite::spawn(command);
+    let listed = client(&gateway, &pki, &token)
+        .await
+        .list_units(pb::ListUnitsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.units.is_empty());
+    assert!(gateway.terminate());
+    assert!(registry.terminate());
+}
