@@ -14,11 +14,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("cargo:rerun-if-changed={}", root.join("wenming").display());
 
-    let fds = protox::compile(&files, [&root])?;
+    println!("cargo:rerun-if-changed={}", root.join("google").display());
+    let mut compiler = protox::Compiler::new([&root])?;
+    compiler
+        .include_imports(true)
+        .include_source_info(true)
+        .open_files(&files)?;
+    let fds = compiler.file_descriptor_set();
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    // Encoded by the compiler, which keeps extension options (google.api.http) that
+    // prost's descriptor types would drop.
     std::fs::write(
         out.join("wenming_descriptor.bin"),
-        prost::Message::encode_to_vec(&fds),
+        compiler.encode_file_descriptor_set(),
     )?;
     tonic_prost_build::configure()
         .emit_rerun_if_changed(false)

@@ -53,6 +53,8 @@ pub struct SuiteOptions<'a> {
     /// TLS everywhere with certificates of this CA: the gateway's public address, and
     /// mutual TLS between the gateway and the services.
     pub tls: Option<&'a wenming_testkit::pki::Pki>,
+    /// Web origins allowed to call the gateway from a browser.
+    pub cors_origins: Vec<String>,
 }
 
 /// What a test token claims.
@@ -68,6 +70,13 @@ struct Claimed<'a> {
 /// Sends `authorization: Bearer …` on every call.
 #[derive(Clone, Debug)]
 pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
+
+impl Bearer {
+    /// The `authorization` header's value, for ordinary HTTP clients.
+    pub fn header(&self) -> String {
+        self.0.to_str().unwrap_or_default().to_owned()
+    }
+}
 
 impl Interceptor for Bearer {
     fn call(
@@ -100,7 +109,15 @@ impl Suite {
         now: jiff::Timestamp,
         limits: Option<RateLimits>,
     ) -> Self {
-        Self::start_opts(test_db, now, SuiteOptions { limits, tls: None }).await
+        Self::start_opts(
+            test_db,
+            now,
+            SuiteOptions {
+                limits,
+                ..SuiteOptions::default()
+            },
+        )
+        .await
     }
 
     /// Starts the suite as `options` say.
@@ -109,7 +126,11 @@ impl Suite {
         now: jiff::Timestamp,
         options: SuiteOptions<'_>,
     ) -> Self {
-        let SuiteOptions { limits, tls } = options;
+        let SuiteOptions {
+            limits,
+            tls,
+            cors_origins,
+        } = options;
         let dir = tempfile::tempdir().expect("temp dir");
         let key = IdentityKey::generate();
         let clock = Arc::new(FixedClock::new(now));
@@ -139,6 +160,10 @@ impl Suite {
             &key,
             Options {
                 tls: services_tls.clone(),
+                // The registry's attestation key in the suite's folder.
+                config: wenming_runtime::config::Figment::from(
+                    figment::providers::Serialized::default("registry.data_dir", dir.path()),
+                ),
                 ..Options::default()
             },
         )
@@ -183,8 +208,14 @@ impl Suite {
                 .map(|t| t.server().expect("public TLS").expect("configured")),
         );
         tokio::spawn(async move {
-            let _ =
-                wenming_gateway::serve(listener, proxy, &ServerSettings::default(), stopped).await;
+            let _ = wenming_gateway::serve(
+                listener,
+                proxy,
+                &ServerSettings::default(),
+                &cors_origins,
+                stopped,
+            )
+            .await;
         });
         let gateway = match tls {
             Some(pki) => Channel::from_shared(format!("https://localhost:{}", addr.port()))

@@ -47,6 +47,10 @@ enum Command {
         /// The certificate's private key (PEM).
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// A web origin whose pages may call the gateway (gRPC-Web, JSON), e.g.
+        /// http://localhost:5173; repeatable.
+        #[arg(long = "cors-origin", value_name = "ORIGIN")]
+        cors_origins: Vec<String>,
     },
     /// Run one service against its configured database.
     Serve {
@@ -229,8 +233,10 @@ pub async fn run(cli: Cli) -> CliResult {
             metrics_listen,
             tls_cert,
             tls_key,
+            cors_origins,
         } => {
             crate::up::run(crate::up::Up {
+                cors_origins,
                 data_dir,
                 listen,
                 demo,
@@ -452,6 +458,7 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
         listener,
         proxy,
         &config.suite.server,
+        &settings.cors_origins,
         wenming_runtime::shutdown::signal(),
     )
     .await?;

@@ -49,6 +49,9 @@ pub struct GatewaySettings {
     pub rate_limits: wenming_gateway::RateLimits,
     /// The public certificate (TLS on `listen`; none: plaintext).
     pub tls: wenming_runtime::tls::PublicTls,
+    /// Web origins whose pages may call the gateway (gRPC-Web, JSON), e.g.
+    /// `https://portal.henan.gov.cn`; none: no cross-origin calls.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for GatewaySettings {
@@ -59,6 +62,7 @@ impl Default for GatewaySettings {
             policy_file: None,
             rate_limits: wenming_gateway::RateLimits::default(),
             tls: wenming_runtime::tls::PublicTls::default(),
+            cors_origins: Vec::new(),
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct Up {
     pub metrics_listen: Option<SocketAddr>,
     /// The gateway's public certificate (none: plaintext).
     pub tls: wenming_runtime::tls::PublicTls,
+    /// Web origins allowed to call from a browser (besides `gateway.cors_origins`).
+    pub cors_origins: Vec<String>,
 }
 
 /// Runs until SIGTERM or ctrl-c: each service on its own loopback port, the gateway on
@@ -60,8 +62,11 @@ pub async fn run(up: Up) -> CliResult {
         demo,
         metrics_listen,
         tls,
+        mut cors_origins,
     } = up;
     let data_dir = data_dir.as_path();
+    let config = crate::config::Config::load(None)?;
+    cors_origins.extend(config.suite.gateway.cors_origins.iter().cloned());
     // Checked before anything starts: a bad certificate stops `up` at once.
     let public_tls = tls.server()?;
     std::fs::create_dir_all(data_dir)
@@ -91,15 +96,14 @@ pub async fn run(up: Up) -> CliResult {
             external: Default::default(),
             // Defaults and the environment: `up` runs with no file; each service may
             // keep files of its own (the registry's attestation key) in the data dir.
-            config: SERVICES.iter().fold(
-                crate::config::Config::load(None)?.sources().clone(),
-                |config, def| {
+            config: SERVICES
+                .iter()
+                .fold(config.sources().clone(), |config, def| {
                     config.merge(figment::providers::Serialized::default(
                         &format!("{}.data_dir", def.name),
                         data_dir,
                     ))
-                },
-            ),
+                }),
             // One process: the services' calls stay on loopback.
             tls: Default::default(),
         },
@@ -147,6 +151,7 @@ pub async fn run(up: Up) -> CliResult {
             listener,
             proxy,
             &gateway_settings,
+            &cors_origins,
             wenming_runtime::shutdown::signal(),
         )
         .await

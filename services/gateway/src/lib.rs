@@ -10,6 +10,7 @@
 mod authn;
 mod claims;
 pub mod dev_key;
+mod edge;
 mod jwks_url;
 mod keys;
 mod limits;
@@ -17,6 +18,7 @@ mod messages;
 mod policy;
 mod proxy;
 mod server;
+mod transcode;
 
 pub use authn::{AuthError, Authenticator, AuthnSettings, KeyStore};
 pub use claims::ExternalClaims;

@@ -11,6 +11,13 @@ pub const POLICY: Rule = Rule::new("policy", "{caller}无权调用{service}的 {
 pub const RATE_LIMITED: Rule = Rule::new("rate_limited", "调用过于频繁，请在 {wait_ms} 毫秒后重试");
 /// A path that is no RPC of the suite.
 pub const UNKNOWN_RPC: &str = "系统中没有该接口：{rpc}";
+/// A JSON call to a path no route takes.
+pub const NO_ROUTE: &str = "没有该 HTTP 接口：{path}";
+/// A JSON call whose body, path or query does not make the RPC's request.
+pub const JSON_REQUEST: Rule = Rule::new(
+    "json",
+    "请求无法解析（字段“{field}”）：请按接口文档填写 JSON 请求体与查询参数",
+);
 /// A service that is down.
 pub const BACKEND_UNAVAILABLE: &str = "{service} 暂时不可用，请稍后重试";
 

@@ -172,6 +172,17 @@ impl Proxy {
 
 type Response = http::Response<tonic::body::Body>;
 
+impl Proxy {
+    /// Authenticates, checks and forwards one gRPC call (JSON calls come here once
+    /// transcoded); `Err` is the gateway's own refusal.
+    pub(crate) async fn forward(
+        &self,
+        request: http::Request<axum::body::Body>,
+    ) -> Result<Response, Status> {
+        self.inner.forward(request).await
+    }
+}
+
 impl Service<http::Request<axum::body::Body>> for Proxy {
     type Response = Response;
     type Error = Infallible;
@@ -189,6 +200,21 @@ impl Service<http::Request<axum::body::Body>> for Proxy {
                 .await
                 .unwrap_or_else(Status::into_http))
         })
+    }
+}
+
+/// gRPC-Web calls, once turned into gRPC, arrive with tonic's body type.
+impl Service<http::Request<tonic::body::Body>> for Proxy {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+        Service::<http::Request<axum::body::Body>>::call(self, request.map(axum::body::Body::new))
     }
 }
 

@@ -95,7 +95,7 @@ async fn start_with(registry_addr: Option<std::net::SocketAddr>, limits: RateLim
     let (stop, stopped) = stop_signal();
     stops.push(stop);
     tokio::spawn(async move {
-        wenming_gateway::serve(listener, proxy, &ServerSettings::default(), stopped)
+        wenming_gateway::serve(listener, proxy, &ServerSettings::default(), &[], stopped)
             .await
             .unwrap();
     });
