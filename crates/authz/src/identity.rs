@@ -63,6 +63,7 @@ enum RoleClaim {
 #[derive(Clone)]
 pub struct IdentitySigner {
     key: EncodingKey,
+    kid: String,
     ttl: Duration,
 }
 
@@ -79,6 +80,7 @@ impl IdentitySigner {
     pub fn new(key: &IdentityKey) -> Self {
         Self {
             key: EncodingKey::from_secret(key.bytes()),
+            kid: key.kid(),
             ttl: DEFAULT_TTL,
         }
     }
@@ -118,8 +120,10 @@ impl IdentitySigner {
             exp: issued_at + self.ttl.as_secs(),
             role,
         };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
         // Encoding our own plain struct with HS256 cannot fail.
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key).unwrap_or_default()
+        jsonwebtoken::encode(&header, &claims, &self.key).unwrap_or_default()
     }
 }
 
@@ -130,7 +134,8 @@ const VERIFIED_ENTRIES: usize = 10_000;
 /// Verifies internal identities (every service).
 #[derive(Clone)]
 pub struct IdentityVerifier {
-    key: DecodingKey,
+    /// The keys accepted, by id: the suite's key, and during a rotation the other one.
+    keys: std::sync::Arc<Vec<(String, DecodingKey)>>,
     validation: Validation,
     /// Verified tokens with their `exp`: a hit skips the HMAC and the JSON, never the
     /// expiry check.
@@ -146,13 +151,23 @@ impl std::fmt::Debug for IdentityVerifier {
 impl IdentityVerifier {
     /// A verifier for identities signed with `key`.
     pub fn new(key: &IdentityKey) -> Self {
+        Self::accepting(key, &[])
+    }
+
+    /// A verifier for identities signed with `key` or any of `also` (the key before or
+    /// after it in a rotation).
+    pub fn accepting(key: &IdentityKey, also: &[IdentityKey]) -> Self {
+        let keys = std::iter::once(key)
+            .chain(also)
+            .map(|k| (k.kid(), DecodingKey::from_secret(k.bytes())))
+            .collect();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[AUDIENCE]);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
         Self {
-            key: DecodingKey::from_secret(key.bytes()),
+            keys: std::sync::Arc::new(keys),
             validation,
             verified: std::sync::Arc::new(quick_cache::sync::Cache::new(VERIFIED_ENTRIES)),
         }
@@ -172,7 +187,22 @@ impl IdentityVerifier {
                 Ok(Scope::verified(principal))
             };
         }
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|err| IdentityError::Invalid(err.to_string()))?;
+        // An identity without a key id comes from a signer older than rotation: it can
+        // only be the suite's own key.
+        let key = match header.kid {
+            Some(kid) => self
+                .keys
+                .iter()
+                .find(|(id, _)| *id == kid)
+                .map(|(_, key)| key)
+                .ok_or_else(|| {
+                    IdentityError::Invalid(format!("signed with key {kid}, which is not accepted"))
+                })?,
+            None => &self.keys[0].1,
+        };
+        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map_err(|err| IdentityError::Invalid(err.to_string()))?;
         let claims = data.claims;
         let exp = claims.exp;
@@ -242,11 +272,36 @@ mod tests {
     }
 
     #[test]
+    fn during_a_rotation_both_keys_are_accepted_and_no_third() {
+        let (old, new) = (IdentityKey::generate(), IdentityKey::generate());
+        let verifier = IdentityVerifier::accepting(&new, &[old.clone()]);
+        for key in [&old, &new] {
+            let token = IdentitySigner::new(key).sign(&office());
+            assert!(verifier.verify(&token).is_ok());
+        }
+        let third = IdentitySigner::new(&IdentityKey::generate()).sign(&office());
+        let err = verifier.verify(&third).unwrap_err();
+        assert!(err.to_string().contains("not accepted"), "{err}");
+        assert_ne!(old.kid(), new.kid());
+    }
+
+    #[test]
     fn another_key_is_refused() {
         let token = IdentitySigner::new(&IdentityKey::generate()).sign(&office());
         let err = IdentityVerifier::new(&IdentityKey::generate())
             .verify(&token)
             .unwrap_err();
+        assert!(err.to_string().contains("not accepted"), "{err}");
+        // A token that names the right key id but was signed with another key.
+        let key = IdentityKey::generate();
+        let forged = {
+            let mut header = Header::new(Algorithm::HS256);
+            header.kid = Some(key.kid());
+            let claims = serde_json::json!({"sub": "x", "iss": ISSUER, "aud": AUDIENCE,
+                "iat": 0, "exp": u64::MAX / 2, "role": "provincial_direct"});
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&[7u8; 32])).unwrap()
+        };
+        let err = IdentityVerifier::new(&key).verify(&forged).unwrap_err();
         assert!(err.to_string().contains("InvalidSignature"), "{err}");
     }
 

@@ -83,6 +83,15 @@ impl IdentityKey {
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// The key's id: the start of its SHA-256, in the `kid` of identities it signs, so
+    /// that a service accepting two keys during a rotation knows which one to check.
+    /// It says nothing usable about the key.
+    pub fn kid(&self) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(&self.0);
+        digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// Creates `path` (and its folder) with mode 0600 and writes `contents`; refuses to

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use wenming_authz::IdentityVerifier;
 use wenming_domain::SystemClock;
 use wenming_runtime::db::Database;
 
@@ -378,7 +377,7 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
     def.serve(
         listener,
         context,
-        IdentityVerifier::new(&key),
+        config.suite.identity.verifier()?,
         wenming_runtime::shutdown::signal(),
     )
     .await?;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use wenming_authz::IdentityKey;
+use wenming_authz::{IdentityKey, IdentityVerifier};
 use wenming_runtime::ServerSettings;
 use wenming_runtime::config::Figment;
 use wenming_runtime::config::{ConfigError, optional};
@@ -75,6 +75,9 @@ pub struct IdentitySettings {
     pub key: Option<String>,
     /// A file holding the base64 key.
     pub key_file: Option<PathBuf>,
+    /// Files of other keys accepted from callers while the suite's key rotates (the
+    /// next key before the switch, the previous one after it); the key above signs.
+    pub accept_key_files: Vec<PathBuf>,
 }
 
 impl IdentitySettings {
@@ -89,6 +92,22 @@ impl IdentitySettings {
             return Ok(IdentityKey::from_base64(&text)?);
         }
         Err("no internal identity key: set identity.key (WENMING_IDENTITY__KEY) or identity.key_file".into())
+    }
+
+    /// What a service accepts: the key, and the keys of a rotation in progress.
+    pub fn verifier(&self) -> Result<IdentityVerifier, Box<dyn std::error::Error + Send + Sync>> {
+        let key = self.key()?;
+        let also = self
+            .accept_key_files
+            .iter()
+            .map(|file| {
+                let text = std::fs::read_to_string(file).map_err(|err| {
+                    format!("identity.accept_key_files {}: {err}", file.display())
+                })?;
+                Ok(IdentityKey::from_base64(&text)?)
+            })
+            .collect::<Result<Vec<_>, Box<dyn std::error::Error + Send + Sync>>>()?;
+        Ok(IdentityVerifier::accepting(&key, &also))
     }
 }
 

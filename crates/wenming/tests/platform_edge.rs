@@ -180,7 +180,74 @@ async fn a_platform_verifies_over_tls_files_the_attestation_and_checks_it_offlin
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
+
+    // The same over JSON, with an ordinary HTTP client over TLS: verify, keep the
+    // attestation and the key set as served, check them offline.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(pki.ca_file()).unwrap()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let get = |path: &str, token: &str| {
+        http.get(format!("{}{path}", https(&suite)))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    let answer: serde_json::Value = get(
+        &format!("/v1/titles:verify?credit_code={code}&attest=true"),
+        &tax,
+    )
+    .await
+    .unwrap()
+    .json_body()
+    .await;
+    assert_eq!(
+        answer["titles"][0]["tier"], "TITLE_TIER_PROVINCIAL",
+        "{answer}"
+    );
+    std::fs::write(&jws, answer["attestation"].as_str().unwrap()).unwrap();
+    let served = get("/v1/attestationKeys", &tax)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    std::fs::write(&jwks, served).unwrap();
+    let checked = Command::new(BIN)
+        .args(["attestation", "verify"])
+        .arg(&jws)
+        .arg("--jwks")
+        .arg(&jwks)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    // A JSON call the policy refuses is in the denial log, as a gRPC one would be.
+    let refused = get("/v1/titleChanges", &tax).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
     assert!(suite.terminate());
+    let denials = std::fs::read_to_string(dir.path().join("denials.jsonl")).unwrap();
+    assert!(
+        denials.contains("wenming.registry.v1.RegistryService/ListTitleChanges"),
+        "{denials}"
+    );
+}
+
+/// A response body as JSON.
+trait JsonBody {
+    async fn json_body(self) -> serde_json::Value;
+}
+
+impl JsonBody for reqwest::Response {
+    async fn json_body(self) -> serde_json::Value {
+        serde_json::from_slice(&self.bytes().await.unwrap()).unwrap()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -399,4 +466,83 @@ async fn serve_with_tls_inside_and_out() {
     assert!(listed.units.is_empty());
     assert!(gateway.terminate());
     assert!(registry.terminate());
+}
+
+/// The internal identity key rotates without a quiet period: a service that accepts the
+/// next key answers gateways signing with either key, and once the previous key is
+/// dropped a gateway still signing with it is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_key_rotates_while_calls_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (
+        wenming_authz::IdentityKey::generate(),
+        wenming_authz::IdentityKey::generate(),
+    );
+    let new_file = dir.path().join("next.key");
+    std::fs::write(&new_file, new.to_base64()).unwrap();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("registry.db").display()
+    );
+    let registry = |key: &wenming_authz::IdentityKey, accept: Option<&Path>| {
+        let mut command = Command::new(BIN);
+        command.args(["serve", "registry"]).envs([
+            ("WENMING_REGISTRY__DATABASE__URL", db.clone()),
+            ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0".into()),
+            ("WENMING_IDENTITY__KEY", key.to_base64()),
+        ]);
+        if let Some(file) = accept {
+            command.env(
+                "WENMING_IDENTITY__ACCEPT_KEY_FILES",
+                format!("[{}]", file.display()),
+            );
+        }
+        Suite::spawn(command)
+    };
+    let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
+    let gateway = |key: &wenming_authz::IdentityKey, registry: &Suite| {
+        let mut command = Command::new(BIN);
+        command.args(["serve", "gateway"]).envs([
+            ("WENMING_IDENTITY__KEY", key.to_base64()),
+            ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0".into()),
+            ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev".into()),
+            ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming".into()),
+            (
+                "WENMING_GATEWAY__AUTHN__JWKS_FILE",
+                dir.path().join("dev-jwks.json").display().to_string(),
+            ),
+            ("WENMING_GATEWAY__REGISTRY_URL", registry.url()),
+        ]);
+        Suite::spawn(command)
+    };
+    let list = |gateway: &Suite| {
+        let (addr, token) = (gateway.addr.clone(), token.clone());
+        async move {
+            bearer_client(&addr, &token)
+                .await
+                .list_units(pb::ListUnitsRequest::default())
+                .await
+                .map(|_| ())
+                .map_err(|status| status.code())
+        }
+    };
+
+    // Step 1: the registry signs with the old key and accepts the new one; gateways on
+    // either key are served at once.
+    let accepting = registry(&old, Some(&new_file));
+    let (on_old, on_new) = (gateway(&old, &accepting), gateway(&new, &accepting));
+    assert_eq!(list(&on_old).await, Ok(()));
+    assert_eq!(list(&on_new).await, Ok(()));
+    for process in [on_old, on_new, accepting] {
+        assert!(process.terminate());
+    }
+
+    // Step 3: the old key is dropped: only the new one passes.
+    let rotated = registry(&new, None);
+    let (on_old, on_new) = (gateway(&old, &rotated), gateway(&new, &rotated));
+    assert_eq!(list(&on_new).await, Ok(()));
+    assert_eq!(list(&on_old).await, Err(tonic::Code::Unauthenticated));
+    for process in [on_old, on_new, rotated] {
+        assert!(process.terminate());
+    }
 }
