@@ -152,6 +152,26 @@ async fn a_platform_verifies_over_tls_files_the_attestation_and_checks_it_offlin
     let claims: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
     assert_eq!(claims["sub"], code.as_str());
     assert_eq!(claims["titles"][0]["tier"], "TITLE_TIER_PROVINCIAL");
+    // The same check with a common JOSE library, as docs/OPERATIONS.md shows it.
+    if let Some(python) = python_with_pyjwt() {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/examples/verify_attestation.py"
+        );
+        let out = Command::new(python)
+            .arg(script)
+            .arg(&jws)
+            .arg(&jwks)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let claims: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(claims["sub"], code.as_str());
+    }
 
     // A changed attestation does not check, and says why.
     let mut parts: Vec<&str> = answer.attestation.split('.').collect();
@@ -545,4 +565,22 @@ async fn the_identity_key_rotates_while_calls_go_on() {
     for process in [on_old, on_new, rotated] {
         assert!(process.terminate());
     }
+}
+
+/// `python3` when it can import PyJWT with Ed25519 (CI installs it: there the check must
+/// run; elsewhere it is skipped with a note).
+fn python_with_pyjwt() -> Option<&'static str> {
+    let ok = Command::new("python3")
+        .args(["-c", "import jwt, cryptography"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs PyJWT (pip install 'pyjwt[crypto]') for the JOSE interoperability check"
+        );
+        eprintln!("skipped the PyJWT check: pip install 'pyjwt[crypto]'");
+        return None;
+    }
+    Some("python3")
 }
