@@ -11,7 +11,7 @@ use serde_json::Value;
 use wenming_authz::PlatformAction;
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
-use wenming_testkit::TestDb;
+use wenming_testkit::{TestDb, db_test};
 use wenming_tests::{Bearer, Suite, SuiteOptions};
 
 const PORTAL: &str = "https://portal.example.gov.cn";
@@ -96,10 +96,12 @@ async fn json(response: reqwest::Response) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_platform_verifies_by_json_over_http1_and_http2_and_checks_the_attestation() {
-    let db = TestDb::sqlite().await;
-    let suite = suite(&db).await;
+db_test!(
+    a_platform_verifies_by_json_over_http1_and_http2_and_checks_the_attestation,
+    json_verification
+);
+async fn json_verification(db: &TestDb) {
+    let suite = suite(db).await;
     let code = titled(&suite).await;
     let base = format!("http://{}", suite.gateway_addr);
     let tax = token(&suite.platform_granted("tax", &[PlatformAction::VerifyTitle]));
@@ -164,10 +166,12 @@ async fn a_platform_verifies_by_json_over_http1_and_http2_and_checks_the_attesta
     assert_eq!(batch["results"][1]["found"], false);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_are_http_statuses_with_the_google_rpc_status_as_json() {
-    let db = TestDb::sqlite().await;
-    let suite = suite(&db).await;
+db_test!(
+    refusals_are_http_statuses_with_the_google_rpc_status_as_json,
+    json_refusals
+);
+async fn json_refusals(db: &TestDb) {
+    let suite = suite(db).await;
     let base = format!("http://{}", suite.gateway_addr);
     let tax = token(&suite.platform("tax"));
     let get = |path: String, auth: Option<String>| {

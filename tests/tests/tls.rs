@@ -14,8 +14,8 @@ use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_proto::supervision::v1 as sp;
 use wenming_proto::supervision::v1::supervision_service_client::SupervisionServiceClient;
-use wenming_testkit::TestDb;
 use wenming_testkit::pki::Pki;
+use wenming_testkit::{TestDb, db_test};
 use wenming_tests::{Suite, SuiteOptions};
 
 async fn tls_suite(db: &TestDb, pki: &Pki) -> Suite {
@@ -64,11 +64,13 @@ async fn titled_unit(suite: &Suite) -> pb::Unit {
     unit
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_platform_verifies_over_tls_while_the_suite_speaks_mutual_tls_inside() {
-    let db = TestDb::sqlite().await;
+db_test!(
+    a_platform_verifies_over_tls_while_the_suite_speaks_mutual_tls_inside,
+    tls_everywhere
+);
+async fn tls_everywhere(db: &TestDb) {
     let pki = Pki::new("wenming test CA");
-    let suite = tls_suite(&db, &pki).await;
+    let suite = tls_suite(db, &pki).await;
     let unit = titled_unit(&suite).await;
 
     let mut platform = RegistryServiceClient::with_interceptor(

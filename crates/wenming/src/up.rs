@@ -85,7 +85,14 @@ pub async fn run(up: Up) -> CliResult {
         members.push(Member { def, db });
     }
     let databases: Vec<Database> = members.iter().map(|m| m.db.clone()).collect();
-    let settings = ServerSettings::default();
+    // The server settings of the configuration (WENMING_SERVER__*); the services on
+    // loopback have no health port of their own: only the gateway's address is public.
+    let gateway_settings = config.suite.server.clone();
+    let health_listen = gateway_settings.health_listen;
+    let settings = ServerSettings {
+        health_listen: None,
+        ..gateway_settings.clone()
+    };
     let started = service::start(
         members,
         StartOptions {
@@ -143,7 +150,6 @@ pub async fn run(up: Up) -> CliResult {
         backends,
         Duration::from_secs(settings.request_timeout_secs),
     );
-    let gateway_settings = settings.clone();
     let tls_note = if public_tls.is_some() { " (TLS)" } else { "" };
     let listener = wenming_runtime::Listener::new(listener, public_tls);
     let gateway = tokio::spawn(async move {
@@ -160,10 +166,12 @@ pub async fn run(up: Up) -> CliResult {
     for def in SERVICES {
         wait_serving(started.addr(def.name), def.grpc_service).await?;
     }
-    // The gateway's health as a caller sees it (over TLS when it has a certificate:
-    // then the health of its services, reached directly, stands for it).
-    if tls_note.is_empty() {
-        wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?;
+    // The gateway's health as a probe sees it: on its address in plaintext, or on its
+    // health port under TLS (without one, the services' health stands for it).
+    match (tls_note.is_empty(), health_listen) {
+        (true, _) => wait_serving(addr, wenming_gateway::GRPC_SERVICE).await?,
+        (false, Some(health)) => wait_serving(health, wenming_gateway::GRPC_SERVICE).await?,
+        (false, None) => {}
     }
     if demo {
         let context = DemoContext {

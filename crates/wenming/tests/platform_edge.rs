@@ -584,3 +584,36 @@ fn python_with_pyjwt() -> Option<&'static str> {
     }
     Some("python3")
 }
+
+/// `wenming up` with a certificate answers health in plaintext on
+/// `server.health_listen`, for a container HEALTHCHECK that cannot speak TLS.
+#[test]
+fn up_with_tls_serves_health_in_plaintext_on_its_health_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new("provincial platform CA");
+    let tls = pki.public("gateway");
+    let health_port = free_port();
+    let mut command = Command::new(BIN);
+    command
+        .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .arg("--tls-cert")
+        .arg(tls.cert_file.unwrap())
+        .arg("--tls-key")
+        .arg(tls.key_file.unwrap())
+        .env(
+            "WENMING_SERVER__HEALTH_LISTEN",
+            format!("127.0.0.1:{health_port}"),
+        );
+    let suite = Suite::spawn(command);
+    let probe = Command::new(BIN)
+        .args(["health", &format!("127.0.0.1:{health_port}")])
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    assert!(suite.terminate());
+}
