@@ -325,6 +325,47 @@ impl Suite {
         self.bearer(&self.issue(claims))
     }
 
+    /// A company of 宝丰县 (credit code number `n`, named `name`) registered by its
+    /// county office and holding a provincial title since 2021-01-10.
+    pub async fn titled_unit(&self, n: u32, name: &str) -> wenming_proto::registry::v1::Unit {
+        use wenming_proto::registry::v1 as pb;
+        use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
+        let unit = RegistryServiceClient::with_interceptor(
+            self.gateway.clone(),
+            self.office("county", "410421"),
+        )
+        .create_unit(pb::CreateUnitRequest {
+            unit: Some(pb::Unit {
+                display_name: name.into(),
+                credit_code: wenming_testkit::fixtures::credit_code("410421", n),
+                region_code: "410421".into(),
+                kind: pb::UnitKind::PrivateEnterprise as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("register the unit")
+        .into_inner();
+        RegistryServiceClient::with_interceptor(
+            self.gateway.clone(),
+            self.office("province", "410000"),
+        )
+        .award_title(pb::AwardTitleRequest {
+            title: Some(pb::Title {
+                unit: unit.name.clone(),
+                tier: pb::TitleTier::Provincial as i32,
+                awarded_on: "2021-01-10".into(),
+                document_number: "豫文明〔2021〕3号".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("award the title");
+        unit
+    }
+
     /// An interceptor sending `token`.
     pub fn bearer(&self, token: &str) -> Bearer {
         Bearer(format!("Bearer {token}").parse().expect("ASCII token"))

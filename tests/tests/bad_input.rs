@@ -5,6 +5,7 @@
 //! both languages, and the server goes on serving.
 
 use bytes::{Buf as _, BufMut as _};
+use futures::StreamExt as _;
 use tonic::Code;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic_types::StatusExt as _;
@@ -147,4 +148,68 @@ async fn undecodable_requests_are_the_callers_error_and_name_the_field() {
     .list_units(rp::ListUnitsRequest::default())
     .await
     .unwrap();
+}
+
+/// reqwest on rustls with the ring provider, as the rest of the suite.
+fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    builder.build().unwrap()
+}
+
+/// A message whose length prefix claims 1 GiB, of which only the first bytes ever
+/// come: refused on the prefix alone, while the caller is still sending (the server
+/// neither waits for nor buffers the rest); and a JSON body over the limit is refused
+/// after reading no more than the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_limit_is_refused_on_its_length_not_read_whole() {
+    let db = TestDb::sqlite().await;
+    let suite = Suite::start(&db, "2021-04-16T01:00:00Z".parse().unwrap()).await;
+    let bearer = suite.office("county", "410421").header();
+    let base = format!("http://{}", suite.gateway_addr);
+
+    let mut start = bytes::BytesMut::new();
+    start.put_u8(0);
+    start.put_u32(1 << 30);
+    start.put_slice(&field(1, b"first bytes of a very long message"));
+    // The rest never comes: the stream stays open after the first chunk.
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(start.freeze()) })
+        .chain(futures::stream::pending());
+    let h2 = http_client(reqwest::Client::builder().http2_prior_knowledge());
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        h2.post(format!(
+            "{base}/wenming.registry.v1.RegistryService/CreateUnit"
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .header("authorization", &bearer)
+        .body(reqwest::Body::wrap_stream(body))
+        .send(),
+    )
+    .await
+    .expect("answered while the body is still open")
+    .unwrap();
+    let status = response
+        .headers()
+        .get("grpc-status")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert!(
+        matches!(status.as_deref(), Some("8") | Some("11")),
+        "RESOURCE_EXHAUSTED or OUT_OF_RANGE, got {status:?} ({:?})",
+        response.headers()
+    );
+
+    // JSON: 5 MiB against the 4 MiB limit.
+    let big = format!("{{\"creditCodes\": [\"{}\"]}}", "9".repeat(5 << 20));
+    let response = http_client(reqwest::Client::builder().http1_only())
+        .post(format!("{base}/v1/titles:verifyBatch"))
+        .header("authorization", &bearer)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], 11, "{body}");
 }

@@ -10,7 +10,6 @@ use prost::Message as _;
 use serde_json::Value;
 use wenming_authz::PlatformAction;
 use wenming_proto::registry::v1 as pb;
-use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_testkit::{TestDb, db_test};
 use wenming_tests::{Bearer, Suite, SuiteOptions};
 
@@ -31,39 +30,10 @@ async fn suite(db: &TestDb) -> Suite {
 
 /// A company of 宝丰县 with a provincial title since 2021-01-10; its credit code.
 async fn titled(suite: &Suite) -> String {
-    let code = wenming_testkit::fixtures::credit_code("410421", 7301);
-    let county = suite.office("county", "410421");
-    let unit = RegistryServiceClient::with_interceptor(suite.gateway.clone(), county)
-        .create_unit(pb::CreateUnitRequest {
-            unit: Some(pb::Unit {
-                display_name: "宝丰县接口测试有限公司".into(),
-                credit_code: code.clone(),
-                region_code: "410421".into(),
-                kind: pb::UnitKind::PrivateEnterprise as i32,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+    suite
+        .titled_unit(7301, "宝丰县接口测试有限公司")
         .await
-        .unwrap()
-        .into_inner();
-    RegistryServiceClient::with_interceptor(
-        suite.gateway.clone(),
-        suite.office("province", "410000"),
-    )
-    .award_title(pb::AwardTitleRequest {
-        title: Some(pb::Title {
-            unit: unit.name,
-            tier: pb::TitleTier::Provincial as i32,
-            awarded_on: "2021-01-10".into(),
-            document_number: "豫文明〔2021〕3号".into(),
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    })
-    .await
-    .unwrap();
-    code
+        .credit_code
 }
 
 fn token(bearer: &Bearer) -> String {

@@ -32,36 +32,7 @@ async fn tls_suite(db: &TestDb, pki: &Pki) -> Suite {
 
 /// A company of 宝丰县 holding a provincial title since 2021-01-10.
 async fn titled_unit(suite: &Suite) -> pb::Unit {
-    let gateway = suite.gateway.clone();
-    let unit =
-        RegistryServiceClient::with_interceptor(gateway.clone(), suite.office("county", "410421"))
-            .create_unit(pb::CreateUnitRequest {
-                unit: Some(pb::Unit {
-                    display_name: "宝丰县安全传输有限公司".into(),
-                    credit_code: wenming_testkit::fixtures::credit_code("410421", 7001),
-                    region_code: "410421".into(),
-                    kind: pb::UnitKind::PrivateEnterprise as i32,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-    RegistryServiceClient::with_interceptor(gateway, suite.office("province", "410000"))
-        .award_title(pb::AwardTitleRequest {
-            title: Some(pb::Title {
-                unit: unit.name.clone(),
-                tier: pb::TitleTier::Provincial as i32,
-                awarded_on: "2021-01-10".into(),
-                document_number: "豫文明〔2021〕3号".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
-    unit
+    suite.titled_unit(7001, "宝丰县安全传输有限公司").await
 }
 
 db_test!(

@@ -417,19 +417,11 @@ async fn serve_with_tls_inside_and_out() {
         "sqlite://{}?mode=rwc",
         dir.path().join("registry.db").display()
     );
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "registry"])
-        .envs(internal("registry"))
-        .envs([
-            ("WENMING_REGISTRY__DATABASE__URL", db),
-            ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0".into()),
-            ("WENMING_IDENTITY__KEY", key.clone()),
-            (
-                "WENMING_SERVER__HEALTH_LISTEN",
-                format!("127.0.0.1:{health_port}"),
-            ),
-        ]);
+    let mut command = serve_registry(&db, &key);
+    command.envs(internal("registry")).env(
+        "WENMING_SERVER__HEALTH_LISTEN",
+        format!("127.0.0.1:{health_port}"),
+    );
     let registry = Suite::spawn(command);
 
     // The probe's view: plaintext health on its own port; the service port wants TLS.
@@ -450,32 +442,21 @@ async fn serve_with_tls_inside_and_out() {
 
     let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
     let public = pki.public("gateway-public");
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "gateway"])
-        .envs(internal("gateway"))
-        .envs([
-            ("WENMING_IDENTITY__KEY", key.clone()),
-            ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0".into()),
-            ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev".into()),
-            ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming".into()),
-            (
-                "WENMING_GATEWAY__AUTHN__JWKS_FILE",
-                path(dir.path().join("dev-jwks.json")),
-            ),
-            (
-                "WENMING_GATEWAY__REGISTRY_URL",
-                format!("https://localhost:{}", port(&registry)),
-            ),
-            (
-                "WENMING_GATEWAY__TLS__CERT_FILE",
-                path(public.cert_file.unwrap()),
-            ),
-            (
-                "WENMING_GATEWAY__TLS__KEY_FILE",
-                path(public.key_file.unwrap()),
-            ),
-        ]);
+    let mut command = serve_gateway(
+        dir.path(),
+        &key,
+        &format!("https://localhost:{}", port(&registry)),
+    );
+    command.envs(internal("gateway")).envs([
+        (
+            "WENMING_GATEWAY__TLS__CERT_FILE",
+            path(public.cert_file.unwrap()),
+        ),
+        (
+            "WENMING_GATEWAY__TLS__KEY_FILE",
+            path(public.key_file.unwrap()),
+        ),
+    ]);
     let gateway = Suite::spawn(command);
     let listed = client(&gateway, &pki, &token)
         .await
@@ -505,12 +486,7 @@ async fn the_identity_key_rotates_while_calls_go_on() {
         dir.path().join("registry.db").display()
     );
     let registry = |key: &wenming_authz::IdentityKey, accept: Option<&Path>| {
-        let mut command = Command::new(BIN);
-        command.args(["serve", "registry"]).envs([
-            ("WENMING_REGISTRY__DATABASE__URL", db.clone()),
-            ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0".into()),
-            ("WENMING_IDENTITY__KEY", key.to_base64()),
-        ]);
+        let mut command = serve_registry(&db, &key.to_base64());
         if let Some(file) = accept {
             command.env(
                 "WENMING_IDENTITY__ACCEPT_KEY_FILES",
@@ -521,19 +497,7 @@ async fn the_identity_key_rotates_while_calls_go_on() {
     };
     let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
     let gateway = |key: &wenming_authz::IdentityKey, registry: &Suite| {
-        let mut command = Command::new(BIN);
-        command.args(["serve", "gateway"]).envs([
-            ("WENMING_IDENTITY__KEY", key.to_base64()),
-            ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0".into()),
-            ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev".into()),
-            ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming".into()),
-            (
-                "WENMING_GATEWAY__AUTHN__JWKS_FILE",
-                dir.path().join("dev-jwks.json").display().to_string(),
-            ),
-            ("WENMING_GATEWAY__REGISTRY_URL", registry.url()),
-        ]);
-        Suite::spawn(command)
+        Suite::spawn(serve_gateway(dir.path(), &key.to_base64(), &registry.url()))
     };
     let list = |gateway: &Suite| {
         let (addr, token) = (gateway.addr.clone(), token.clone());

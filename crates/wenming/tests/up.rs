@@ -426,30 +426,11 @@ async fn serve_gateway_in_front_of_a_registry() {
         "sqlite://{}?mode=rwc",
         dir.path().join("registry.db").display()
     );
-    let registry_env = [
-        ("WENMING_REGISTRY__DATABASE__URL", db.as_str()),
-        ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
-        ("WENMING_IDENTITY__KEY", key.as_str()),
-    ];
-    let mut command = Command::new(BIN);
-    command.args(["serve", "registry"]).envs(registry_env);
-    let registry = Suite::spawn(command);
+    let registry = Suite::spawn(serve_registry(&db, &key));
 
     // The "identity platform": the development key of a data dir stands in for it.
     let token = cli_token(&["--level", "county", "--region", "410421"], dir.path());
-    let jwks = dir.path().join("dev-jwks.json");
-    let registry_url = registry.url();
-    let gateway_env = [
-        ("WENMING_IDENTITY__KEY", key.as_str()),
-        ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0"),
-        ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev"),
-        ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming"),
-        ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.to_str().unwrap()),
-        ("WENMING_GATEWAY__REGISTRY_URL", registry_url.as_str()),
-    ];
-    let mut command = Command::new(BIN);
-    command.args(["serve", "gateway"]).envs(gateway_env);
-    let gateway = Suite::spawn(command);
+    let gateway = Suite::spawn(serve_gateway(dir.path(), &key, &registry.url()));
     let mut client = bearer_client(&gateway.addr, &token).await;
     let listed = client
         .list_units(wenming_proto::registry::v1::ListUnitsRequest::default())

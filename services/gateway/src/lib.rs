@@ -18,7 +18,7 @@ mod messages;
 mod policy;
 mod proxy;
 mod server;
-mod transcode;
+pub mod transcode;
 
 pub use authn::{AuthError, Authenticator, AuthnSettings, KeyStore};
 pub use claims::ExternalClaims;

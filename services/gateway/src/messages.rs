@@ -18,6 +18,8 @@ pub const JSON_REQUEST: Rule = Rule::new(
     "json",
     "请求无法解析（字段“{field}”）：请按接口文档填写 JSON 请求体与查询参数",
 );
+/// A JSON body over the size limit.
+pub const BODY_TOO_LARGE: &str = "请求内容超过了大小上限（{limit} 字节）";
 /// A service that is down.
 pub const BACKEND_UNAVAILABLE: &str = "{service} 暂时不可用，请稍后重试";
 

@@ -183,7 +183,13 @@ impl Proxy {
     }
 }
 
-impl Service<http::Request<axum::body::Body>> for Proxy {
+/// gRPC calls arrive with axum's body type, gRPC-Web calls (once turned into gRPC)
+/// with tonic's: any HTTP body goes.
+impl<B> Service<http::Request<B>> for Proxy
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     type Response = Response;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -192,29 +198,15 @@ impl Service<http::Request<axum::body::Body>> for Proxy {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: http::Request<axum::body::Body>) -> Self::Future {
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let inner = self.inner.clone();
+        let request = request.map(axum::body::Body::new);
         Box::pin(async move {
             Ok(inner
                 .forward(request)
                 .await
                 .unwrap_or_else(Status::into_http))
         })
-    }
-}
-
-/// gRPC-Web calls, once turned into gRPC, arrive with tonic's body type.
-impl Service<http::Request<tonic::body::Body>> for Proxy {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
-        Service::<http::Request<axum::body::Body>>::call(self, request.map(axum::body::Body::new))
     }
 }
 

@@ -144,3 +144,32 @@ pub fn wenming(args: &[&str], data_dir: &Path) -> std::process::Output {
         .output()
         .expect("run wenming")
 }
+
+/// `wenming serve registry` on the database `url`, listening on a free port, with the
+/// internal identity `key` (base64); add the test's own settings to it.
+pub fn serve_registry(url: &str, key: &str) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(["serve", "registry"]).envs([
+        ("WENMING_REGISTRY__DATABASE__URL", url),
+        ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
+        ("WENMING_IDENTITY__KEY", key),
+    ]);
+    command
+}
+
+/// `wenming serve gateway` on a free port, trusting the development key of `data_dir`
+/// (`wenming token --data-dir` signs with it), forwarding registry calls to
+/// `registry_url`, signing with the internal identity `key` (base64).
+pub fn serve_gateway(data_dir: &Path, key: &str, registry_url: &str) -> Command {
+    let jwks = data_dir.join("dev-jwks.json").display().to_string();
+    let mut command = Command::new(BIN);
+    command.args(["serve", "gateway"]).envs([
+        ("WENMING_IDENTITY__KEY", key),
+        ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0"),
+        ("WENMING_GATEWAY__AUTHN__ISSUER", "wenming-dev"),
+        ("WENMING_GATEWAY__AUTHN__AUDIENCE", "wenming"),
+        ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.as_str()),
+        ("WENMING_GATEWAY__REGISTRY_URL", registry_url),
+    ]);
+    command
+}

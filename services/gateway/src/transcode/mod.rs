@@ -121,6 +121,26 @@ impl Transcoder {
         })
     }
 
+    /// What a JSON call `method path?query` with `body` becomes: the RPC
+    /// ("package.Service/Method") and the gRPC frame of its request, or the refusal the
+    /// caller would get. The edge step alone (the fuzz target `json_call` drives it).
+    pub fn request_bytes(
+        &self,
+        method: &Method,
+        path_and_query: &str,
+        body: &[u8],
+    ) -> Result<(String, Bytes), tonic::Status> {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path_and_query, None),
+        };
+        let (route, vars) = self
+            .find(method, path)
+            .ok_or_else(|| tonic::Status::not_found(format!("no route {method} {path}")))?;
+        let message = request_message(route, &vars, query, &Bytes::copy_from_slice(body))?;
+        Ok((route.rpc.clone(), frame(&message)))
+    }
+
     /// Answers one JSON call through `proxy`.
     pub async fn call(&self, proxy: &Proxy, request: http::Request<axum::body::Body>) -> Response {
         let (parts, body) = request.into_parts();
@@ -141,6 +161,9 @@ impl Transcoder {
             .await
         {
             Ok(collected) => collected.to_bytes(),
+            Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+                return render::status_json(&self.status, &render::too_large(self.max_body));
+            }
             Err(err) => {
                 return render::status_json(
                     &self.status,

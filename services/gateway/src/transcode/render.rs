@@ -20,6 +20,18 @@ pub fn bad_request(field: &str, description: &str) -> Status {
     ))
 }
 
+/// OUT_OF_RANGE for a body over `limit` bytes (read no further than the limit).
+pub fn too_large(limit: usize) -> Status {
+    wenming_runtime::status::plain(
+        Code::OutOfRange,
+        format!("the body is larger than {limit} bytes"),
+        wenming_runtime::catalogue::render(
+            messages::BODY_TOO_LARGE,
+            &[("limit", limit.to_string())],
+        ),
+    )
+}
+
 /// `status` as its HTTP status and `google.rpc.Status` JSON.
 pub fn status_json(descriptor: &MessageDescriptor, status: &Status) -> Response {
     let decoded = if status.details().is_empty() {
