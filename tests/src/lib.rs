@@ -1,7 +1,9 @@
 //! `Suite::start()`: every service of the suite on loopback ports, each with a
 //! fresh database of its own, the gateway in front of them trusting a fresh development
 //! key, and clients that call the gateway with bearer tokens — the shape of `wenming
-//! up`, for cross-service scenarios.
+//! up`, for cross-service scenarios. On SQLite the gateway calls the services in this
+//! process, as `wenming up` does; on PostgreSQL and under TLS over the network, as
+//! `wenming serve` does: the scenarios that run on both databases run both ways.
 #![forbid(unsafe_code)]
 
 pub mod scene;
@@ -55,6 +57,9 @@ pub struct SuiteOptions<'a> {
     pub tls: Option<&'a wenming_testkit::pki::Pki>,
     /// Web origins allowed to call the gateway from a browser.
     pub cors_origins: Vec<String>,
+    /// The gateway reaches the services over the network even on SQLite (as `wenming
+    /// serve` does), rather than in this process.
+    pub network: bool,
 }
 
 /// What a test token claims.
@@ -130,6 +135,7 @@ impl Suite {
             limits,
             tls,
             cors_origins,
+            network,
         } = options;
         let dir = tempfile::tempdir().expect("temp dir");
         let key = IdentityKey::generate();
@@ -153,6 +159,10 @@ impl Suite {
             })
             .unwrap_or_default();
         let public_tls = tls.map(|pki| pki.public("gateway-public"));
+        // Both ways from the gateway to the services run the same scenarios: in this
+        // process (as `wenming up`) on SQLite, over the network (as `wenming serve`) on
+        // PostgreSQL and under TLS.
+        let in_process = tls.is_none() && !test_db.is_postgres() && !network;
         let services = start(
             test_db,
             &defs,
@@ -186,12 +196,16 @@ impl Suite {
             IdentitySigner::new(&key),
             defs.iter()
                 .map(|def| {
-                    Backend::new(
-                        def.grpc_service,
-                        &format!("{}://{}", services_tls.scheme(), services.addr(def.name)),
-                        gateway_tls.clone(),
-                    )
-                    .expect("backend")
+                    if in_process {
+                        Backend::local(def.grpc_service, services.local(def.name))
+                    } else {
+                        Backend::new(
+                            def.grpc_service,
+                            &format!("{}://{}", services_tls.scheme(), services.addr(def.name)),
+                            gateway_tls.clone(),
+                        )
+                        .expect("backend")
+                    }
                     .labelled(def.zh_name)
                 })
                 .collect(),

@@ -119,42 +119,217 @@ fn median(values: &mut [f64]) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Runs the three targets in interleaved rounds at each in-flight level and prints, per
-/// target, the median req/s and p50/p99, and the median (min–max) of the per-round
-/// ratio to echo; and the median (min–max) of the p50 the gateway adds to the direct
-/// call in the same round.
-pub async fn run(seconds: u64, rounds: u32, in_flight: &[usize]) -> BenchResult {
-    let rounds = rounds.max(1);
-    let slice = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));
-    let db = TestDb::sqlite().await;
-    // The suite as `wenming up` runs it: the registry behind the gateway.
-    // Rate limits off: one platform principal makes every call of the run.
-    let suite = wenming_tests::Suite::start_with(&db, jiff::Timestamp::now(), None).await;
-    seed_titles(&suite).await?;
-    let platform = Principal::platform("bench-platform", "bench");
-    let key = suite.internal_key.clone();
-    let bearer = suite.platform("bench-platform");
-    let registry_channels = connect(suite.registry).await?;
-    let mut gateway_channels = Vec::new();
-    for _ in 0..CONNECTIONS {
-        gateway_channels.push(
-            Channel::from_shared(format!("http://{}", gateway_addr(&suite)?))?
-                .connect()
-                .await?,
+/// Sends a fixed `authorization` header.
+#[derive(Clone)]
+struct Authorization(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Authorization {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+fn authorization(header: &str) -> Result<Authorization, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(Authorization(header.parse()?))
+}
+
+/// A gateway under load: where it listens and the platform's `authorization`.
+struct Gateway {
+    name: &'static str,
+    addr: String,
+    bearer: String,
+    channels: Vec<Channel>,
+}
+
+impl Gateway {
+    async fn new(
+        name: &'static str,
+        addr: String,
+        bearer: String,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let mut channels = Vec::new();
+        for _ in 0..CONNECTIONS {
+            channels.push(
+                Channel::from_shared(format!("http://{addr}"))?
+                    .connect()
+                    .await?,
+            );
+        }
+        Ok(Self {
+            name,
+            addr,
+            bearer,
+            channels,
+        })
+    }
+
+    async fn measure(
+        &self,
+        n: usize,
+        slice: Duration,
+    ) -> Result<Measured, Box<dyn std::error::Error + Send + Sync>> {
+        let auth = authorization(&self.bearer)?;
+        measure(&self.channels, n, slice, move |channel, i| {
+            verify(
+                RegistryServiceClient::with_interceptor(channel, auth.clone()),
+                i,
+            )
+        })
+        .await
+    }
+}
+
+/// Prints a table of targets × in-flight levels from interleaved rounds: per target the
+/// median req/s, p50 and p99, and the median (min–max) of the per-round ratio to the
+/// first target (echo).
+fn print_rows(names: &[&str], n: usize, rows: &[Vec<Measured>]) {
+    for (name, row) in names.iter().zip(rows) {
+        let mut ratios: Vec<f64> = row
+            .iter()
+            .zip(&rows[0])
+            .map(|(m, echo)| m.requests_per_second / echo.requests_per_second)
+            .collect();
+        let (low, high) = (
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            ratios.iter().copied().fold(0.0, f64::max),
+        );
+        println!(
+            "{name:<44} {n:>9} {:>9.0} {:>8.0} {:>8.0} {:>7.2}x ({low:.2}–{high:.2})  p99/p50 {:.2}",
+            median(
+                &mut row
+                    .iter()
+                    .map(|m| m.requests_per_second)
+                    .collect::<Vec<_>>()
+            ),
+            median(&mut row.iter().map(|m| m.p50_us as f64).collect::<Vec<_>>()),
+            median(&mut row.iter().map(|m| m.p99_us as f64).collect::<Vec<_>>()),
+            median(&mut ratios),
+            median(
+                &mut row
+                    .iter()
+                    .map(|m| m.p99_us as f64 / m.p50_us.max(1) as f64)
+                    .collect::<Vec<_>>()
+            ),
         );
     }
-    let baseline_channels = connect(start_baseline().await?).await?;
+}
+
+/// The median (min–max) of the per-round difference of p50s, `a` − `b`.
+fn print_added(label: &str, n: usize, a: &[Measured], b: &[Measured]) {
+    let mut added: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| a.p50_us as f64 - b.p50_us as f64)
+        .collect();
+    let (low, high) = (
+        added.iter().copied().fold(f64::INFINITY, f64::min),
+        added.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    println!(
+        "{:<44} {n:>9} {:>+9.0} µs added to p50 {label} (per round: {low:+.0} to {high:+.0})",
+        "",
+        median(&mut added)
+    );
+}
+
+/// Runs the targets in interleaved rounds at each in-flight level, with our own load
+/// generator in this process and then with h2load from outside it: echo (a bare tonic
+/// server), VerifyTitle straight to the registry, through a gateway calling the
+/// registry in its own process (as `wenming up`), through one calling it over loopback
+/// HTTP/2, and, given the `wenming` binary, through `wenming serve gateway` in front of
+/// `wenming serve registry` as separate processes.
+pub async fn run(
+    seconds: u64,
+    rounds: u32,
+    in_flight: &[usize],
+    wenming: Option<&std::path::Path>,
+) -> BenchResult {
+    let rounds = rounds.max(1);
+    let slice = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));
+    let now = jiff::Timestamp::now();
+    // Rate limits off: one platform principal makes every call of the run.
+    let (db_up, db_net) = (TestDb::sqlite().await, TestDb::sqlite().await);
+    let up = wenming_tests::Suite::start_with(&db_up, now, None).await;
+    let net = wenming_tests::Suite::start_opts(
+        &db_net,
+        now,
+        wenming_tests::SuiteOptions {
+            network: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut gateways = Vec::new();
+    for (name, suite) in [
+        ("VerifyTitle, gateway, service in process", &up),
+        ("VerifyTitle, gateway, service over loopback", &net),
+    ] {
+        seed_titles(
+            suite.gateway.clone(),
+            &suite.office("county", crate::fixtures::COUNTY).header(),
+            &suite.office("province", "410000").header(),
+        )
+        .await?;
+        gateways.push(
+            Gateway::new(
+                name,
+                suite.gateway_addr.to_string(),
+                suite.platform("bench-platform").header(),
+            )
+            .await?,
+        );
+    }
+    let processes = match wenming.filter(|path| path.exists()) {
+        Some(binary) => Some(crate::processes::Processes::start(binary)?),
+        None => {
+            println!(
+                "(no wenming binary: the separate-process rows are left out; build it with --release)"
+            );
+            None
+        }
+    };
+    if let Some(processes) = &processes {
+        let gateway = Channel::from_shared(format!("http://{}", processes.gateway))?
+            .connect()
+            .await?;
+        seed_titles(
+            gateway,
+            &processes.bearer("county", Some(crate::fixtures::COUNTY), None),
+            &processes.bearer("province", Some("410000"), None),
+        )
+        .await?;
+        gateways.push(
+            Gateway::new(
+                "VerifyTitle, wenming serve gateway + registry",
+                processes.gateway.clone(),
+                processes.bearer("platform", None, Some("bench-platform")),
+            )
+            .await?,
+        );
+    }
+    let platform = Principal::platform("bench-platform", "bench");
+    let key = up.internal_key.clone();
+    let registry_channels = connect(up.registry).await?;
+    let echo = start_baseline().await?;
+    let baseline_channels = connect(echo).await?;
 
     println!(
         "{rounds} rounds of {} ms per target, {CONNECTIONS} connections, SQLite, {UNITS} units (half with a title)",
         slice.as_millis()
     );
+    println!("\nOur load generator, in this process:");
     println!(
-        "{:<34} {:>9} {:>9} {:>8} {:>8} {:>20}",
+        "{:<44} {:>9} {:>9} {:>8} {:>8} {:>20}",
         "target", "in flight", "req/s", "p50 µs", "p99 µs", "vs echo (min–max)"
     );
     for &n in in_flight {
-        let mut rows: [Vec<Measured>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut rows: Vec<Vec<Measured>> = (0..2 + gateways.len()).map(|_| Vec::new()).collect();
         for _ in 0..rounds {
             rows[0].push(measure(&baseline_channels, n, slice, baseline_call).await?);
             rows[1].push({
@@ -169,69 +344,87 @@ pub async fn run(seconds: u64, rounds: u32, in_flight: &[usize]) -> BenchResult 
                 })
                 .await?
             });
-            rows[2].push({
-                let bearer = bearer.clone();
-                measure(&gateway_channels, n, slice, move |channel, i| {
-                    verify(
-                        RegistryServiceClient::with_interceptor(channel, bearer.clone()),
-                        i,
-                    )
-                })
-                .await?
-            });
+            for (row, gateway) in rows[2..].iter_mut().zip(&gateways) {
+                row.push(gateway.measure(n, slice).await?);
+            }
         }
-        let names = [
+        let mut names = vec![
             "echo (bare tonic, Health/Check)",
             "VerifyTitle, direct to registry",
-            "VerifyTitle, through the gateway",
         ];
-        for (name, row) in names.iter().zip(&rows) {
-            let mut ratios: Vec<f64> = row
-                .iter()
-                .zip(&rows[0])
-                .map(|(m, echo)| m.requests_per_second / echo.requests_per_second)
-                .collect();
-            let (low, high) = (
-                ratios.iter().copied().fold(f64::INFINITY, f64::min),
-                ratios.iter().copied().fold(0.0, f64::max),
-            );
-            println!(
-                "{name:<34} {n:>9} {:>9.0} {:>8.0} {:>8.0} {:>7.2}x ({low:.2}–{high:.2})",
-                median(
-                    &mut row
-                        .iter()
-                        .map(|m| m.requests_per_second)
-                        .collect::<Vec<_>>()
-                ),
-                median(&mut row.iter().map(|m| m.p50_us as f64).collect::<Vec<_>>()),
-                median(&mut row.iter().map(|m| m.p99_us as f64).collect::<Vec<_>>()),
-                median(&mut ratios),
+        names.extend(gateways.iter().map(|g| g.name));
+        print_rows(&names, n, &rows);
+        for (i, gateway) in gateways.iter().enumerate() {
+            print_added(
+                &format!("by \"{}\"", gateway.name),
+                n,
+                &rows[2 + i],
+                &rows[1],
             );
         }
-        let mut added: Vec<f64> = rows[2]
-            .iter()
-            .zip(&rows[1])
-            .map(|(g, d)| g.p50_us as f64 - d.p50_us as f64)
-            .collect();
-        let (low, high) = (
-            added.iter().copied().fold(f64::INFINITY, f64::min),
-            added.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        );
-        println!(
-            "{:<34} {n:>9} {:>+9.0} µs added to p50 by the gateway (per round: {low:+.0} to {high:+.0})",
-            "",
-            median(&mut added)
-        );
     }
-    db.cleanup().await;
-    Ok(())
-}
 
-/// The gateway's address, from its channel's target.
-fn gateway_addr(
-    suite: &wenming_tests::Suite,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(suite.gateway_addr.to_string())
+    let h2load = crate::h2load::ensure_installed()?;
+    println!("\nh2load (nghttp2), a process of its own, 1 thread:");
+    println!(
+        "{:<44} {:>9} {:>9} {:>8} {:>8} {:>20}",
+        "target", "in flight", "req/s", "p50 µs", "p99 µs", "vs echo (min–max)"
+    );
+    use prost::Message as _;
+    let echo_call = crate::h2load::Call {
+        addr: echo.to_string(),
+        path: "/grpc.health.v1.Health/Check",
+        message: HealthCheckRequest::default().encode_to_vec(),
+        bearer: None,
+    };
+    // One code for every call: h2load sends the same bytes each time (the answer comes
+    // from the registry's cache after the first, as for a platform asking again).
+    let verify_message = pb::VerifyTitleRequest {
+        credit_code: credit_code(0),
+        as_of: "2024-06-01".into(),
+        attest: false,
+    }
+    .encode_to_vec();
+    let calls: Vec<crate::h2load::Call<'_>> = gateways
+        .iter()
+        .map(|g| crate::h2load::Call {
+            addr: g.addr.clone(),
+            path: "/wenming.registry.v1.RegistryService/VerifyTitle",
+            message: verify_message.clone(),
+            bearer: Some(g.bearer.clone()),
+        })
+        .collect();
+    for gateway in &gateways {
+        // h2load counts HTTP statuses only: check once that the call is answered OK.
+        let auth = authorization(&gateway.bearer)?;
+        verify(
+            RegistryServiceClient::with_interceptor(gateway.channels[0].clone(), auth),
+            0,
+        )
+        .await?;
+    }
+    for &n in in_flight {
+        let mut rows: Vec<Vec<Measured>> = (0..1 + calls.len()).map(|_| Vec::new()).collect();
+        for _ in 0..rounds {
+            rows[0].push(crate::h2load::run(
+                &h2load,
+                &echo_call,
+                n,
+                CONNECTIONS,
+                slice,
+            )?);
+            for (row, call) in rows[1..].iter_mut().zip(&calls) {
+                row.push(crate::h2load::run(&h2load, call, n, CONNECTIONS, slice)?);
+            }
+        }
+        let mut names = vec!["echo (bare tonic, Health/Check)"];
+        names.extend(gateways.iter().map(|g| g.name));
+        print_rows(&names, n, &rows);
+    }
+    drop(processes);
+    db_up.cleanup().await;
+    db_net.cleanup().await;
+    Ok(())
 }
 
 async fn verify<T>(mut client: RegistryServiceClient<T>, i: u64) -> Result<(), tonic::Status>
@@ -251,13 +444,12 @@ where
         .map(|_| ())
 }
 
-/// Registers the units and gives every other one a provincial title.
-async fn seed_titles(suite: &wenming_tests::Suite) -> BenchResult {
-    let mut county = RegistryServiceClient::with_interceptor(
-        suite.gateway.clone(),
-        suite.office("county", crate::fixtures::COUNTY),
-    )
-    .max_decoding_message_size(64 * 1024 * 1024);
+/// Registers the units (as the county) and gives every other one a provincial title
+/// (as the province), through the gateway `gateway`.
+async fn seed_titles(gateway: Channel, county: &str, province: &str) -> BenchResult {
+    let mut county =
+        RegistryServiceClient::with_interceptor(gateway.clone(), authorization(county)?)
+            .max_decoding_message_size(64 * 1024 * 1024);
     let rows: Vec<pb::ImportRow> = (0..UNITS)
         .map(|n| pb::ImportRow {
             row_number: u64::from(n),
@@ -268,10 +460,7 @@ async fn seed_titles(suite: &wenming_tests::Suite) -> BenchResult {
         .import_units(tokio_stream::iter([pb::ImportUnitsRequest { rows }]))
         .await?
         .into_inner();
-    let mut province = RegistryServiceClient::with_interceptor(
-        suite.gateway.clone(),
-        suite.office("province", "410000"),
-    );
+    let mut province = RegistryServiceClient::with_interceptor(gateway, authorization(province)?);
     for result in response.results.iter().step_by(2) {
         province
             .award_title(pb::AwardTitleRequest {

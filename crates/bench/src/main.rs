@@ -4,9 +4,11 @@
 #![allow(clippy::print_stdout)]
 
 mod fixtures;
+mod h2load;
 mod import;
 mod load;
 mod memory;
+mod processes;
 mod quota;
 mod rollup;
 
@@ -41,6 +43,10 @@ enum Bench {
         /// Requests in flight, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "10,32")]
         in_flight: Vec<usize>,
+        /// The wenming binary, for the rows with the gateway and the registry as
+        /// separate processes (left out when it is missing).
+        #[arg(long, default_value = "target/release/wenming")]
+        wenming: PathBuf,
     },
     /// Designations under contention (many callers, one holder, one quota row) through
     /// the quota service vs single-row inserts into the same table by as many callers.
@@ -86,7 +92,8 @@ async fn main() -> BenchResult {
             seconds,
             rounds,
             in_flight,
-        } => load::run(seconds, rounds, &in_flight).await,
+            wenming,
+        } => load::run(seconds, rounds, &in_flight, Some(&wenming)).await,
         Bench::Quota {
             callers,
             per_caller,

@@ -17,6 +17,7 @@ pub mod follow;
 mod health_probe;
 pub mod idempotency;
 mod identity_layer;
+pub mod local;
 mod localize_layer;
 pub mod metrics;
 pub mod migrations;
@@ -36,4 +37,4 @@ pub mod write;
 
 pub use error::{Error, NoCases, ServiceCases};
 pub use identity_layer::{IdentityLayer, scope_of};
-pub use server::{Access, Listener, ServeError, ServerSettings, serve};
+pub use server::{Access, Listener, ServeError, Server, ServerSettings, serve};

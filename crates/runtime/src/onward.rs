@@ -113,9 +113,13 @@ impl Onward {
     }
 }
 
-/// The `grpc-timeout` header: up to 8 digits and a unit (H, M, S, m, u, n).
+/// The `grpc-timeout` header of `metadata`.
 fn grpc_timeout(metadata: &MetadataMap) -> Option<Duration> {
-    let text = metadata.get("grpc-timeout")?.to_str().ok()?;
+    parse_grpc_timeout(metadata.get("grpc-timeout")?.to_str().ok()?)
+}
+
+/// A `grpc-timeout` value: up to 8 digits and a unit (H, M, S, m, u, n).
+pub(crate) fn parse_grpc_timeout(text: &str) -> Option<Duration> {
     let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
     if digits.is_empty() || digits.len() > 8 {
         return None;

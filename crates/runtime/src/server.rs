@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tonic::service::Routes;
-use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower::ServiceBuilder;
@@ -122,150 +121,211 @@ pub async fn serve(
     database: Option<&crate::db::Database>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let (health, health_service) = tonic_health::server::health_reporter();
-    for name in service_names {
-        health
-            .set_service_status(*name, ServingStatus::Serving)
-            .await;
-    }
-    let _health_only = match settings.health_listen {
-        Some(at) => Some(AbortOnDrop(
-            serve_health_only(at, health_service.clone()).await?,
-        )),
-        None => None,
-    };
-    let reflection_v1 = reflection().build_v1()?;
-    let reflection_v1alpha = reflection().build_v1alpha()?;
+    Server::new(settings, access, routes, service_names, database)
+        .await?
+        .serve(listener, shutdown)
+        .await
+}
 
-    let routes = routes
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha);
+/// A server ready to serve: its routes behind the suite's layers, health and
+/// reflection. Served on a listener ([`Server::serve`]), and reachable in the same
+/// process without a socket ([`Server::local`]), both through the same layers.
+#[derive(Debug)]
+pub struct Server {
+    settings: ServerSettings,
+    public: bool,
+    /// The routes with health, reflection and the layers, shared by both ways in.
+    router: axum::Router,
+    health: tonic_health::server::HealthReporter,
+    /// Health alone in plaintext on `health_listen`, bound from the start (a probe
+    /// may ask as soon as the process says it is ready); stops with the server.
+    _health_only: Option<AbortOnDrop>,
+    names: Vec<String>,
+    database: Option<crate::db::Database>,
+    drain_begun: tokio::sync::watch::Sender<bool>,
+}
 
-    let draining = Arc::new(Notify::new());
-    // Told to every call (its request's extensions), so long-lived streams end when
-    // the drain begins rather than hold the server until the drain times out.
-    let (drain_begun, drain_seen) = tokio::sync::watch::channel(false);
-    let names: Vec<String> = service_names.iter().map(|s| (*s).to_owned()).collect();
-    let stopping = Arc::new(AtomicBool::new(false));
-    let probe = database.map(|db| {
-        crate::health_probe::spawn(
-            db.clone(),
-            health.clone(),
-            names.clone(),
-            Duration::from_millis(settings.health_probe_ms.max(1)),
-            stopping.clone(),
-        )
-    });
-    let signal = {
-        let draining = draining.clone();
-        async move {
-            shutdown.await;
-            stopping.store(true, Ordering::SeqCst);
+impl Server {
+    /// Prepares `routes` as the server of `service_names` (SERVING from now on).
+    pub async fn new(
+        settings: &ServerSettings,
+        access: Access,
+        routes: Routes,
+        service_names: &[&str],
+        database: Option<&crate::db::Database>,
+    ) -> Result<Self, ServeError> {
+        let (health, health_service) = tonic_health::server::health_reporter();
+        for name in service_names {
             health
-                .set_service_status("", ServingStatus::NotServing)
+                .set_service_status(*name, ServingStatus::Serving)
                 .await;
-            for name in &names {
-                health
-                    .set_service_status(name, ServingStatus::NotServing)
-                    .await;
-            }
-            let _ = drain_begun.send(true);
-            draining.notify_one();
         }
-    };
-
-    // The gateway also takes HTTP/1.1: JSON and gRPC-Web callers.
-    let public = matches!(access, Access::Public);
-    let router = Server::builder()
-        .accept_http1(public)
-        .timeout(Duration::from_secs(settings.request_timeout_secs))
-        .concurrency_limit_per_connection(settings.concurrency_per_connection)
-        .trace_fn(|request| {
-            let span = tracing::info_span!(
-                "rpc",
-                path = %request.uri().path(),
-                otel.kind = "server",
-                rpc.system = "grpc",
-                rpc.grpc.status_code = tracing::field::Empty,
-                otel.status_code = tracing::field::Empty,
-                trace_id = tracing::field::Empty,
-                span_id = tracing::field::Empty,
-            );
-            crate::trace_context::continue_trace(&span, request.headers());
-            // On the span's fields, so that every log line of the call carries them.
-            crate::trace_context::record_ids(&span);
-            span
+        let health_only = match settings.health_listen {
+            Some(at) => Some(AbortOnDrop(
+                serve_health_only(at, Routes::new(health_service.clone())).await?,
+            )),
+            None => None,
+        };
+        let routes = routes
+            .add_service(health_service)
+            .add_service(reflection().build_v1()?)
+            .add_service(reflection().build_v1alpha()?);
+        // Told to every call (its request's extensions), so long-lived streams end when
+        // the drain begins rather than hold the server until the drain times out.
+        let (drain_begun, drain_seen) = tokio::sync::watch::channel(false);
+        let public = matches!(access, Access::Public);
+        // Outermost the drain signal, then the timing and status of the call as
+        // answered, then the zh-CN message of tonic's own refusals, then the identity
+        // check.
+        let layers = ServiceBuilder::new()
+            .map_request(move |mut request: http::Request<axum::body::Body>| {
+                request
+                    .extensions_mut()
+                    .insert(crate::follow::Draining(drain_seen.clone()));
+                request
+            })
+            .layer(crate::metrics::RpcMetricsLayer::for_services(service_names))
+            .layer(crate::localize_layer::LocalizeLayer)
+            .option_layer(match access {
+                Access::Internal(verifier) => Some(IdentityLayer::new(*verifier)),
+                Access::Public => None,
+            })
+            // The routes answer with axum's body; the layers above speak tonic's.
+            .map_response(|response: http::Response<axum::body::Body>| {
+                response.map(tonic::body::Body::new)
+            });
+        Ok(Self {
+            settings: settings.clone(),
+            public,
+            router: routes.prepare().into_axum_router().layer(layers),
+            health,
+            _health_only: health_only,
+            names: service_names.iter().map(|s| (*s).to_owned()).collect(),
+            database: database.cloned(),
+            drain_begun,
         })
-        .layer(
-            // Outermost the timing and status of the call as answered, then the zh-CN
-            // message of tonic's own refusals, then the identity check.
-            ServiceBuilder::new()
-                .map_request(move |mut request: http::Request<_>| {
-                    request
-                        .extensions_mut()
-                        .insert(crate::follow::Draining(drain_seen.clone()));
-                    request
-                })
-                .layer(crate::metrics::RpcMetricsLayer::for_services(service_names))
-                .layer(crate::localize_layer::LocalizeLayer)
-                .option_layer(match access {
-                    Access::Internal(verifier) => Some(IdentityLayer::new(*verifier)),
-                    Access::Public => None,
-                }),
-        )
-        .add_routes(routes);
-    let server: std::pin::Pin<
-        Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>,
-    > = match listener.into() {
-        Listener::Plain(listener) => Box::pin(router.serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            signal,
-        )),
-        Listener::Tls(listener, tls) => {
-            Box::pin(router.serve_with_incoming_shutdown(tls.incoming(listener), signal))
-        }
-    };
-
-    let drain_timeout = Duration::from_secs(settings.drain_timeout_secs);
-    let _probe = probe.map(AbortOnDrop);
-    tokio::select! {
-        result = server => result?,
-        () = async {
-            draining.notified().await;
-            tokio::time::sleep(drain_timeout).await;
-        } => {
-            tracing::warn!(?drain_timeout, "drain timed out; closing remaining calls");
-        }
     }
-    Ok(())
+
+    /// The server in this process: calls go through the same layers as calls over
+    /// the network, in a span of their own, within the request timeout.
+    pub fn local(&self) -> crate::local::LocalService {
+        crate::local::LocalService::new(
+            self.router.clone(),
+            Duration::from_secs(self.settings.request_timeout_secs),
+        )
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then drains for at most
+    /// `drain_timeout_secs`.
+    pub async fn serve(
+        self,
+        listener: impl Into<Listener>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Self {
+            settings,
+            public,
+            router,
+            health,
+            _health_only,
+            names,
+            database,
+            drain_begun,
+        } = self;
+        let draining = Arc::new(Notify::new());
+        let stopping = Arc::new(AtomicBool::new(false));
+        let probe = database.map(|db| {
+            crate::health_probe::spawn(
+                db,
+                health.clone(),
+                names.clone(),
+                Duration::from_millis(settings.health_probe_ms.max(1)),
+                stopping.clone(),
+            )
+        });
+        let signal = {
+            let draining = draining.clone();
+            async move {
+                shutdown.await;
+                stopping.store(true, Ordering::SeqCst);
+                health
+                    .set_service_status("", ServingStatus::NotServing)
+                    .await;
+                for name in &names {
+                    health
+                        .set_service_status(name, ServingStatus::NotServing)
+                        .await;
+                }
+                let _ = drain_begun.send(true);
+                draining.notify_one();
+            }
+        };
+
+        // The gateway also takes HTTP/1.1: JSON and gRPC-Web callers.
+        let router = tonic::transport::Server::builder()
+            .accept_http1(public)
+            .timeout(Duration::from_secs(settings.request_timeout_secs))
+            .concurrency_limit_per_connection(settings.concurrency_per_connection)
+            .trace_fn(|request| rpc_span(request.uri().path(), request.headers()))
+            .add_routes(Routes::from(router));
+        let server: std::pin::Pin<
+            Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>,
+        > = match listener.into() {
+            Listener::Plain(listener) => Box::pin(router.serve_with_incoming_shutdown(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                signal,
+            )),
+            Listener::Tls(listener, tls) => {
+                Box::pin(router.serve_with_incoming_shutdown(tls.incoming(listener), signal))
+            }
+        };
+
+        let drain_timeout = Duration::from_secs(settings.drain_timeout_secs);
+        let _probe = probe.map(AbortOnDrop);
+        tokio::select! {
+            result = server => result?,
+            () = async {
+                draining.notified().await;
+                tokio::time::sleep(drain_timeout).await;
+            } => {
+                tracing::warn!(?drain_timeout, "drain timed out; closing remaining calls");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The span of one call: its path, continuing the caller's trace (`traceparent`).
+pub(crate) fn rpc_span(path: &str, headers: &http::HeaderMap) -> tracing::Span {
+    let span = tracing::info_span!(
+        "rpc",
+        path = %path,
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.grpc.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+    );
+    crate::trace_context::continue_trace(&span, headers);
+    // On the span's fields, so that every log line of the call carries them.
+    crate::trace_context::record_ids(&span);
+    span
 }
 
 /// Serves `health` alone, in plaintext, on `at`.
-async fn serve_health_only<S>(
+async fn serve_health_only(
     at: std::net::SocketAddr,
-    health: S,
-) -> Result<tokio::task::JoinHandle<()>, ServeError>
-where
-    S: tower::Service<
-            http::Request<tonic::body::Body>,
-            Response = http::Response<tonic::body::Body>,
-            Error = std::convert::Infallible,
-        > + tonic::server::NamedService
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
+    health: Routes,
+) -> Result<tokio::task::JoinHandle<()>, ServeError> {
     let listener = TcpListener::bind(at)
         .await
         .map_err(|err| ServeError::Setup(format!("health_listen {at}: {err}").into()))?;
     tracing::info!(addr = %listener.local_addr().map_or(at, |a| a), "health served in plaintext");
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     Ok(tokio::spawn(async move {
-        if let Err(err) = Server::builder()
-            .add_service(health)
+        if let Err(err) = tonic::transport::Server::builder()
+            .add_routes(health)
             .serve_with_incoming(incoming)
             .await
         {
@@ -275,6 +335,7 @@ where
 }
 
 /// Stops a background task when the server stops.
+#[derive(Debug)]
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {

@@ -189,19 +189,31 @@ impl ServiceDef {
     /// identity layer, health and reflection, and the hourly purge of expired request
     /// ids.
     pub async fn serve(
-        &self,
+        &'static self,
         listener: impl Into<Listener>,
         context: ServiceContext,
         verifier: IdentityVerifier,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        self.prepare(context, verifier)
+            .await?
+            .serve(listener, shutdown)
+            .await
+    }
+
+    /// Its server, ready to serve on a listener and to be called in this process.
+    pub async fn prepare(
+        &'static self,
+        context: ServiceContext,
+        verifier: IdentityVerifier,
+    ) -> Result<Prepared, ServeError> {
         let (db, clock, settings) = (
             context.db.clone(),
             context.clock.clone(),
             context.settings.clone(),
         );
         let routes = (self.routes)(context).map_err(ServeError::Setup)?;
-        self.serve_routes(listener, routes, &db, clock, &settings, verifier, shutdown)
+        self.prepare_routes(routes, &db, clock, &settings, verifier)
             .await
     }
 
@@ -209,7 +221,7 @@ impl ServiceDef {
     /// upstream use it; everything else goes through [`ServiceDef::serve`]).
     #[allow(clippy::too_many_arguments)]
     pub async fn serve_routes(
-        &self,
+        &'static self,
         listener: impl Into<Listener>,
         routes: Routes,
         db: &Database,
@@ -218,18 +230,63 @@ impl ServiceDef {
         verifier: IdentityVerifier,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        crate::metrics::register_pool(self.name, db);
-        let purge = crate::idempotency::spawn_purge(db.clone(), clock, Duration::from_secs(3600));
-        let served = crate::serve(
-            listener,
+        self.prepare_routes(routes, db, clock, settings, verifier)
+            .await?
+            .serve(listener, shutdown)
+            .await
+    }
+
+    async fn prepare_routes(
+        &'static self,
+        routes: Routes,
+        db: &Database,
+        clock: Arc<dyn Clock>,
+        settings: &ServerSettings,
+        verifier: IdentityVerifier,
+    ) -> Result<Prepared, ServeError> {
+        let server = crate::Server::new(
             settings,
             Access::Internal(Box::new(verifier)),
             routes,
             &[self.grpc_service],
             Some(db),
-            shutdown,
         )
-        .await;
+        .await?;
+        Ok(Prepared {
+            def: self,
+            server,
+            db: db.clone(),
+            clock,
+        })
+    }
+}
+
+/// A service's server, prepared: call it in this process, or serve it.
+#[derive(Debug)]
+pub struct Prepared {
+    def: &'static ServiceDef,
+    server: crate::Server,
+    db: Database,
+    clock: Arc<dyn Clock>,
+}
+
+impl Prepared {
+    /// The service in this process (the gateway of `wenming up` calls it so).
+    pub fn local(&self) -> crate::local::LocalService {
+        self.server.local()
+    }
+
+    /// Serves it on `listener` until `shutdown` resolves, purging expired request ids
+    /// hourly meanwhile.
+    pub async fn serve(
+        self,
+        listener: impl Into<Listener>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        crate::metrics::register_pool(self.def.name, &self.db);
+        let purge =
+            crate::idempotency::spawn_purge(self.db.clone(), self.clock, Duration::from_secs(3600));
+        let served = self.server.serve(listener, shutdown).await;
         purge.abort();
         served
     }
@@ -249,6 +306,8 @@ pub struct Member {
 pub struct Started {
     /// Where each listens, by name.
     pub addrs: BTreeMap<&'static str, SocketAddr>,
+    /// Each one, callable in this process, by name.
+    pub locals: BTreeMap<&'static str, crate::local::LocalService>,
     /// Each one's server, in start order.
     pub tasks: Vec<(
         &'static str,
@@ -260,6 +319,11 @@ impl Started {
     /// The address of `name`.
     pub fn addr(&self, name: &str) -> SocketAddr {
         self.addrs[name]
+    }
+
+    /// `name` in this process.
+    pub fn local(&self, name: &str) -> crate::local::LocalService {
+        self.locals[name].clone()
     }
 
     /// Waits for every server to stop, the last started first (callers before the
@@ -307,6 +371,7 @@ where
 {
     let mut started = Started {
         addrs: BTreeMap::new(),
+        locals: BTreeMap::new(),
         tasks: Vec::new(),
     };
     let server_tls = options.tls.server()?;
@@ -346,7 +411,9 @@ where
         let verifier = IdentityVerifier::new(options.key);
         let stop = shutdown();
         let listener = Listener::new(listener, server_tls.clone());
-        let task = tokio::spawn(async move { def.serve(listener, context, verifier, stop).await });
+        let prepared = def.prepare(context, verifier).await?;
+        started.locals.insert(def.name, prepared.local());
+        let task = tokio::spawn(async move { prepared.serve(listener, stop).await });
         started.addrs.insert(def.name, addr);
         started.tasks.push((def.name, task));
     }

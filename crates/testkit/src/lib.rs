@@ -34,6 +34,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// Whether it is a PostgreSQL database (else SQLite).
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
     /// A new SQLite file in a temporary directory.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");

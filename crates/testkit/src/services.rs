@@ -124,6 +124,11 @@ impl Services {
         self.started().addr(name)
     }
 
+    /// `name` in this process (as `wenming up`'s gateway calls it).
+    pub fn local(&self, name: &str) -> wenming_runtime::local::LocalService {
+        self.started().local(name)
+    }
+
     /// Every service's address, by name.
     pub fn addrs(&self) -> &BTreeMap<&'static str, SocketAddr> {
         &self.started().addrs

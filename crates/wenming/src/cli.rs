@@ -361,11 +361,6 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
     }
     let addr = listener.local_addr()?;
     let listener = wenming_runtime::Listener::new(listener, config.suite.tls.server()?);
-    tracing::info!(%addr, service = def.name, tls = config.suite.tls.enabled(), "serving");
-    #[allow(clippy::print_stdout)]
-    {
-        println!("wenming ready: {} on {addr}", def.name);
-    }
     let context = ServiceContext {
         db: db.clone(),
         clock: Arc::new(SystemClock),
@@ -374,13 +369,18 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
         config: config.sources().focus(def.name),
         signer: wenming_authz::IdentitySigner::new(&key),
     };
-    def.serve(
-        listener,
-        context,
-        config.suite.identity.verifier()?,
-        wenming_runtime::shutdown::signal(),
-    )
-    .await?;
+    // Prepared (routes, health port) before it says it is ready.
+    let prepared = def
+        .prepare(context, config.suite.identity.verifier()?)
+        .await?;
+    tracing::info!(%addr, service = def.name, tls = config.suite.tls.enabled(), "serving");
+    #[allow(clippy::print_stdout)]
+    {
+        println!("wenming ready: {} on {addr}", def.name);
+    }
+    prepared
+        .serve(listener, wenming_runtime::shutdown::signal())
+        .await?;
     db.close().await;
     Ok(())
 }
@@ -448,19 +448,16 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
     }
     let addr = listener.local_addr()?;
     let listener = wenming_runtime::Listener::new(listener, tls);
+    let gateway =
+        wenming_gateway::prepare(proxy, &config.suite.server, &settings.cors_origins).await?;
     tracing::info!(%addr, %scheme, "gateway serving");
     #[allow(clippy::print_stdout)]
     {
         println!("wenming ready: gateway on {addr}");
     }
-    wenming_gateway::serve(
-        listener,
-        proxy,
-        &config.suite.server,
-        &settings.cors_origins,
-        wenming_runtime::shutdown::signal(),
-    )
-    .await?;
+    gateway
+        .serve(listener, wenming_runtime::shutdown::signal())
+        .await?;
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use wenming_runtime::ServerSettings;
 use wenming_runtime::db::{Database, DatabaseSettings};
 use wenming_runtime::service::{self, DemoContext, Member, StartOptions};
 
-use crate::cli::{CliResult, backend};
+use crate::cli::CliResult;
 use crate::services::SERVICES;
 
 const KEY_FILE: &str = "identity.key";
@@ -131,17 +131,15 @@ pub async fn run(up: Up) -> CliResult {
         },
         dev_key.trusted_keys()?,
     )?;
+    // The gateway calls the services in this process (their loopback ports stay for
+    // calls between services and for tools).
     let backends = SERVICES
         .iter()
         .map(|def| {
-            Ok(backend(
-                def.grpc_service,
-                &format!("http://{}", started.addr(def.name)),
-                None,
-            )?
-            .labelled(def.zh_name))
+            wenming_gateway::Backend::local(def.grpc_service, started.local(def.name))
+                .labelled(def.zh_name)
         })
-        .collect::<CliResult<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     let proxy = Proxy::new(
         authn,
         Policy::shipped()?,
@@ -152,15 +150,12 @@ pub async fn run(up: Up) -> CliResult {
     );
     let tls_note = if public_tls.is_some() { " (TLS)" } else { "" };
     let listener = wenming_runtime::Listener::new(listener, public_tls);
+    // Prepared here, so that its health port (if any) is bound before anyone asks.
+    let gateway = wenming_gateway::prepare(proxy, &gateway_settings, &cors_origins).await?;
     let gateway = tokio::spawn(async move {
-        wenming_gateway::serve(
-            listener,
-            proxy,
-            &gateway_settings,
-            &cors_origins,
-            wenming_runtime::shutdown::signal(),
-        )
-        .await
+        gateway
+            .serve(listener, wenming_runtime::shutdown::signal())
+            .await
     });
 
     for def in SERVICES {

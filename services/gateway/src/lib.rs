@@ -27,4 +27,4 @@ pub use keys::{KeyError, TrustedKeys};
 pub use limits::RateLimits;
 pub use policy::Policy;
 pub use proxy::{Backend, Proxy};
-pub use server::{GRPC_SERVICE, serve};
+pub use server::{GRPC_SERVICE, prepare, serve};

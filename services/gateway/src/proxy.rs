@@ -35,11 +35,22 @@ type Client = hyper_util::client::legacy::Client<
 pub struct Backend {
     /// Fully qualified service name, e.g. `wenming.registry.v1.RegistryService`.
     pub service: String,
-    /// The service's scheme and authority, e.g. `http://127.0.0.1:50061`.
-    base: http::Uri,
     /// How an official names the service (its refusals name it so).
     label_zh: String,
-    client: Client,
+    target: Target,
+}
+
+/// How a backend is reached.
+#[derive(Clone, Debug)]
+enum Target {
+    /// Over the network: the service's scheme and authority (e.g.
+    /// `http://127.0.0.1:50061`) and the pooled HTTP/2 client.
+    Remote {
+        base: http::Uri,
+        client: Box<Client>,
+    },
+    /// In this process (`wenming up`): its routes, called directly.
+    Local(wenming_runtime::local::LocalService),
 }
 
 impl Backend {
@@ -99,9 +110,22 @@ impl Backend {
         Ok(Self {
             label_zh: service.clone(),
             service,
-            base,
-            client,
+            target: Target::Remote {
+                base,
+                client: Box::new(client),
+            },
         })
+    }
+
+    /// Calls to `service` go to `local`, a service of this process: the same
+    /// authentication, policy, limits and identity, then its routes without a socket.
+    pub fn local(service: impl Into<String>, local: wenming_runtime::local::LocalService) -> Self {
+        let service = service.into();
+        Self {
+            label_zh: service.clone(),
+            service,
+            target: Target::Local(local),
+        }
     }
 
     /// The same backend, named `label` in the gateway's zh-CN refusals.
@@ -260,11 +284,17 @@ impl Inner {
                     .map_err(|_| status::internal(&"timeout header"))?,
             );
         }
-        let mut uri = backend.base.clone().into_parts();
+        let (base, client) = match &backend.target {
+            Target::Local(local) => {
+                return Ok(local.call(http::Request::from_parts(parts, body)).await);
+            }
+            Target::Remote { base, client } => (base, client),
+        };
+        let mut uri = base.clone().into_parts();
         uri.path_and_query = parts.uri.path_and_query().cloned();
         parts.uri = http::Uri::from_parts(uri).map_err(|_| status::internal(&"backend uri"))?;
         let request = http::Request::from_parts(parts, tonic::body::Body::new(body));
-        let response = backend.client.request(request).await.map_err(|err| {
+        let response = client.request(request).await.map_err(|err| {
             tracing::warn!(service, error = %err, "backend unavailable");
             status::plain(
                 Code::Unavailable,

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use tonic::service::Routes;
-use wenming_runtime::{Access, Listener, ServeError, ServerSettings};
+use wenming_runtime::{Access, Listener, ServeError, Server, ServerSettings};
 
 use crate::edge::Edge;
 use crate::proxy::Proxy;
@@ -21,6 +21,18 @@ pub async fn serve(
     cors_origins: &[String],
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    prepare(proxy, settings, cors_origins)
+        .await?
+        .serve(listener, shutdown)
+        .await
+}
+
+/// The gateway's server, ready to serve (its health port, if any, already bound).
+pub async fn prepare(
+    proxy: Proxy,
+    settings: &ServerSettings,
+    cors_origins: &[String],
+) -> Result<Server, ServeError> {
     let edge =
         Edge::new(proxy, settings.max_message_bytes).map_err(|e| ServeError::Setup(e.into()))?;
     let cors = crate::edge::cors(cors_origins).map_err(|e| ServeError::Setup(e.into()))?;
@@ -30,15 +42,13 @@ pub async fn serve(
     let mut routes = Routes::default();
     let router = std::mem::take(routes.axum_router_mut());
     *routes.axum_router_mut() = router.fallback_service(entry);
-    wenming_runtime::serve(
-        listener,
+    Server::new(
         settings,
         Access::Public,
         routes,
         &[GRPC_SERVICE],
         // No database of its own: its health is the process's.
         None,
-        shutdown,
     )
     .await
 }
