@@ -1,5 +1,6 @@
 //! Resident memory of `wenming up` (all services, one process): right after `ready`,
-//! and after a burst of imports and verifications.
+//! at its peak while importing 100,000 units, and at its peak while serving VerifyTitle
+//! with 32 calls in flight for a few seconds (rate limits raised for the run).
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -20,7 +21,10 @@ fn bearer(
     level: &str,
     region: Option<&str>,
     platform: Option<&str>,
-) -> Result<impl tonic::service::Interceptor + use<>, Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<
+    impl tonic::service::Interceptor + Clone + Send + Sync + 'static + use<>,
+    Box<dyn std::error::Error + Send + Sync>,
+> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
@@ -44,13 +48,27 @@ fn bearer(
     })
 }
 
-fn resident_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+/// A `/proc/PID/status` figure in KiB: `VmRSS` (resident now) or `VmHWM` (the peak).
+fn status_kib(pid: u32, field: &str) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmRSS".into())
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim_start_matches(':').trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("no {field}").into())
+}
+
+fn resident_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    status_kib(pid, "VmRSS")
+}
+
+/// The peak resident size so far, then reset to the current one (so that the next
+/// phase's peak is its own).
+fn peak_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    let peak = status_kib(pid, "VmHWM")?;
+    // Writing 5 to clear_refs resets VmHWM (Linux 4.0+).
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+    Ok(peak)
 }
 
 pub async fn run(wenming: &Path) -> BenchResult {
@@ -58,6 +76,9 @@ pub async fn run(wenming: &Path) -> BenchResult {
     let mut child = Command::new(wenming)
         .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&dir)
+        // One platform makes every call of the load phase.
+        .env("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND", "100000000")
+        .env("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_BURST", "100000000")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
@@ -70,6 +91,7 @@ pub async fn run(wenming: &Path) -> BenchResult {
         .trim_end_matches(',')
         .to_owned();
     let idle = resident_kib(child.id())?;
+    let _ = peak_kib(child.id())?;
 
     let key = DevKey::load_or_create(&dir)?;
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
@@ -79,12 +101,14 @@ pub async fn run(wenming: &Path) -> BenchResult {
         channel.clone(),
         bearer(&key, "county", Some(COUNTY), None)?,
     );
-    let rows: Vec<pb::ImportRow> = (0..5_000)
+    // 100,000 units, 500 rows a message, as `wenming import` sends them.
+    let rows: Vec<pb::ImportRow> = (0..100_000)
         .map(|n| pb::ImportRow {
             row_number: u64::from(n),
             unit: Some(unit(n)),
         })
         .collect();
+    county = county.max_decoding_message_size(64 * 1024 * 1024);
     county
         .import_units(tokio_stream::iter(
             rows.chunks(500)
@@ -92,43 +116,53 @@ pub async fn run(wenming: &Path) -> BenchResult {
                 .collect::<Vec<_>>(),
         ))
         .await?;
-    let mut platform = RegistryServiceClient::with_interceptor(
-        channel,
-        bearer(&key, "platform", None, Some("bench"))?,
-    );
-    let mut n = 0;
-    while n < 5_000 {
-        let called = platform
-            .verify_title(pb::VerifyTitleRequest {
-                credit_code: credit_code(n),
-                as_of: String::new(),
-                attest: false,
-            })
-            .await;
-        match called {
-            Ok(_) => n += 1,
-            // Over the platform's rate limit: wait as RetryInfo says, as a client should.
-            Err(status) if status.code() == tonic::Code::ResourceExhausted => {
-                use tonic_types::StatusExt as _;
-                let wait = status
-                    .get_details_retry_info()
-                    .and_then(|r| r.retry_delay)
-                    .unwrap_or(std::time::Duration::from_millis(10));
-                tokio::time::sleep(wait).await;
-            }
-            Err(status) => return Err(status.into()),
-        }
+    let import_peak = peak_kib(child.id())?;
+    drop(rows);
+
+    // 32 calls in flight over 4 connections for 5 s.
+    let mut channels = Vec::new();
+    for _ in 0..4 {
+        channels.push(
+            tonic::transport::Channel::from_shared(format!("http://{addr}"))?
+                .connect()
+                .await?,
+        );
     }
-    let busy = resident_kib(child.id())?;
+    let platform = bearer(&key, "platform", None, Some("bench"))?;
+    let served = crate::load::measure(&channels, 32, std::time::Duration::from_secs(5), {
+        move |channel, i| {
+            let auth = platform.clone();
+            async move {
+                RegistryServiceClient::with_interceptor(channel, auth)
+                    .verify_title(pb::VerifyTitleRequest {
+                        credit_code: credit_code(u32::try_from(i % 100_000).unwrap_or(0)),
+                        as_of: String::new(),
+                        attest: false,
+                    })
+                    .await
+                    .map(|_| ())
+            }
+        }
+    })
+    .await?;
+    let load_peak = peak_kib(child.id())?;
+    let after = resident_kib(child.id())?;
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()?;
     child.wait()?;
     std::fs::remove_dir_all(&dir).ok();
     println!(
-        "wenming up resident memory: idle after ready {:.1} MiB; after 5,000 imports and 5,000 VerifyTitle calls {:.1} MiB (bound: 60 MiB idle)",
+        "wenming up resident memory (goal: 60 MiB idle, 200 MiB under load):\n  \
+         idle after ready                          {:>7.1} MiB\n  \
+         peak while importing 100,000 units         {:>7.1} MiB\n  \
+         peak while serving 32 calls in flight       {:>7.1} MiB ({:.0} VerifyTitle/s)\n  \
+         after both                                {:>7.1} MiB",
         idle as f64 / 1024.0,
-        busy as f64 / 1024.0
+        import_peak as f64 / 1024.0,
+        load_peak as f64 / 1024.0,
+        served.requests_per_second,
+        after as f64 / 1024.0,
     );
     Ok(())
 }
