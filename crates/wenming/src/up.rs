@@ -10,7 +10,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use wenming_authz::{IdentityKey, IdentitySigner};
 use wenming_domain::SystemClock;
 use wenming_gateway::dev_key::{self, DevKey};
-use wenming_gateway::{Authenticator, AuthnSettings, Policy, Proxy, RateLimits};
+use wenming_gateway::{Authenticator, AuthnSettings, Policy, Proxy};
 use wenming_runtime::ServerSettings;
 use wenming_runtime::db::{Database, DatabaseSettings};
 use wenming_runtime::service::{self, DemoContext, Member, StartOptions};
@@ -143,7 +143,7 @@ pub async fn run(up: Up) -> CliResult {
     let proxy = Proxy::new(
         authn,
         Policy::shipped()?,
-        Some(&RateLimits::default()),
+        Some(&config.suite.gateway.rate_limits),
         IdentitySigner::new(&key),
         backends,
         Duration::from_secs(settings.request_timeout_secs),
