@@ -11,6 +11,7 @@ mod memory;
 mod processes;
 mod quota;
 mod rollup;
+mod writes;
 
 use std::path::PathBuf;
 
@@ -74,6 +75,20 @@ enum Bench {
         #[arg(long, default_value_t = 30)]
         calls: u32,
     },
+    /// CreateUnit through the gateway on PostgreSQL by N clients vs pgbench's single-row
+    /// INSERTs by as many clients into the same database (needs
+    /// WENMING_TEST_DATABASE_URL and pgbench).
+    Writes {
+        /// Clients on each side.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Seconds per side and round.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Rounds, interleaved.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
     /// Resident memory of `wenming up`, idle and after a burst of calls.
     Memory {
         /// The wenming binary (build it with --release first).
@@ -104,6 +119,11 @@ async fn main() -> BenchResult {
             regions,
             calls,
         } => rollup::run(units, regions, calls).await,
+        Bench::Writes {
+            clients,
+            seconds,
+            rounds,
+        } => writes::run(clients, seconds, rounds).await,
         Bench::Memory { wenming } => memory::run(&wenming).await,
     }
 }

@@ -54,7 +54,14 @@ fn status_kib(pid: u32, field: &str) -> Result<u64, Box<dyn std::error::Error + 
     status
         .lines()
         .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim_start_matches(':').trim().trim_end_matches("kB").trim().parse().ok())
+        .and_then(|rest| {
+            rest.trim_start_matches(':')
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        })
         .ok_or_else(|| format!("no {field}").into())
 }
 
@@ -77,7 +84,10 @@ pub async fn run(wenming: &Path) -> BenchResult {
         .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&dir)
         // One platform makes every call of the load phase.
-        .env("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND", "100000000")
+        .env(
+            "WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND",
+            "100000000",
+        )
         .env("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_BURST", "100000000")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
