@@ -1,6 +1,6 @@
 //! Which rows of a region-anchored table a caller reaches, as one rule written twice
 //! side by side: in Rust, for a row already in hand (VerifyTitle's cached units), and as
-//! SQL, for queries. The registry's `tests/rules_agree.rs` checks on generated rows that
+//! SQL, for queries. The registry's `tests/integration/rules_agree.rs` checks on generated rows that
 //! the two agree, on SQLite and PostgreSQL.
 //!
 //! Rows carry the unit's id, its county-level region, its city-level region (written

@@ -6,7 +6,7 @@
 //! "A title is held on a day" is one rule written twice, side by side here: in Rust
 //! (`TitleValidity::is_valid_on`, used on rows in hand by VerifyTitle and pairing's
 //! helper check) and as SQL ([`push_held_on`], used by ListUnits' title filter).
-//! `tests/rules_agree.rs` checks on generated rows that the two agree on both databases.
+//! `tests/integration/rules_agree.rs` checks on generated rows that the two agree on both databases.
 //!
 //! The gateway's policy already keeps platforms and unit users away from most of these
 //! calls; the service checks who the caller is again because a call that reaches it

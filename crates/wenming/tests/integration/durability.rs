@@ -2,7 +2,7 @@
 //! are in flight keeps every create it answered, and a client retrying with the same
 //! request id gets the same answer, not a second unit.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! checks offline against the key set GetAttestationKeys publishes, across a key
 //! rotation; a registry without a key refuses to attest. Real gRPC, both databases.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

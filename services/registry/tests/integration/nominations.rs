@@ -2,7 +2,7 @@
 //! return with a reason that frees a place, a decision made once by the organiser, and
 //! scope. Real gRPC, both databases.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

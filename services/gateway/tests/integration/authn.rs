@@ -43,7 +43,7 @@ fn es256() -> Signer {
     Signer::from_pem(
         "es-1",
         Algorithm::ES256,
-        include_bytes!("keys/es256-test.pem"),
+        include_bytes!("../keys/es256-test.pem"),
     )
 }
 
@@ -51,7 +51,7 @@ fn rs256() -> Signer {
     Signer::from_pem(
         "rs-1",
         Algorithm::RS256,
-        include_bytes!("keys/rs256-test.pem"),
+        include_bytes!("../keys/rs256-test.pem"),
     )
 }
 
@@ -59,7 +59,7 @@ fn untrusted() -> Signer {
     Signer::from_pem(
         "ed-x",
         Algorithm::EdDSA,
-        include_bytes!("keys/eddsa-untrusted-test.pem"),
+        include_bytes!("../keys/eddsa-untrusted-test.pem"),
     )
 }
 

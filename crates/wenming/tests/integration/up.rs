@@ -2,7 +2,7 @@
 //! health and reflection, importing CSV and XLSX through `wenming import`, and stopping
 //! cleanly on SIGTERM.
 
-mod support;
+use crate::support;
 
 use support::*;
 
@@ -226,7 +226,7 @@ async fn up_serves_health_reflection_and_imports() {
 
     // The province's allocation table, named by its period; a bad one is refused cell by
     // cell, and a file without a period in its name before anything is sent.
-    let annex = include_str!("../../../services/quota/data/annex-2021-2023.tsv");
+    let annex = include_str!("../../../../services/quota/data/annex-2021-2023.tsv");
     let import_quota = |name: &str, content: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, content).unwrap();

@@ -1,7 +1,7 @@
 //! The typed pairing client other services use, against the real pairing service: it
 //! reads what the service holds, under the caller's scope.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -23,7 +23,7 @@ use wenming_tests::scene::{Scene, YEXIAN};
 
 type Quota = QuotaServiceClient<InterceptedService<Channel, Bearer>>;
 
-const ANNEX: &str = include_str!("../../services/quota/data/annex-2021-2023.tsv");
+const ANNEX: &str = include_str!("../../../services/quota/data/annex-2021-2023.tsv");
 const TABLE: &str = "allocationTables/2021-2023";
 const BAOFENG: &str = "410421";
 const MODEL: i32 = rp::TitleTier::ProvincialModel as i32;

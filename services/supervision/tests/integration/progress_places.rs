@@ -3,7 +3,7 @@
 //! counties; a county's report does not ask the quota service. Over fakes of the
 //! registry, the pairing service and the quota service, on both databases.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

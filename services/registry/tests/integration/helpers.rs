@@ -1,7 +1,7 @@
 //! GetHelperEligibility: any office asks whether any unit registered in Henan can help
 //! in a pairing, and learns no more than that. Real gRPC, both databases.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

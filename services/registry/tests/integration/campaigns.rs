@@ -2,7 +2,7 @@
 //! takes its pairing-list deadline; the organiser moves a deadline with a reason,
 //! audited and listed on the campaign. Real gRPC, both databases.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

@@ -2,8 +2,6 @@
 //! `crates/runtime/migrations`, request ids purged after their retention, and databases
 //! made before the tables moved accepted as they are.
 
-mod support;
-
 use wenming_runtime::idempotency::{RETENTION, claim, purge};
 use wenming_testkit::{TestDb, db_test};
 

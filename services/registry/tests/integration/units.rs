@@ -1,6 +1,6 @@
 //! Units over real gRPC, on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

@@ -3,7 +3,7 @@
 //! pairing lists, the registry in trouble. (The work of a pairing is in
 //! `pairing_work.rs`, the checks of a proposal in `proposals.rs`.)
 
-mod support;
+use crate::support;
 
 use futures::future::join_all;
 use support::*;

@@ -1,7 +1,7 @@
 //! A proposal is checked against the registry and the arranging office's region, one
 //! rule a test. Real gRPC, the real registry, both databases.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

@@ -3,7 +3,7 @@
 //! with an attestation that `wenming attestation verify` checks offline against the
 //! saved key set, and the title-change feed followed across a restart of the suite.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

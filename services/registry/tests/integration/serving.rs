@@ -1,6 +1,6 @@
 //! Serving behaviour every service shares: health while draining, the bounded drain.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

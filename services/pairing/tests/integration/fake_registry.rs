@@ -2,7 +2,7 @@
 //! after much setup (a lapsed title, a deregistered helper, an outage for one call) are
 //! put in directly. The same rules run against the real registry in `pairings.rs`.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

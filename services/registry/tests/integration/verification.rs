@@ -3,7 +3,7 @@
 //! document, and VerifyTitles answers up to 100 codes at once, not-found per code. Real
 //! gRPC, both databases.
 
-mod support;
+use crate::support;
 
 use figment::providers::{Format as _, Toml};
 use support::*;

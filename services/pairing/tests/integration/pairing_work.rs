@@ -3,7 +3,7 @@
 //! who writes, the highlight brand, and conclusion. Real gRPC, the real registry, both
 //! databases.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

@@ -3,7 +3,7 @@
 //! is back, the same call succeeds and the registry holds the copy. Over fakes of the
 //! registry and the pairing service, on both databases.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

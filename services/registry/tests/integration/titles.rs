@@ -2,7 +2,7 @@
 //! verification answers on a day, revocation, the ListUnits title filter, and the
 //! refusals of VerifyTitle. Real gRPC, both databases.
 
-mod support;
+use crate::support;
 
 use support::*;
 use tonic::Code;

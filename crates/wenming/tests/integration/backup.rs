@@ -2,7 +2,7 @@
 //! suite of its own, holds every create answered before the backup began, its audit
 //! chains verify, and the original's tokens work against it (its keys were copied).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,7 +3,7 @@
 //! the registry; concurrent awards never skip a reader; who may read it. Real gRPC, both
 //! databases.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

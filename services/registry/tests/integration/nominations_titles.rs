@@ -2,7 +2,7 @@
 //! and bulk import, over real gRPC on both databases. (The nomination and title rules
 //! one a test: `nominations.rs`, `titles.rs`.)
 
-mod support;
+use crate::support;
 
 use support::*;
 use wenming_proto::registry::v1 as pb;
