@@ -356,9 +356,7 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
         );
     }
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-    if let Some(at) = config.suite.server.metrics_listen {
-        wenming_runtime::metrics::spawn(at).await?;
-    }
+    let metrics = metrics_note(config.suite.server.metrics_listen).await?;
     let addr = listener.local_addr()?;
     let listener = wenming_runtime::Listener::new(listener, config.suite.tls.server()?);
     let context = ServiceContext {
@@ -376,7 +374,7 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
     tracing::info!(%addr, service = def.name, tls = config.suite.tls.enabled(), "serving");
     #[allow(clippy::print_stdout)]
     {
-        println!("wenming ready: {} on {addr}", def.name);
+        println!("wenming ready: {} on {addr}{metrics}", def.name);
     }
     prepared
         .serve(listener, wenming_runtime::shutdown::signal())
@@ -443,9 +441,7 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
     let tls = settings.tls.server()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-    if let Some(at) = config.suite.server.metrics_listen {
-        wenming_runtime::metrics::spawn(at).await?;
-    }
+    let metrics = metrics_note(config.suite.server.metrics_listen).await?;
     let addr = listener.local_addr()?;
     let listener = wenming_runtime::Listener::new(listener, tls);
     let gateway =
@@ -453,12 +449,24 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
     tracing::info!(%addr, %scheme, "gateway serving");
     #[allow(clippy::print_stdout)]
     {
-        println!("wenming ready: gateway on {addr}");
+        println!("wenming ready: gateway on {addr}{metrics}");
     }
     gateway
         .serve(listener, wenming_runtime::shutdown::signal())
         .await?;
     Ok(())
+}
+
+/// Serves the metrics at `listen`, if given, and says where for the ready line (port 0
+/// picks a free one).
+pub(crate) async fn metrics_note(listen: Option<SocketAddr>) -> CliResult<String> {
+    Ok(match listen {
+        Some(at) => format!(
+            ", metrics on http://{}/metrics",
+            wenming_runtime::metrics::spawn(at).await?
+        ),
+        None => String::new(),
+    })
 }
 
 /// Where the gateway forwards calls to `service` (connected lazily: a backend that is

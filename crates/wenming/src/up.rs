@@ -184,13 +184,7 @@ pub async fn run(up: Up) -> CliResult {
         .map(|def| format!("{} on {}", def.name, started.addr(def.name)))
         .collect::<Vec<_>>()
         .join(", ");
-    let metrics = match metrics_listen {
-        Some(at) => format!(
-            ", metrics on http://{}/metrics",
-            wenming_runtime::metrics::spawn(at).await?
-        ),
-        None => String::new(),
-    };
+    let metrics = crate::cli::metrics_note(metrics_listen).await?;
     tracing::info!(%addr, %services, data_dir = %data_dir.display(), "wenming ready");
     #[allow(clippy::print_stdout)]
     {

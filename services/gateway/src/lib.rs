@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod authn;
+mod balance;
 mod claims;
 pub mod dev_key;
 mod edge;

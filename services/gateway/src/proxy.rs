@@ -11,8 +11,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http::HeaderValue;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use quick_cache::sync::Cache;
 use tonic::{Code, Status};
 use wenming_runtime::catalogue::{LOCALE, render};
@@ -22,13 +20,9 @@ use crate::messages;
 use tower::Service;
 use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal};
 
+use crate::balance::Replicas;
 use crate::limits::{Limiter, RateLimits};
 use crate::{Authenticator, Policy};
-
-type Client = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<HttpConnector>,
-    tonic::body::Body,
->;
 
 /// Where calls to one gRPC service go.
 #[derive(Clone, Debug)]
@@ -43,77 +37,33 @@ pub struct Backend {
 /// How a backend is reached.
 #[derive(Clone, Debug)]
 enum Target {
-    /// Over the network: the service's scheme and authority (e.g.
-    /// `http://127.0.0.1:50061`) and the pooled HTTP/2 client.
-    Remote {
-        base: http::Uri,
-        client: Box<Client>,
-    },
+    /// Over the network: the replicas of the service, an HTTP/2 connection each.
+    Remote(Arc<Replicas>),
     /// In this process (`wenming up`): its routes, called directly.
     Local(wenming_runtime::local::LocalService),
 }
 
 impl Backend {
-    /// Calls to `service` go to `url` over one multiplexed HTTP/2 connection, opened on
-    /// first use and again after a failure (a backend that is down answers
-    /// UNAVAILABLE, not a hang). With `tls` (the suite's mutual TLS) the URL is
-    /// `https://` and the gateway presents its client certificate.
+    /// Calls to `service` go to `urls`: one URL (`http://host:port`) or several,
+    /// separated by commas. Every address a URL's host resolves to is a replica, with
+    /// an HTTP/2 connection of its own opened on first use and again after a failure;
+    /// calls are spread over the replicas (see `balance`), and a backend none of whose
+    /// replicas answers is UNAVAILABLE, not a hang. With `tls` (the suite's mutual TLS)
+    /// the URLs are `https://` and the gateway presents its client certificate.
     pub fn new(
         service: impl Into<String>,
-        url: &str,
+        urls: &str,
         tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Result<Self, String> {
-        let base: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
-        match (base.scheme_str(), &tls) {
-            (Some("http"), None) | (Some("https"), Some(_)) => {}
-            (Some("https"), None) => {
-                return Err(format!(
-                    "{url}: an https backend needs the suite's [tls] files"
-                ));
-            }
-            (Some("http"), Some(_)) => {
-                return Err(format!(
-                    "{url}: with [tls] configured, backends are https:// (mutual TLS)"
-                ));
-            }
-            _ => return Err(format!("{url}: a backend URL is http://host:port")),
-        }
-        if base.authority().is_none() {
-            return Err(format!("{url}: a backend URL is http://host:port"));
-        }
-        let mut http = HttpConnector::new();
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        http.enforce_http(false);
-        let connector = match tls {
-            Some(config) => hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config((*config).clone())
-                .https_only()
-                .enable_http2()
-                .wrap_connector(http),
-            None => hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(
-                    rustls::ClientConfig::builder_with_provider(wenming_runtime::tls::provider())
-                        .with_safe_default_protocol_versions()
-                        .map_err(|e| e.to_string())?
-                        .with_root_certificates(rustls::RootCertStore::empty())
-                        .with_no_client_auth(),
-                )
-                .https_or_http()
-                .enable_http2()
-                .wrap_connector(http),
-        };
-        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .http2_only(true)
-            .build(connector);
+        let urls = urls
+            .split(',')
+            .map(|url| parse_url(url.trim(), tls.is_some()))
+            .collect::<Result<Vec<_>, _>>()?;
         let service = service.into();
         Ok(Self {
             label_zh: service.clone(),
             service,
-            target: Target::Remote {
-                base,
-                client: Box::new(client),
-            },
+            target: Target::Remote(Arc::new(Replicas::new(urls, tls))),
         })
     }
 
@@ -136,8 +86,29 @@ impl Backend {
     }
 }
 
-/// How long opening a connection to a backend may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// One backend URL, `http://host:port`, or `https://host:port` with the suite's mutual
+/// TLS (`tls`).
+fn parse_url(url: &str, tls: bool) -> Result<http::Uri, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    match (uri.scheme_str(), tls) {
+        (Some("http"), false) | (Some("https"), true) => {}
+        (Some("https"), false) => {
+            return Err(format!(
+                "{url}: an https backend needs the suite's [tls] files"
+            ));
+        }
+        (Some("http"), true) => {
+            return Err(format!(
+                "{url}: with [tls] configured, backends are https:// (mutual TLS)"
+            ));
+        }
+        _ => return Err(format!("{url}: a backend URL is http://host:port")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("{url}: a backend URL is http://host:port"));
+    }
+    Ok(uri)
+}
 
 /// The forwarding service.
 #[derive(Clone, Debug)]
@@ -284,17 +255,14 @@ impl Inner {
                     .map_err(|_| status::internal(&"timeout header"))?,
             );
         }
-        let (base, client) = match &backend.target {
+        let replicas = match &backend.target {
             Target::Local(local) => {
                 return Ok(local.call(http::Request::from_parts(parts, body)).await);
             }
-            Target::Remote { base, client } => (base, client),
+            Target::Remote(replicas) => replicas,
         };
-        let mut uri = base.clone().into_parts();
-        uri.path_and_query = parts.uri.path_and_query().cloned();
-        parts.uri = http::Uri::from_parts(uri).map_err(|_| status::internal(&"backend uri"))?;
         let request = http::Request::from_parts(parts, tonic::body::Body::new(body));
-        let response = client.request(request).await.map_err(|err| {
+        let response = replicas.send(request).await.map_err(|err| {
             tracing::warn!(service, error = %err, "backend unavailable");
             status::plain(
                 Code::Unavailable,

@@ -5,6 +5,7 @@
 mod support;
 
 mod audit;
+mod balance;
 mod backup;
 mod durability;
 mod platform_edge;
