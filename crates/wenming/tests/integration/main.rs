@@ -5,8 +5,8 @@
 mod support;
 
 mod audit;
-mod balance;
 mod backup;
+mod balance;
 mod durability;
 mod platform_edge;
 mod up;
