@@ -28,6 +28,9 @@ type CliResult<T = ()> = Result<T, BoxError>;
 
 /// Rows per streamed message.
 const BATCH: usize = 500;
+/// Rows per ImportUnits call: a file of more rows is imported in several calls, each
+/// far below the registry's limit (`registry.import_max_rows`, 100,000 by default).
+const CALL_ROWS: usize = 10_000;
 
 /// One data row: its 1-based line in the file and its cells by column name.
 struct Row {
@@ -67,10 +70,33 @@ pub async fn import_units(file: &Path, channel: Channel, token: &str) -> CliResu
         })
         .max_encoding_message_size(64 * 1024 * 1024)
         .max_decoding_message_size(64 * 1024 * 1024);
-    let response = client
-        .import_units(tokio_stream::iter(batches))
-        .await?
-        .into_inner();
+    // Call after call: a failing call stops the import, and what the calls before it
+    // created is kept (imported again, it comes back as duplicates).
+    let mut response = pb::ImportUnitsResponse::default();
+    let mut batches = batches.into_iter().peekable();
+    let mut failed = None;
+    while batches.peek().is_some() {
+        let call: Vec<_> = batches.by_ref().take(CALL_ROWS / BATCH).collect();
+        let rows_of_call = |at: Option<&pb::ImportRow>| at.map_or(0, |row| row.row_number);
+        let first_row = rows_of_call(call.first().and_then(|batch| batch.rows.first()));
+        let last_row = rows_of_call(call.last().and_then(|batch| batch.rows.last()));
+        let done = match client.import_units(tokio_stream::iter(call)).await {
+            Ok(done) => done.into_inner(),
+            Err(status) => {
+                failed = Some(format!(
+                    "the call with rows {first_row} to {last_row} was refused ({}), and the \
+                     rows after them were not sent: {}",
+                    status.code(),
+                    status.message()
+                ));
+                break;
+            }
+        };
+        response.results.extend(done.results);
+        response.created += done.created;
+        response.duplicates += done.duplicates;
+        response.invalid += done.invalid;
+    }
     let local_invalid = local_errors.len() as u64;
     let mut lines = local_errors;
     for result in &response.results {
@@ -100,7 +126,10 @@ pub async fn import_units(file: &Path, channel: Channel, token: &str) -> CliResu
             response.created, response.duplicates, invalid
         );
     }
-    Ok(())
+    match failed {
+        Some(failed) => Err(failed.into()),
+        None => Ok(()),
+    }
 }
 
 fn read_rows(file: &Path) -> CliResult<Vec<Row>> {

@@ -60,7 +60,14 @@ fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
     let terms = title_terms::TitleTerms::from_config(&context.config)?;
     let attestor = attestation::Attestor::from_config(&context.config)?;
     let store = Store::new(context.db, context.clock);
-    let service = RegistryServiceServer::new(RegistryApi::new(store, terms, attestor))
+    let import_max_rows =
+        wenming_runtime::config::optional::<usize>(&context.config, "import_max_rows")?
+            .unwrap_or(service::IMPORT_MAX_ROWS);
+    if import_max_rows == 0 {
+        return Err("configuration: registry.import_max_rows is at least 1".into());
+    }
+    let api = RegistryApi::new(store, terms, attestor).with_import_max_rows(import_max_rows);
+    let service = RegistryServiceServer::new(api)
         .max_decoding_message_size(settings.max_message_bytes)
         .max_encoding_message_size(settings.max_response_bytes);
     Ok(Routes::new(service))

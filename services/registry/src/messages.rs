@@ -18,6 +18,12 @@ pub const APPLICATION: Noun = Noun::new("application", "非公单位创建申请
 /// 文明单位称号.
 pub const TITLE: Noun = Noun::new("title", "文明单位称号");
 
+/// An ImportUnits stream with more rows than one call takes.
+pub const IMPORT_TOO_MANY_ROWS: Rule = Rule::new(
+    "import_too_many_rows",
+    "一次导入最多 {max} 行：前 {read} 行已处理（新建 {created}，重复 {duplicates}，无效 {invalid}），其余未读取，请分批导入",
+);
+
 // The unified social credit code (GB 32100-2015).
 /// Not 18 characters.
 pub const CREDIT_CODE_LENGTH: Rule = Rule::new(

@@ -40,6 +40,31 @@ use wenming_runtime::catalogue::{common, region_violation, text_violation};
 /// fewer, larger transactions cost less per row on both databases.
 const IMPORT_ROWS_PER_TRANSACTION: usize = 5_000;
 
+/// Rows one ImportUnits call takes unless `registry.import_max_rows` says otherwise: its
+/// answer holds a result per row, so the rows bound the memory a call holds.
+pub const IMPORT_MAX_ROWS: usize = 100_000;
+
+/// An ImportUnits stream beyond `max` rows: what was done with the `read` rows before
+/// the limit, and that the rest were not read (the caller sends them in another call;
+/// rows created already come back as duplicates).
+fn too_many_rows(max: usize, read: usize, done: &pb::ImportUnitsResponse) -> RegistryError {
+    RegistryError::invalid(
+        "rows",
+        &msg::IMPORT_TOO_MANY_ROWS,
+        format!(
+            "at most {max} rows per ImportUnits call: the first {read} rows were imported \
+             ({} created, {} duplicates, {} invalid) and the rest were not read; send them in \
+             another call",
+            done.created, done.duplicates, done.invalid
+        ),
+    )
+    .arg("max", max)
+    .arg("read", read)
+    .arg("created", done.created)
+    .arg("duplicates", done.duplicates)
+    .arg("invalid", done.invalid)
+}
+
 /// The registry's gRPC service.
 #[derive(Clone, Debug)]
 pub struct RegistryApi {
@@ -48,6 +73,8 @@ pub struct RegistryApi {
     terms: TitleTerms,
     /// Signs VerifyTitle answers and publishes the keys that check them.
     attestor: Arc<Attestor>,
+    /// Rows one ImportUnits call takes.
+    import_max_rows: usize,
 }
 
 impl RegistryApi {
@@ -57,7 +84,15 @@ impl RegistryApi {
             store,
             terms,
             attestor: Arc::new(attestor),
+            import_max_rows: IMPORT_MAX_ROWS,
         }
+    }
+
+    /// The same service, taking at most `rows` rows per ImportUnits call.
+    #[must_use]
+    pub fn with_import_max_rows(mut self, rows: usize) -> Self {
+        self.import_max_rows = rows;
+        self
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -367,10 +402,22 @@ impl RegistryService for RegistryApi {
         // Decoding and validating the next batch overlaps with writing this one: the
         // database works on its own thread while this task parses.
         let (parsed, mut to_write) = tokio::sync::mpsc::channel(2);
+        let max_rows = self.import_max_rows;
+        // Rows read; `Some` when the stream went beyond `max_rows` (what came before is
+        // written, the batch that crossed the limit and the rest are not read).
         let parse = async move {
             let mut rows = Vec::new();
+            let mut read = 0;
             while let Some(batch) = stream.next().await {
-                rows.extend(batch?.rows.into_iter().map(|row| {
+                let batch = batch?;
+                if read + batch.rows.len() > max_rows {
+                    if !rows.is_empty() {
+                        let _ = parsed.send(rows).await;
+                    }
+                    return Ok(Some(read));
+                }
+                read += batch.rows.len();
+                rows.extend(batch.rows.into_iter().map(|row| {
                     let unit = row.unit.unwrap_or_default();
                     let parsed = parse_new_unit(&unit, "unit", divisions).and_then(|mut new| {
                         let direct = rules::provincial_direct_on_register(
@@ -393,13 +440,13 @@ impl RegistryService for RegistryApi {
                 if rows.len() >= IMPORT_ROWS_PER_TRANSACTION
                     && parsed.send(std::mem::take(&mut rows)).await.is_err()
                 {
-                    return Ok(());
+                    return Ok(None);
                 }
             }
             if !rows.is_empty() {
                 let _ = parsed.send(rows).await;
             }
-            Ok::<_, Status>(())
+            Ok::<_, Status>(None)
         };
         let write = async {
             let mut seen = HashSet::new();
@@ -412,7 +459,10 @@ impl RegistryService for RegistryApi {
             }
             Ok::<_, Status>(response)
         };
-        let ((), response) = tokio::try_join!(parse, write)?;
+        let (beyond, response) = tokio::try_join!(parse, write)?;
+        if let Some(read) = beyond {
+            return Err(too_many_rows(max_rows, read, &response).into());
+        }
         Ok(Response::new(response))
     }
 

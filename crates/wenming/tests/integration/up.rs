@@ -954,3 +954,58 @@ async fn json_logs_name_the_trace_and_metrics_are_served() {
         "{refusal}"
     );
 }
+
+/// A file of more rows than one ImportUnits call takes from `wenming import` (10,000) is
+/// imported in several calls (the registry here takes no more than that in one), and a
+/// row repeating one of an earlier call is still a duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_is_imported_in_several_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("WENMING_REGISTRY__IMPORT_MAX_ROWS", "10000");
+    let suite = Suite::spawn(command);
+    let code = |n: u32| {
+        wenming_domain::CreditCode::complete(&format!("91410421{n:08}"))
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    let mut csv = String::from("display_name,credit_code,region_code,kind\n");
+    for n in 1..=10_049 {
+        csv.push_str(&format!(
+            "宝丰批量{n}公司,{},410421,private_enterprise\n",
+            code(n)
+        ));
+    }
+    // Row 10,051, in the second call, repeats row 2 of the first.
+    csv.push_str(&format!("重复公司,{},410421,private_enterprise\n", code(1)));
+    let csv_path = dir.path().join("many.csv");
+    std::fs::write(&csv_path, csv).unwrap();
+    let out = wenming(
+        &[
+            "import",
+            "units",
+            csv_path.to_str().unwrap(),
+            "--addr",
+            &suite.url(),
+            "--region",
+            "410421",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("imported: 10049 created, 1 duplicate, 0 invalid"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("row 10051: duplicate"), "{stdout}");
+    assert!(suite.terminate());
+}

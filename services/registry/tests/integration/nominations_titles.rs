@@ -290,3 +290,79 @@ async fn import_body(db: &TestDb) {
         .unwrap();
     assert_eq!(base_level.0, 1);
 }
+
+db_test!(
+    an_import_beyond_its_rows_is_refused_after_the_rows_before_the_limit,
+    import_limit_body
+);
+async fn import_limit_body(db: &TestDb) {
+    use figment::providers::{Format as _, Toml};
+    let config =
+        wenming_runtime::config::Figment::from(Toml::string("[registry]\nimport_max_rows = 250\n"));
+    let app = spawn_registry_options(
+        db,
+        wenming_testkit::services::Options {
+            config,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut county = app.county("410421");
+    let rows: Vec<pb::ImportRow> = (0..400)
+        .map(|n| pb::ImportRow {
+            row_number: u64::from(n) + 2,
+            unit: Some(company(&format!("限量导入{n}"), "410421", 8000 + n)),
+        })
+        .collect();
+    let batches = |rows: &[pb::ImportRow]| -> Vec<pb::ImportUnitsRequest> {
+        rows.chunks(100)
+            .map(|c| pb::ImportUnitsRequest { rows: c.to_vec() })
+            .collect()
+    };
+    let count = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        n
+    };
+
+    // Four batches of 100: the third would cross 250, so two are imported and the
+    // rest is not read.
+    let refused = county
+        .import_units(tokio_stream::iter(batches(&rows)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
+    assert_eq!(
+        field_violations(&refused),
+        [("rows".to_owned(), "IMPORT_TOO_MANY_ROWS".to_owned())]
+    );
+    let description = {
+        use tonic_types::StatusExt as _;
+        refused.get_details_bad_request().unwrap().field_violations[0]
+            .description
+            .clone()
+    };
+    assert!(
+        description
+            .contains("the first 200 rows were imported (200 created, 0 duplicates, 0 invalid)"),
+        "{description}"
+    );
+    assert!(
+        zh_cn(&refused).contains("前 200 行已处理"),
+        "{}",
+        zh_cn(&refused)
+    );
+    assert_eq!(count().await, 200);
+
+    // The rest in another call (250 rows, the limit): the rows sent again come back as
+    // duplicates.
+    let rest = county
+        .import_units(tokio_stream::iter(batches(&rows[150..])))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((rest.created, rest.duplicates, rest.invalid), (200, 50, 0));
+    assert_eq!(count().await, 400);
+}
