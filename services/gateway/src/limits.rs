@@ -1,7 +1,10 @@
 //! Per-principal rate limits: a token bucket per subject (governor), one budget for
-//! people (offices and unit users) and a larger one for machine platforms.
+//! people (offices and unit users) and a larger one for machine platforms; and the
+//! server streams (the title feed, deadline watches) one subject may hold open at once.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::clock::{Clock as _, DefaultClock};
@@ -21,6 +24,10 @@ pub struct RateLimits {
     pub platform_per_second: u32,
     /// Calls one platform may make at once.
     pub platform_burst: u32,
+    /// Server streams one subject (an office, a unit user, a platform) may hold open at
+    /// once: each holds a task and a subscription in the service for as long as it is
+    /// open, so open streams are bounded per caller as calls are.
+    pub streams_per_caller: u32,
 }
 
 impl Default for RateLimits {
@@ -30,6 +37,7 @@ impl Default for RateLimits {
             person_burst: 60,
             platform_per_second: 1_000,
             platform_burst: 2_000,
+            streams_per_caller: 8,
         }
     }
 }
@@ -40,6 +48,9 @@ pub struct Limiter {
     people: DefaultKeyedRateLimiter<String>,
     platforms: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
+    /// Open server streams by subject (subjects with none are not kept).
+    streams: Arc<Mutex<HashMap<String, u32>>>,
+    streams_per_caller: u32,
 }
 
 fn quota(per_second: u32, burst: u32) -> Quota {
@@ -55,7 +66,25 @@ impl Limiter {
             people: RateLimiter::keyed(quota(limits.person_per_second, limits.person_burst)),
             platforms: RateLimiter::keyed(quota(limits.platform_per_second, limits.platform_burst)),
             clock: DefaultClock::default(),
+            streams: Arc::default(),
+            streams_per_caller: limits.streams_per_caller.max(1),
         }
+    }
+
+    /// Opens a server stream for the principal, held until the permit is dropped (when
+    /// the stream ends or the caller goes away), or says how many it may hold.
+    pub fn open_stream(&self, principal: &Principal) -> Result<StreamPermit, u32> {
+        let mut open = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let held = open.entry(principal.subject.clone()).or_default();
+        if *held >= self.streams_per_caller {
+            wenming_runtime::metrics::rate_limited("streams");
+            return Err(self.streams_per_caller);
+        }
+        *held += 1;
+        Ok(StreamPermit {
+            streams: self.streams.clone(),
+            subject: principal.subject.clone(),
+        })
     }
 
     /// Takes one call from the principal's budget, or says how long to wait.
@@ -70,5 +99,24 @@ impl Limiter {
             wenming_runtime::metrics::rate_limited(budget);
             not_until.wait_time_from(self.clock.now())
         })
+    }
+}
+
+/// One open server stream of a subject.
+#[derive(Debug)]
+pub struct StreamPermit {
+    streams: Arc<Mutex<HashMap<String, u32>>>,
+    subject: String,
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut open = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = open.get_mut(&self.subject) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                open.remove(&self.subject);
+            }
+        }
     }
 }

@@ -9,6 +9,11 @@ use crate::AuthError;
 pub const POLICY: Rule = Rule::new("policy", "{caller}无权调用{service}的 {method} 接口");
 /// Too many calls from one caller.
 pub const RATE_LIMITED: Rule = Rule::new("rate_limited", "调用过于频繁，请在 {wait_ms} 毫秒后重试");
+/// Too many open server streams of one caller.
+pub const TOO_MANY_STREAMS: Rule = Rule::new(
+    "too_many_streams",
+    "同一调用方最多同时打开 {max} 个订阅流，请先关闭已打开的订阅",
+);
 /// A path that is no RPC of the suite.
 pub const UNKNOWN_RPC: &str = "系统中没有该接口：{rpc}";
 /// A JSON call to a path no route takes.

@@ -130,6 +130,8 @@ struct Inner {
     /// Every RPC of the wenming contracts ("package.Service/Method"): other paths are
     /// refused before the policy, so random paths cannot fill its caches.
     known_rpcs: HashSet<String>,
+    /// Those of them that answer with a stream (bounded per caller while open).
+    streaming_rpcs: HashSet<String>,
     default_timeout: Duration,
 }
 
@@ -158,7 +160,8 @@ impl Proxy {
                     .into_iter()
                     .map(|backend| (backend.service.clone(), backend))
                     .collect(),
-                known_rpcs: known_rpcs(),
+                known_rpcs: rpcs(|_| true),
+                streaming_rpcs: rpcs(|method| method.server_streaming()),
                 default_timeout,
             }),
         }
@@ -236,6 +239,16 @@ impl Inner {
             deny(&principal, &rpc, &peer);
             return Err(policy_denied(&principal, &rpc, &backend.label_zh, method));
         }
+        // Held by the answer's body: released when the stream ends or the caller leaves.
+        let stream_permit = match &self.limiter {
+            Some(limiter) if self.streaming_rpcs.contains(&rpc) => {
+                Some(limiter.open_stream(&principal).map_err(|max| {
+                    tracing::warn!(target: "wenming::denial", %peer, subject = %principal.subject, %rpc, max, "open stream limit");
+                    too_many_streams(&principal, max)
+                })?)
+            }
+            _ => None,
+        };
 
         let (mut parts, body) = request.into_parts();
         // The external token stops here; the service trusts only the internal identity,
@@ -255,30 +268,39 @@ impl Inner {
                     .map_err(|_| status::internal(&"timeout header"))?,
             );
         }
-        let replicas = match &backend.target {
-            Target::Local(local) => {
-                return Ok(local.call(http::Request::from_parts(parts, body)).await);
+        let response = match &backend.target {
+            Target::Local(local) => local.call(http::Request::from_parts(parts, body)).await,
+            Target::Remote(replicas) => {
+                let request = http::Request::from_parts(parts, tonic::body::Body::new(body));
+                let response = replicas.send(request).await.map_err(|err| {
+                    tracing::warn!(service, error = %err, "backend unavailable");
+                    status::plain(
+                        Code::Unavailable,
+                        format!("{service} is unavailable"),
+                        render(
+                            messages::BACKEND_UNAVAILABLE,
+                            &[("service", backend.label_zh.clone())],
+                        ),
+                    )
+                })?;
+                response.map(tonic::body::Body::new)
             }
-            Target::Remote(replicas) => replicas,
         };
-        let request = http::Request::from_parts(parts, tonic::body::Body::new(body));
-        let response = replicas.send(request).await.map_err(|err| {
-            tracing::warn!(service, error = %err, "backend unavailable");
-            status::plain(
-                Code::Unavailable,
-                format!("{service} is unavailable"),
-                render(
-                    messages::BACKEND_UNAVAILABLE,
-                    &[("service", backend.label_zh.clone())],
-                ),
-            )
-        })?;
-        Ok(response.map(tonic::body::Body::new))
+        Ok(match stream_permit {
+            Some(permit) => response.map(|body| {
+                use http_body_util::BodyExt as _;
+                tonic::body::Body::new(body.map_frame(move |frame| {
+                    let _held = &permit;
+                    frame
+                }))
+            }),
+            None => response,
+        })
     }
 }
 
-/// The RPCs of the compiled wenming contracts.
-fn known_rpcs() -> HashSet<String> {
+/// The RPCs of the compiled wenming contracts whose method is `wanted`.
+fn rpcs(wanted: impl Fn(&prost_types::MethodDescriptorProto) -> bool + Copy) -> HashSet<String> {
     use prost::Message as _;
     let Ok(set) = prost_types::FileDescriptorSet::decode(wenming_proto::FILE_DESCRIPTOR_SET) else {
         return HashSet::new();
@@ -288,9 +310,13 @@ fn known_rpcs() -> HashSet<String> {
         .filter(|file| file.package().starts_with("wenming."))
         .flat_map(|file| {
             file.service.iter().flat_map(move |service| {
-                service.method.iter().map(move |method| {
-                    format!("{}.{}/{}", file.package(), service.name(), method.name())
-                })
+                service
+                    .method
+                    .iter()
+                    .filter(move |method| wanted(method))
+                    .map(move |method| {
+                        format!("{}.{}/{}", file.package(), service.name(), method.name())
+                    })
             })
         })
         .collect()
@@ -367,6 +393,28 @@ impl Inner {
         self.identities.insert(key, (Instant::now(), value.clone()));
         Ok(value)
     }
+}
+
+/// RESOURCE_EXHAUSTED: the caller holds as many open streams as it may (QuotaFailure).
+fn too_many_streams(principal: &Principal, max: u32) -> Status {
+    use tonic_types::{ErrorDetails, StatusExt as _};
+    let mut details = ErrorDetails::new();
+    details.add_quota_failure_violation(
+        format!("subject:{}", principal.subject),
+        "open server streams of one caller",
+    );
+    details.set_localized_message(
+        LOCALE,
+        render(
+            messages::TOO_MANY_STREAMS.zh_cn,
+            &[("max", max.to_string())],
+        ),
+    );
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        format!("at most {max} open streams per caller; close one first"),
+        details,
+    )
 }
 
 /// UNIMPLEMENTED for a path that is no RPC of the contracts.

@@ -213,3 +213,73 @@ async fn a_message_over_the_limit_is_refused_on_its_length_not_read_whole() {
     let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     assert_eq!(body["code"], 11, "{body}");
 }
+
+/// Server streams beyond the caller's limit (`gateway.rate_limits.streams_per_caller`)
+/// are refused RESOURCE_EXHAUSTED with a QuotaFailure naming the caller; another caller
+/// is not affected, and a stream the caller closes makes room for a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_beyond_the_callers_limit_are_refused_until_one_closes() {
+    let db = TestDb::sqlite().await;
+    let suite = Suite::start(&db, "2021-04-16T01:00:00Z".parse().unwrap()).await;
+    let limit = wenming_gateway::RateLimits::default().streams_per_caller;
+    let province = RegistryServiceClient::with_interceptor(
+        suite.gateway.clone(),
+        suite.office("province", "410000"),
+    );
+    let watch = || {
+        let mut client = province.clone();
+        async move {
+            client
+                .watch_title_changes(rp::WatchTitleChangesRequest::default())
+                .await
+        }
+    };
+    let mut open = Vec::new();
+    for _ in 0..limit {
+        open.push(watch().await.unwrap().into_inner());
+    }
+
+    let refused = watch().await.unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    let quota = refused.get_details_quota_failure().unwrap();
+    assert!(
+        quota.violations[0].subject.starts_with("subject:"),
+        "{quota:?}"
+    );
+    assert!(
+        zh_cn(&refused).contains(&format!("最多同时打开 {limit} 个订阅流")),
+        "{}",
+        zh_cn(&refused)
+    );
+
+    let mut platform = RegistryServiceClient::with_interceptor(
+        suite.gateway.clone(),
+        suite.platform_granted("credit", &[wenming_authz::PlatformAction::FollowTitles]),
+    );
+    platform
+        .watch_title_changes(rp::WatchTitleChangesRequest::default())
+        .await
+        .unwrap();
+
+    // Closed by the caller (RST_STREAM): the gateway lets go of it once the stream's
+    // answer is dropped, which follows the reset by a moment.
+    drop(open.pop());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match watch().await {
+            Ok(stream) => {
+                open.push(stream.into_inner());
+                break;
+            }
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no room after a close"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+    assert_eq!(open.len(), limit as usize);
+}
