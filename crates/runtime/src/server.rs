@@ -266,6 +266,11 @@ impl Server {
             .accept_http1(public)
             .timeout(Duration::from_secs(settings.request_timeout_secs))
             .concurrency_limit_per_connection(settings.concurrency_per_connection)
+            // A caller gone without closing (no FIN: a dropped mobile link, a vanished
+            // host) is noticed within 80 s, and its open streams end (the gateway counts
+            // them per caller).
+            .http2_keepalive_interval(Some(Duration::from_secs(60)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(20)))
             .trace_fn(|request| rpc_span(request.uri().path(), request.headers()))
             .add_routes(Routes::from(router));
         let server: std::pin::Pin<

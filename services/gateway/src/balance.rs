@@ -26,13 +26,15 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How often the backend's names are resolved again.
 const REFRESH: Duration = Duration::from_secs(5);
+/// How long resolving a backend's name may take.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long opening a connection to a replica may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a replica that failed stays out, at first and at most.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-/// HTTP/2 pings on an idle connection, so that a replica whose host vanished (no FIN,
-/// no RST) is noticed and taken out.
+/// HTTP/2 pings, idle or not, so that a replica whose host vanished (no FIN, no RST) is
+/// noticed and its connection dropped before a call is sent on it.
 const KEEP_ALIVE: Duration = Duration::from_secs(20);
 const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -151,7 +153,7 @@ impl Replicas {
                     // Not sent (the connection closed before it took the call): safe to
                     // give to the next replica.
                     request = err.take_message();
-                    replica.forget(&sender);
+                    replica.forget();
                     last = Some(Unreachable::Replica {
                         addr: replica.addr,
                         source: err.into_error().into(),
@@ -210,7 +212,12 @@ impl Replicas {
                 .trim_start_matches('[')
                 .trim_end_matches(']');
             let port = url.port_u16().unwrap_or(default_port(url));
-            match tokio::net::lookup_host((host, port)).await {
+            let lookup =
+                tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)));
+            match lookup
+                .await
+                .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+            {
                 Ok(addrs) => {
                     for addr in addrs {
                         if !found.iter().any(|(known, _)| *known == addr) {
@@ -311,9 +318,14 @@ impl Replica {
         if let Some(sender) = self.open() {
             return Ok(sender);
         }
+        let failures = self.failures();
         let _one = self.connecting.lock().await;
         if let Some(sender) = self.open() {
             return Ok(sender);
+        }
+        // The attempt this call waited for failed: the next replica, not another wait.
+        if self.failures() != failures {
+            return Err("its connection failed a moment ago".into());
         }
         let sender = tokio::time::timeout(CONNECT_TIMEOUT, self.connect(tls))
             .await
@@ -349,15 +361,19 @@ impl Replica {
         }
     }
 
-    /// Drops `sender`'s connection if it is still the one held.
-    fn forget(&self, sender: &SendRequest<Body>) {
+    /// Drops the connection held if it is closed (not one opened since by another call).
+    fn forget(&self) {
         let mut held = self.connection.lock().unwrap_or_else(|e| e.into_inner());
-        if held
-            .as_ref()
-            .is_some_and(|held| held.is_closed() || sender.is_closed())
-        {
+        if held.as_ref().is_some_and(SendRequest::is_closed) {
             *held = None;
         }
+    }
+
+    fn failures(&self) -> u32 {
+        self.health
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .failures
     }
 
     fn is_in(&self, now: Instant) -> bool {
@@ -373,6 +389,10 @@ impl Replica {
 
     fn failed(&self, error: &BoxError) {
         let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        if health.out_until.is_some_and(|until| until > Instant::now()) {
+            // Out already: calls failing side by side count once.
+            return;
+        }
         health.failures = health.failures.saturating_add(1);
         let backoff = FIRST_BACKOFF
             .saturating_mul(1 << health.failures.saturating_sub(1).min(5))
@@ -399,6 +419,7 @@ where
         .timer(TokioTimer::new())
         .keep_alive_interval(KEEP_ALIVE)
         .keep_alive_timeout(KEEP_ALIVE_TIMEOUT)
+        .keep_alive_while_idle(true)
         .handshake(TokioIo::new(io))
         .await?;
     tokio::spawn(async move {

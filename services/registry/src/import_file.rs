@@ -84,8 +84,9 @@ pub async fn import_units(file: &Path, channel: Channel, token: &str) -> CliResu
             Ok(done) => done.into_inner(),
             Err(status) => {
                 failed = Some(format!(
-                    "the call with rows {first_row} to {last_row} was refused ({}), and the \
-                     rows after them were not sent: {}",
+                    "the import stopped at the call with rows {first_row} to {last_row} \
+                     ({}: {}); the summary above counts the calls before it and the rows \
+                     the file itself refused, and the rows after {last_row} were not sent",
                     status.code(),
                     status.message()
                 ));
