@@ -206,11 +206,7 @@ impl Replicas {
         let mut found: Vec<(SocketAddr, &http::Uri)> = Vec::new();
         let mut failed = false;
         for url in &self.urls {
-            let host = url
-                .host()
-                .unwrap_or_default()
-                .trim_start_matches('[')
-                .trim_end_matches(']');
+            let host = host_of(url);
             let port = url.port_u16().unwrap_or(default_port(url));
             let lookup =
                 tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)));
@@ -286,6 +282,14 @@ impl Replicas {
     }
 }
 
+/// A URL's host as DNS and TLS take it: an IPv6 literal without its brackets.
+fn host_of(url: &http::Uri) -> &str {
+    url.host()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+}
+
 fn default_port(url: &http::Uri) -> u16 {
     if url.scheme_str() == Some("https") {
         443
@@ -348,12 +352,7 @@ impl Replica {
         stream.set_nodelay(true)?;
         match tls {
             Some(tls) => {
-                let host = self
-                    .url
-                    .host()
-                    .unwrap_or_default()
-                    .trim_start_matches('[')
-                    .trim_end_matches(']');
+                let host = host_of(&self.url);
                 let name = ServerName::try_from(host.to_owned())?;
                 handshake(tls.connect(name, stream).await?).await
             }

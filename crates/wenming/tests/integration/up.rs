@@ -105,18 +105,7 @@ async fn up_serves_health_reflection_and_imports() {
         ),
     )
     .unwrap();
-    let out = wenming(
-        &[
-            "import",
-            "units",
-            csv_path.to_str().unwrap(),
-            "--addr",
-            &suite.url(),
-            "--region",
-            "410421",
-        ],
-        dir.path(),
-    );
+    let out = import_units(&suite, &csv_path, "410421", dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -187,18 +176,7 @@ async fn up_serves_health_reflection_and_imports() {
     sheet.write_number(1, 3, 410421.0).unwrap();
     sheet.write_number(1, 4, 35.0).unwrap();
     book.save(&xlsx_path).unwrap();
-    let out = wenming(
-        &[
-            "import",
-            "units",
-            xlsx_path.to_str().unwrap(),
-            "--addr",
-            &suite.url(),
-            "--region",
-            "410421",
-        ],
-        dir.path(),
-    );
+    let out = import_units(&suite, &xlsx_path, "410421", dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("imported: 1 created, 0 duplicate, 0 invalid"),
@@ -206,18 +184,7 @@ async fn up_serves_health_reflection_and_imports() {
     );
 
     // An office outside the region gets every row refused, naming the rule.
-    let out = wenming(
-        &[
-            "import",
-            "units",
-            csv_path.to_str().unwrap(),
-            "--addr",
-            &suite.url(),
-            "--region",
-            "410422",
-        ],
-        dir.path(),
-    );
+    let out = import_units(&suite, &csv_path, "410422", dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("outside the region of your office"),
@@ -984,18 +951,7 @@ async fn a_large_file_is_imported_in_several_calls() {
     csv.push_str(&format!("重复公司,{},410421,private_enterprise\n", code(1)));
     let csv_path = dir.path().join("many.csv");
     std::fs::write(&csv_path, csv).unwrap();
-    let out = wenming(
-        &[
-            "import",
-            "units",
-            csv_path.to_str().unwrap(),
-            "--addr",
-            &suite.url(),
-            "--region",
-            "410421",
-        ],
-        dir.path(),
-    );
+    let out = import_units(&suite, &csv_path, "410421", dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -1008,4 +964,25 @@ async fn a_large_file_is_imported_in_several_calls() {
     );
     assert!(stdout.contains("row 10051: duplicate"), "{stdout}");
     assert!(suite.terminate());
+}
+
+/// `wenming import units FILE` through `suite`'s gateway as the office of `region`.
+fn import_units(
+    suite: &Suite,
+    file: &std::path::Path,
+    region: &str,
+    data_dir: &std::path::Path,
+) -> std::process::Output {
+    wenming(
+        &[
+            "import",
+            "units",
+            file.to_str().unwrap(),
+            "--addr",
+            &suite.url(),
+            "--region",
+            region,
+        ],
+        data_dir,
+    )
 }
