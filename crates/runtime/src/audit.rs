@@ -73,5 +73,10 @@ pub async fn record_pg<A: Serialize>(
     after: &A,
 ) -> Result<(), sqlx::Error> {
     let record = Record::new(entry, None::<&()>, Some(after))?;
-    crate::audit_chain::append::<sqlx::Postgres>(conn, std::slice::from_ref(&record)).await
+    crate::audit_chain::append::<sqlx::Postgres>(
+        conn,
+        crate::db::Backend::Postgres,
+        std::slice::from_ref(&record),
+    )
+    .await
 }

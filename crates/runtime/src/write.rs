@@ -11,13 +11,14 @@ use wenming_authz::Scope;
 use wenming_domain::Clock;
 
 use crate::audit::{AuditEntry, Record};
-use crate::db::Database;
+use crate::db::{Backend, Database};
 use crate::idempotency::{self, ClaimError};
 
 /// One change in progress. Dropping it without [`WriteTx::commit`] rolls back.
 #[derive(Debug)]
 pub struct WriteTx<'a> {
     tx: Transaction<'static, Any>,
+    backend: Backend,
     subject: &'a str,
     request_id: Option<&'a str>,
     now_ms: i64,
@@ -48,6 +49,7 @@ impl Database {
     ) -> Result<WriteTx<'a>, sqlx::Error> {
         Ok(WriteTx {
             tx: self.begin_write().await?,
+            backend: self.backend(),
             subject: scope.subject(),
             request_id,
             now_ms,
@@ -66,6 +68,7 @@ impl Database {
     ) -> Result<WriteTx<'a>, sqlx::Error> {
         Ok(WriteTx {
             tx: self.begin_write().await?,
+            backend: self.backend(),
             subject,
             request_id: None,
             now_ms: clock.now().as_millisecond(),
@@ -130,7 +133,7 @@ impl WriteTx<'_> {
 
     /// Writes the audit records, chained, and commits the change.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        crate::audit_chain::append::<Any>(&mut self.tx, &self.audit).await?;
+        crate::audit_chain::append::<Any>(&mut self.tx, self.backend, &self.audit).await?;
         self.tx.commit().await
     }
 }
