@@ -11,6 +11,7 @@
 #![no_main]
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -45,7 +46,32 @@ struct Suite {
     rpcs: Vec<Rpc>,
     /// A signed identity per caller (valid for a day: a long run outlives the usual 60 s).
     callers: Vec<String>,
-    _data: tempfile::TempDir,
+}
+
+/// The databases' folder of this process: on memory where the machine has it (the
+/// fuzzer measures the handlers, not fsync). A run ends without dropping its statics,
+/// so the folders of runs that ended are removed here instead.
+fn data_dir() -> PathBuf {
+    let parent = Path::new("/dev/shm");
+    let parent = if parent.is_dir() {
+        parent.to_owned()
+    } else {
+        std::env::temp_dir()
+    };
+    const PREFIX: &str = "wenming-fuzz-rpc-";
+    if let Ok(entries) = std::fs::read_dir(&parent) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix(PREFIX));
+            if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = parent.join(format!("{PREFIX}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("data directory");
+    dir
 }
 
 fn suite() -> &'static Suite {
@@ -55,19 +81,12 @@ fn suite() -> &'static Suite {
             .enable_all()
             .build()
             .expect("runtime");
-        // On memory where the machine has it: the fuzzer measures the handlers, not fsync.
-        let data = tempfile::tempdir_in("/dev/shm")
-            .or_else(|_| tempfile::tempdir())
-            .expect("data directory");
+        let data = data_dir();
         let key = IdentityKey::generate();
         let started = runtime.block_on(async {
             let mut members = Vec::new();
             for def in SERVICES {
-                let url = format!(
-                    "sqlite://{}/{}.db?mode=rwc",
-                    data.path().display(),
-                    def.name
-                );
+                let url = format!("sqlite://{}/{}.db?mode=rwc", data.display(), def.name);
                 let db = Database::connect(&DatabaseSettings {
                     url,
                     ..DatabaseSettings::default()
@@ -134,7 +153,6 @@ fn suite() -> &'static Suite {
             runtime,
             rpcs,
             callers,
-            _data: data,
         }
     })
 }
