@@ -47,6 +47,16 @@ pub struct Suite {
     _services: Services,
 }
 
+/// The default rate limits, a person's burst refilled at one call a second: a test that
+/// empties the burst sees it run out however slowly a loaded machine answers (at the
+/// default 20 a second, calls slower than 50 ms keep it full).
+pub fn limits_that_run_out() -> RateLimits {
+    RateLimits {
+        person_per_second: 1,
+        ..RateLimits::default()
+    }
+}
+
 /// How a suite starts.
 #[derive(Debug, Default)]
 pub struct SuiteOptions<'a> {

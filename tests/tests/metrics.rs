@@ -17,16 +17,10 @@ const REGISTRY: &str = "wenming.registry.v1.RegistryService";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
     let test_db = TestDb::sqlite().await;
-    // The default burst, refilled at one call a second: it runs out however slowly a
-    // loaded machine answers.
-    let limits = wenming_gateway::RateLimits {
-        person_per_second: 1,
-        ..wenming_gateway::RateLimits::default()
-    };
     let suite = Suite::start_with(
         &test_db,
         "2021-04-16T01:00:00Z".parse().unwrap(),
-        Some(limits),
+        Some(wenming_tests::limits_that_run_out()),
     )
     .await;
     let metrics = wenming_runtime::metrics::spawn("127.0.0.1:0".parse().unwrap())

@@ -63,18 +63,24 @@ pub fn link_hash(chain: i64, seq: i64, prev_hash: &str, record: &Record) -> Stri
 const TAKE_HEAD: &str =
     "UPDATE audit_chain_heads SET seq = seq + $1 WHERE chain = $2 RETURNING seq, hash";
 const SET_HEAD: &str = "UPDATE audit_chain_heads SET hash = $1 WHERE chain = $2";
-const INSERT: &str = "INSERT INTO audit_records \
-    (id, at, subject, action, resource, request_id, before_json, after_json, \
-     chain, seq, prev_hash, hash) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+/// A link's INSERT, as a literal both statements below are made of.
+macro_rules! insert_link {
+    () => {
+        "INSERT INTO audit_records \
+         (id, at, subject, action, resource, request_id, before_json, after_json, \
+          chain, seq, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    };
+}
+const INSERT: &str = insert_link!();
 /// [`INSERT`] of a change's last link with the head's new hash (the link's own, `$12`)
 /// in the same statement: one round trip less for every change, on PostgreSQL, whose
 /// WITH takes an INSERT (SQLite's does not).
-const INSERT_LAST_AND_SET_HEAD: &str = "WITH link AS (INSERT INTO audit_records \
-    (id, at, subject, action, resource, request_id, before_json, after_json, \
-     chain, seq, prev_hash, hash) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)) \
-    UPDATE audit_chain_heads SET hash = $12 WHERE chain = $9";
+const INSERT_LAST_AND_SET_HEAD: &str = concat!(
+    "WITH link AS (",
+    insert_link!(),
+    ") UPDATE audit_chain_heads SET hash = $12 WHERE chain = $9"
+);
 const SEAL: &str =
     "UPDATE audit_records SET chain = $1, seq = $2, prev_hash = $3, hash = $4 WHERE id = $5";
 

@@ -20,13 +20,7 @@ async fn suite(db: &TestDb) -> Suite {
         db,
         "2021-04-16T01:00:00Z".parse().unwrap(),
         SuiteOptions {
-            // The default burst; refilled at one call a second, so that the burst runs
-            // out however slowly a loaded machine answers (a refill at the default 20 a
-            // second keeps up with calls slower than 50 ms).
-            limits: Some(wenming_gateway::RateLimits {
-                person_per_second: 1,
-                ..wenming_gateway::RateLimits::default()
-            }),
+            limits: Some(wenming_tests::limits_that_run_out()),
             cors_origins: vec![PORTAL.into()],
             ..SuiteOptions::default()
         },
