@@ -152,12 +152,7 @@ impl Suite {
         let clock = Arc::new(FixedClock::new(now));
         let mut stops = Vec::new();
 
-        let defs = [
-            &wenming_registry::SERVICE,
-            &wenming_pairing::SERVICE,
-            &wenming_quota::SERVICE,
-            &wenming_supervision::SERVICE,
-        ];
+        let defs = wenming_suite::SERVICES;
         // Under TLS: the services serve and call each other with mutual TLS, the gateway
         // presents its own client certificate to them and a public one to callers.
         let services_tls = tls.map(|pki| pki.internal("services")).unwrap_or_default();
@@ -175,7 +170,7 @@ impl Suite {
         let in_process = tls.is_none() && !test_db.is_postgres() && !network;
         let services = start(
             test_db,
-            &defs,
+            defs,
             clock.clone(),
             &key,
             Options {

@@ -59,12 +59,7 @@ pub async fn run(units: u32, regions: usize, calls: u32) -> BenchResult {
         let clock = Arc::new(FixedClock::new("2021-06-30T02:00:00Z".parse()?));
         let services = start(
             &test_db,
-            &[
-                &wenming_registry::SERVICE,
-                &wenming_pairing::SERVICE,
-                &wenming_quota::SERVICE,
-                &wenming_supervision::SERVICE,
-            ],
+            wenming_suite::SERVICES,
             clock,
             &key,
             Options::default(),

@@ -8,7 +8,7 @@ use wenming_runtime::db::{Database, DatabaseSettings};
 
 use crate::cli::CliResult;
 use crate::config::{self, Config};
-use crate::services::SERVICES;
+use wenming_suite::SERVICES;
 
 /// Where the databases to check are.
 #[derive(Debug)]

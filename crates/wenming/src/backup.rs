@@ -14,7 +14,7 @@ use std::path::Path;
 use wenming_runtime::db::{Database, DatabaseSettings};
 
 use crate::cli::CliResult;
-use crate::services::SERVICES;
+use wenming_suite::SERVICES;
 
 /// Copies `data_dir` into `dest` (which must not exist yet or be empty).
 pub async fn run(data_dir: &Path, dest: &Path) -> CliResult {

@@ -54,7 +54,7 @@ enum Command {
     /// Run one service against its configured database.
     Serve {
         /// Which service (or the gateway).
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::services::serve_names()))]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(wenming_suite::serve_names()))]
         service: String,
         /// TOML configuration file (environment variables WENMING_* override it).
         #[arg(long, env = "WENMING_CONFIG")]
@@ -69,7 +69,7 @@ enum Command {
     /// Bulk-import records from a file through the running suite's gateway.
     Import {
         /// What the file holds (see `wenming import --help`).
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::services::imports().map(|i| i.what)))]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(wenming_suite::imports().map(|i| i.what)))]
         what: String,
         /// The file.
         file: PathBuf,
@@ -94,7 +94,7 @@ enum Command {
     /// Write a file (a report) a service answers with, through the running suite's gateway.
     Export {
         /// What to write (see `wenming export --help`).
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::services::exports().map(|e| e.what)))]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(wenming_suite::exports().map(|e| e.what)))]
         what: String,
         /// The file to write.
         file: PathBuf,
@@ -258,7 +258,7 @@ pub async fn run(cli: Cli) -> CliResult {
             region,
             token,
         } => {
-            let import = crate::services::imports()
+            let import = wenming_suite::imports()
                 .find(|i| i.what == what)
                 .ok_or_else(|| format!("nothing imports {what}"))?;
             let token = match token {
@@ -277,7 +277,7 @@ pub async fn run(cli: Cli) -> CliResult {
             data_dir,
             token,
         } => {
-            let export = crate::services::exports()
+            let export = wenming_suite::exports()
                 .find(|e| e.what == what)
                 .ok_or_else(|| format!("nothing exports {what}"))?;
             let token = match token {
@@ -340,7 +340,7 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
     if service == "gateway" {
         return serve_gateway(&config, &key).await;
     }
-    let def = crate::services::find(&service).ok_or_else(|| format!("no service {service}"))?;
+    let def = wenming_suite::find(&service).ok_or_else(|| format!("no service {service}"))?;
     let settings = config.service(def)?;
     let db = Database::connect(&settings.database).await?;
     if settings.database.migrate_on_start {
@@ -419,7 +419,7 @@ async fn serve_gateway(config: &Config, key: &wenming_authz::IdentityKey) -> Cli
         None => wenming_gateway::Policy::shipped()?,
     };
     let internal_tls = config.suite.tls.client()?;
-    let backends = crate::services::SERVICES
+    let backends = wenming_suite::SERVICES
         .iter()
         .map(|def| {
             Ok(backend(
@@ -482,7 +482,7 @@ pub fn backend(
 async fn migrate(file: Option<PathBuf>) -> CliResult {
     let config = Config::load(file.as_deref())?;
     let mut done = 0;
-    for def in crate::services::SERVICES {
+    for def in wenming_suite::SERVICES {
         let settings = config.service(def)?;
         if !settings.database.is_configured() {
             continue;

@@ -16,7 +16,7 @@ use wenming_runtime::config::{ConfigError, optional};
 use wenming_runtime::db::DatabaseSettings;
 use wenming_runtime::service::ServiceDef;
 
-use crate::services::SERVICES;
+use wenming_suite::SERVICES;
 
 /// Longest a call to another service takes unless configured.
 const UPSTREAM_TIMEOUT_SECS: u64 = 5;
@@ -179,9 +179,9 @@ impl Config {
     }
 
     /// A service on this host at its default port (every name a `ServiceDef` gives as
-    /// an upstream is in the list: `services::tests` checks it), `https` under [tls].
+    /// an upstream is in the list: `wenming_suite`'s test checks it), `https` under [tls].
     fn default_url(&self, name: &str) -> String {
-        let port = crate::services::find(name).map_or(0, |def| def.default_port);
+        let port = wenming_suite::find(name).map_or(0, |def| def.default_port);
         format!("{}://127.0.0.1:{port}", self.suite.tls.scheme())
     }
 }

@@ -8,7 +8,6 @@ mod cli;
 mod config;
 mod dial;
 mod health;
-mod services;
 mod tokens;
 mod up;
 

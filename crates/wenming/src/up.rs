@@ -16,7 +16,7 @@ use wenming_runtime::db::{Database, DatabaseSettings};
 use wenming_runtime::service::{self, DemoContext, Member, StartOptions};
 
 use crate::cli::CliResult;
-use crate::services::SERVICES;
+use wenming_suite::SERVICES;
 
 const KEY_FILE: &str = "identity.key";
 

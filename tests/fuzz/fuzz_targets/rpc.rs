@@ -23,15 +23,9 @@ use wenming_authz::{
 use wenming_domain::{AdminLevel, RegionCode, SystemClock, UnitId};
 use wenming_runtime::db::{Database, DatabaseSettings};
 use wenming_runtime::local::LocalService;
-use wenming_runtime::service::{self, Member, ServiceDef, StartOptions};
+use wenming_runtime::service::{self, Member, StartOptions};
 
-/// The services, callees before callers (as `wenming up` starts them).
-static SERVICES: [&ServiceDef; 4] = [
-    &wenming_registry::SERVICE,
-    &wenming_pairing::SERVICE,
-    &wenming_quota::SERVICE,
-    &wenming_supervision::SERVICE,
-];
+use wenming_suite::SERVICES;
 
 /// One RPC: its path, the service that answers it, and whether it answers a stream.
 struct Rpc {

@@ -1,7 +1,10 @@
 //! The list of the suite's services. Outside a service's own folder, its contract, its
-//! policy rules and `deploy/`, this is the one place that names a service: `up`,
-//! `serve`, `migrate`, `import` and the gateway's backends all go through it. A new
-//! service is one line here (in dependency order: a service after those it calls).
+//! policy rules and `deploy/`, this is the one place that names a service: the
+//! binary's `up`, `serve`, `migrate`, `import` and the gateway's backends, the
+//! cross-service tests, the benchmarks and the fuzzer all go through it. A new service
+//! is one line here (in dependency order: a service after those it calls) and its
+//! crate among this one's dependencies.
+#![forbid(unsafe_code)]
 
 use wenming_runtime::service::{Export, Import, ServiceDef};
 
