@@ -249,6 +249,7 @@ pub async fn run(
     rounds: u32,
     in_flight: &[usize],
     wenming: Option<&std::path::Path>,
+    serve_workers: Option<usize>,
 ) -> BenchResult {
     let rounds = rounds.max(1);
     let slice = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));
@@ -286,7 +287,7 @@ pub async fn run(
         );
     }
     let processes = match wenming.filter(|path| path.exists()) {
-        Some(binary) => Some(crate::processes::Processes::start(binary)?),
+        Some(binary) => Some(crate::processes::Processes::start(binary, serve_workers)?),
         None => {
             println!(
                 "(no wenming binary: the separate-process rows are left out; build it with --release)"

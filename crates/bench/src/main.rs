@@ -48,6 +48,10 @@ enum Bench {
         /// separate processes (left out when it is missing).
         #[arg(long, default_value = "target/release/wenming")]
         wenming: PathBuf,
+        /// Worker threads of each of those processes (TOKIO_WORKER_THREADS); default:
+        /// one per core, as they run in production.
+        #[arg(long)]
+        serve_workers: Option<usize>,
     },
     /// Designations under contention (many callers, one holder, one quota row) through
     /// the quota service vs single-row inserts into the same table by as many callers.
@@ -108,7 +112,8 @@ async fn main() -> BenchResult {
             rounds,
             in_flight,
             wenming,
-        } => load::run(seconds, rounds, &in_flight, Some(&wenming)).await,
+            serve_workers,
+        } => load::run(seconds, rounds, &in_flight, Some(&wenming), serve_workers).await,
         Bench::Quota {
             callers,
             per_caller,

@@ -23,8 +23,14 @@ pub struct Processes {
 
 impl Processes {
     /// Starts `wenming serve registry` and `wenming serve gateway` from the binary
-    /// `wenming`.
-    pub fn start(wenming: &Path) -> Result<Self, Error> {
+    /// `wenming`, each with `workers` tokio worker threads (default: one per core).
+    pub fn start(wenming: &Path, workers: Option<usize>) -> Result<Self, Error> {
+        let workers = workers.map(|n| n.to_string());
+        let workers: Vec<(&str, &str)> = workers
+            .as_deref()
+            .map(|n| ("TOKIO_WORKER_THREADS", n))
+            .into_iter()
+            .collect();
         let dir = tempfile::tempdir()?;
         let key = wenming_authz::IdentityKey::generate().to_base64();
         let dev_key = DevKey::load_or_create(dir.path())?;
@@ -33,33 +39,42 @@ impl Processes {
             dir.path().join("registry.db").display()
         );
         let mut children = Vec::new();
-        let (registry, registry_addr) =
-            spawn(Command::new(wenming).args(["serve", "registry"]).envs([
-                ("WENMING_REGISTRY__DATABASE__URL", db.as_str()),
-                ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
-                ("WENMING_IDENTITY__KEY", key.as_str()),
-            ]))?;
+        let (registry, registry_addr) = spawn(
+            Command::new(wenming)
+                .args(["serve", "registry"])
+                .envs([
+                    ("WENMING_REGISTRY__DATABASE__URL", db.as_str()),
+                    ("WENMING_REGISTRY__LISTEN", "127.0.0.1:0"),
+                    ("WENMING_IDENTITY__KEY", key.as_str()),
+                ])
+                .envs(workers.iter().copied()),
+        )?;
         children.push(registry);
         let jwks = dev_key.jwks_path().display().to_string();
         let registry_url = format!("http://{registry_addr}");
-        let spawned = spawn(Command::new(wenming).args(["serve", "gateway"]).envs([
-            ("WENMING_IDENTITY__KEY", key.as_str()),
-            ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0"),
-            ("WENMING_GATEWAY__AUTHN__ISSUER", DEV_ISSUER),
-            ("WENMING_GATEWAY__AUTHN__AUDIENCE", DEV_AUDIENCE),
-            ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.as_str()),
-            ("WENMING_GATEWAY__REGISTRY_URL", registry_url.as_str()),
-            (
-                "WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND",
-                "100000000",
-            ),
-            ("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_BURST", "100000000"),
-            (
-                "WENMING_GATEWAY__RATE_LIMITS__PERSON_PER_SECOND",
-                "100000000",
-            ),
-            ("WENMING_GATEWAY__RATE_LIMITS__PERSON_BURST", "100000000"),
-        ]));
+        let spawned = spawn(
+            Command::new(wenming)
+                .args(["serve", "gateway"])
+                .envs([
+                    ("WENMING_IDENTITY__KEY", key.as_str()),
+                    ("WENMING_GATEWAY__LISTEN", "127.0.0.1:0"),
+                    ("WENMING_GATEWAY__AUTHN__ISSUER", DEV_ISSUER),
+                    ("WENMING_GATEWAY__AUTHN__AUDIENCE", DEV_AUDIENCE),
+                    ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.as_str()),
+                    ("WENMING_GATEWAY__REGISTRY_URL", registry_url.as_str()),
+                    (
+                        "WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND",
+                        "100000000",
+                    ),
+                    ("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_BURST", "100000000"),
+                    (
+                        "WENMING_GATEWAY__RATE_LIMITS__PERSON_PER_SECOND",
+                        "100000000",
+                    ),
+                    ("WENMING_GATEWAY__RATE_LIMITS__PERSON_BURST", "100000000"),
+                ])
+                .envs(workers.iter().copied()),
+        );
         let (gateway, gateway_addr) = match spawned {
             Ok(spawned) => spawned,
             Err(err) => {
