@@ -13,7 +13,7 @@ pub struct Principal {
 }
 
 /// Kinds of caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     /// A civilisation office at a level, for a region.
     Office {

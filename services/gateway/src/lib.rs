@@ -9,6 +9,7 @@
 
 mod authn;
 mod balance;
+mod cache_key;
 mod claims;
 pub mod dev_key;
 mod edge;

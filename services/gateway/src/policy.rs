@@ -31,7 +31,7 @@ pub struct Policy {
     /// Decisions by everything they depend on (the principal's kind, id, level and
     /// grants, and the RPC; the resource and the entities are constant), so a cached
     /// answer is the answer, whatever the policy says.
-    decisions: quick_cache::sync::Cache<String, bool>,
+    decisions: quick_cache::sync::Cache<(Role, String), bool>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -71,14 +71,16 @@ impl Policy {
 
     /// Whether `principal` may call `rpc` ("package.Service/Method").
     pub fn allows(&self, principal: &Principal, rpc: &str) -> bool {
-        let key = format!("{:?}\u{0}{rpc}", principal.role);
-        let cached = self.decisions.get(&key);
+        let cached = self
+            .decisions
+            .get(&crate::cache_key::PairRef(&principal.role, rpc));
         wenming_runtime::metrics::cache_lookup("gateway_policy", cached.is_some());
         if let Some(decision) = cached {
             return decision;
         }
         let decision = self.decide(principal, rpc);
-        self.decisions.insert(key, decision);
+        self.decisions
+            .insert((principal.role.clone(), rpc.to_owned()), decision);
         decision
     }
 

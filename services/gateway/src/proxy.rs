@@ -18,7 +18,7 @@ use wenming_runtime::status;
 
 use crate::messages;
 use tower::Service;
-use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal};
+use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal, Role};
 
 use crate::balance::Replicas;
 use crate::limits::{Limiter, RateLimits};
@@ -124,7 +124,7 @@ struct Inner {
     signer: IdentitySigner,
     /// Internal identities by subject, reused while young: signing costs more than the
     /// rest of the gateway's own work per call.
-    identities: Cache<String, (Instant, HeaderValue)>,
+    identities: Cache<(String, Role), (Instant, HeaderValue)>,
     /// Backends by fully qualified service name.
     backends: std::collections::HashMap<String, Backend>,
     /// Every RPC of the wenming contracts ("package.Service/Method"): other paths are
@@ -379,10 +379,12 @@ impl Inner {
     /// The internal identity for `principal`: a recent one, or a fresh signature. Keyed
     /// by subject and role, so a subject whose token changes role gets a new one.
     fn identity(&self, principal: &Principal) -> Result<HeaderValue, Status> {
-        let key = format!("{}\u{0}{:?}", principal.subject, principal.role);
         let recent = self
             .identities
-            .get(&key)
+            .get(&crate::cache_key::PairRef(
+                principal.subject.as_str(),
+                &principal.role,
+            ))
             .filter(|(at, _)| at.elapsed() < IDENTITY_REUSE);
         wenming_runtime::metrics::cache_lookup("gateway_identity", recent.is_some());
         if let Some((_, value)) = recent {
@@ -390,7 +392,10 @@ impl Inner {
         }
         let value = HeaderValue::from_str(&self.signer.sign(principal))
             .map_err(|_| status::internal(&"identity header"))?;
-        self.identities.insert(key, (Instant::now(), value.clone()));
+        self.identities.insert(
+            (principal.subject.clone(), principal.role.clone()),
+            (Instant::now(), value.clone()),
+        );
         Ok(value)
     }
 }
