@@ -1,7 +1,8 @@
 //! A server reached from inside its own process: `wenming up`'s gateway hands a call to
 //! the service's routes directly, without a socket or a second HTTP/2 encoding. The
 //! call goes through the same layers as one from the network (drain signal, metrics,
-//! zh-CN refusals, the identity check), in a span continuing the caller's trace, within
+//! zh-CN refusals, the identity check), in a span that is a child of the caller's (no
+//! `traceparent` is written or read: the caller's span is the current one), within
 //! the caller's `grpc-timeout` and the server's request timeout, as tonic's server
 //! would apply them. What only a connection has (TLS, the per-connection concurrency
 //! limit, HTTP/2 flow control) does not apply.
@@ -28,7 +29,7 @@ impl LocalService {
         &self,
         request: http::Request<axum::body::Body>,
     ) -> http::Response<tonic::body::Body> {
-        let span = crate::server::rpc_span(request.uri().path(), request.headers());
+        let span = crate::server::local_rpc_span(request.uri().path());
         let asked = request
             .headers()
             .get("grpc-timeout")

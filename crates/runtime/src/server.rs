@@ -302,20 +302,26 @@ impl Server {
 
 /// The span of one call: its path, continuing the caller's trace (`traceparent`).
 pub(crate) fn rpc_span(path: &str, headers: &http::HeaderMap) -> tracing::Span {
-    let span = tracing::info_span!(
+    let span = new_rpc_span(path);
+    crate::trace_context::continue_trace(&span, headers);
+    span
+}
+
+/// The span of a call made in this process: a child of the caller's current span (the
+/// gateway's), so its trace goes on without a `traceparent` written and parsed again.
+pub(crate) fn local_rpc_span(path: &str) -> tracing::Span {
+    new_rpc_span(path)
+}
+
+fn new_rpc_span(path: &str) -> tracing::Span {
+    tracing::info_span!(
         "rpc",
         path = %path,
         otel.kind = "server",
         rpc.system = "grpc",
         rpc.grpc.status_code = tracing::field::Empty,
         otel.status_code = tracing::field::Empty,
-        trace_id = tracing::field::Empty,
-        span_id = tracing::field::Empty,
-    );
-    crate::trace_context::continue_trace(&span, headers);
-    // On the span's fields, so that every log line of the call carries them.
-    crate::trace_context::record_ids(&span);
-    span
+    )
 }
 
 /// Serves `health` alone, in plaintext, on `at`.

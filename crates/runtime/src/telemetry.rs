@@ -1,5 +1,6 @@
 //! Logging and tracing setup. `RUST_LOG` filters the log (default `info`);
 //! `WENMING_LOG_FORMAT=json` switches to one JSON object per line for log shippers.
+//! A line written during a call names its trace and span ([`crate::log_ids`]).
 //! Refused calls (the `wenming::denial` target) can also be kept, as JSON lines, in an
 //! append-only file: the audit trail of who tried what, on what, when.
 //!
@@ -21,6 +22,8 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _, fmt};
+
+use crate::log_ids::{DispatchSlot, WithTraceIds};
 
 /// Target of the events that record a refused call.
 pub const DENIAL_TARGET: &str = "wenming::denial";
@@ -95,10 +98,21 @@ fn install(
 ) -> Result<Tracing, TelemetryError> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("WENMING_LOG_FORMAT").is_ok_and(|v| v == "json");
+    // Text lines carry no colour codes: they are read in files and log stores as often
+    // as in a terminal, and grepped.
+    let dispatch = DispatchSlot::default();
     let stderr = if json {
-        fmt::layer().json().with_writer(std::io::stderr).boxed()
+        fmt::layer()
+            .json()
+            .map_event_format(|format| WithTraceIds::new(format, true, dispatch.clone()))
+            .with_writer(std::io::stderr)
+            .boxed()
     } else {
-        fmt::layer().with_writer(std::io::stderr).boxed()
+        fmt::layer()
+            .with_ansi(false)
+            .map_event_format(|format| WithTraceIds::new(format, false, dispatch.clone()))
+            .with_writer(std::io::stderr)
+            .boxed()
     };
     let denials = match denial_log {
         Some(path) => {
@@ -112,6 +126,7 @@ fn install(
             Some(
                 fmt::layer()
                     .json()
+                    .map_event_format(|format| WithTraceIds::new(format, true, dispatch.clone()))
                     .with_writer(Mutex::new(file))
                     .with_filter(Targets::new().with_target(DENIAL_TARGET, Level::WARN)),
             )
@@ -122,10 +137,13 @@ fn install(
     let spans = tracing_opentelemetry::layer()
         .with_tracer(provider.tracer("wenming"))
         .with_filter(LevelFilter::INFO);
-    let _ = tracing_subscriber::registry()
-        .with(stderr.with_filter(filter))
-        .with(denials)
-        .with(spans)
-        .try_init();
+    let subscriber = tracing::Dispatch::new(
+        tracing_subscriber::registry()
+            .with(stderr.with_filter(filter))
+            .with(denials)
+            .with(spans),
+    );
+    let _ = dispatch.set(subscriber.downgrade());
+    let _ = subscriber.try_init();
     Ok(Tracing { provider })
 }

@@ -42,17 +42,6 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
     }
 }
 
-/// Records the trace and span id `span` has in OpenTelemetry on its `trace_id` and
-/// `span_id` fields (JSON log lines show them under `span`), when it has any.
-pub fn record_ids(span: &tracing::Span) {
-    let context = span.context();
-    let ids = context.span().span_context().clone();
-    if ids.is_valid() {
-        span.record("trace_id", ids.trace_id().to_string());
-        span.record("span_id", ids.span_id().to_string());
-    }
-}
-
 /// Writes the current span's trace context into `headers`, replacing what was there.
 /// Returns `false` (and leaves `headers` alone) when the current span has no context.
 pub fn inject_current(headers: &mut http::HeaderMap) -> bool {

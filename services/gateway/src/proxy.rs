@@ -257,9 +257,6 @@ impl Inner {
         parts
             .headers
             .insert(IDENTITY_HEADER, self.identity(&principal)?);
-        // The service's span continues this one (without a tracing layer the caller's
-        // trace headers pass through unchanged).
-        wenming_runtime::trace_context::inject_current(&mut parts.headers);
         if !parts.headers.contains_key("grpc-timeout") {
             let millis = self.default_timeout.as_millis();
             parts.headers.insert(
@@ -271,6 +268,10 @@ impl Inner {
         let response = match &backend.target {
             Target::Local(local) => local.call(http::Request::from_parts(parts, body)).await,
             Target::Remote(replicas) => {
+                // The service's span continues this one (without a tracing layer the
+                // caller's trace headers pass through unchanged). A local call's span is
+                // a child of this one without them.
+                wenming_runtime::trace_context::inject_current(&mut parts.headers);
                 let request = http::Request::from_parts(parts, tonic::body::Body::new(body));
                 let response = replicas.send(request).await.map_err(|err| {
                     tracing::warn!(service, error = %err, "backend unavailable");
