@@ -319,8 +319,6 @@ fn new_rpc_span(path: &str) -> tracing::Span {
         path = %path,
         otel.kind = "server",
         rpc.system = "grpc",
-        rpc.grpc.status_code = tracing::field::Empty,
-        otel.status_code = tracing::field::Empty,
     )
 }
 

@@ -171,9 +171,14 @@ impl Observer {
             code,
             self.started.elapsed().as_secs_f64(),
         );
-        self.span.record("rpc.grpc.status_code", code);
+        // Straight to the OpenTelemetry span: as fields of the tracing span they would be
+        // formatted for log lines too, on every call, for lines that do not come after.
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+        self.span
+            .set_attribute("rpc.grpc.status_code", i64::from(code));
         if is_server_error(code) {
-            self.span.record("otel.status_code", "ERROR");
+            self.span
+                .set_status(opentelemetry::trace::Status::error(""));
         }
     }
 }
