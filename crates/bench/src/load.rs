@@ -121,7 +121,7 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// Sends a fixed `authorization` header.
 #[derive(Clone)]
-struct Authorization(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+pub(crate) struct Authorization(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
 
 impl tonic::service::Interceptor for Authorization {
     fn call(
@@ -135,7 +135,9 @@ impl tonic::service::Interceptor for Authorization {
     }
 }
 
-fn authorization(header: &str) -> Result<Authorization, Box<dyn std::error::Error + Send + Sync>> {
+pub(crate) fn authorization(
+    header: &str,
+) -> Result<Authorization, Box<dyn std::error::Error + Send + Sync>> {
     Ok(Authorization(header.parse()?))
 }
 
@@ -242,7 +244,8 @@ fn print_added(label: &str, n: usize, a: &[Measured], b: &[Measured]) {
 /// generator in this process and then with h2load from outside it: echo (a bare tonic
 /// server), VerifyTitle straight to the registry, through a gateway calling the
 /// registry in its own process (as `wenming up`), through one calling it over loopback
-/// HTTP/2, and, given the `wenming` binary, through `wenming serve gateway` in front of
+/// HTTP/2, and, given the `wenming` binary, through `wenming up` itself (a process of its
+/// own, with the telemetry it runs with) and through `wenming serve gateway` in front of
 /// `wenming serve registry` as separate processes.
 pub async fn run(
     seconds: u64,
@@ -287,15 +290,24 @@ pub async fn run(
         );
     }
     let processes = match wenming.filter(|path| path.exists()) {
-        Some(binary) => Some(crate::processes::Processes::start(binary, serve_workers)?),
+        Some(binary) => vec![
+            (
+                "VerifyTitle, wenming up (its own process)",
+                crate::processes::Processes::up(binary)?,
+            ),
+            (
+                "VerifyTitle, wenming serve gateway + registry",
+                crate::processes::Processes::start(binary, serve_workers)?,
+            ),
+        ],
         None => {
             println!(
-                "(no wenming binary: the separate-process rows are left out; build it with --release)"
+                "(no wenming binary: the rows of its processes are left out; build it with --release)"
             );
-            None
+            Vec::new()
         }
     };
-    if let Some(processes) = &processes {
+    for (name, processes) in &processes {
         let gateway = Channel::from_shared(format!("http://{}", processes.gateway))?
             .connect()
             .await?;
@@ -307,7 +319,7 @@ pub async fn run(
         .await?;
         gateways.push(
             Gateway::new(
-                "VerifyTitle, wenming serve gateway + registry",
+                name,
                 processes.gateway.clone(),
                 processes.bearer("platform", None, Some("bench-platform")),
             )

@@ -2,51 +2,13 @@
 //! at its peak while importing 100,000 units, and at its peak while serving VerifyTitle
 //! with 32 calls in flight for a few seconds (rate limits raised for the run).
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use tonic::metadata::MetadataValue;
-use wenming_gateway::ExternalClaims;
-use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 
 use crate::BenchResult;
 use crate::fixtures::{COUNTY, credit_code, unit};
-
-/// An interceptor sending a development bearer token (the suite runs behind its gateway).
-fn bearer(
-    key: &DevKey,
-    level: &str,
-    region: Option<&str>,
-    platform: Option<&str>,
-) -> Result<
-    impl tonic::service::Interceptor + Clone + Send + Sync + 'static + use<>,
-    Box<dyn std::error::Error + Send + Sync>,
-> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs();
-    let token = key.issue(&ExternalClaims {
-        sub: "bench".into(),
-        iss: DEV_ISSUER.into(),
-        aud: DEV_AUDIENCE.into(),
-        exp: now + 3600,
-        nbf: None,
-        iat: Some(now),
-        level: level.into(),
-        region: region.map(str::to_owned),
-        unit: None,
-        platform: platform.map(str::to_owned),
-        actions: None,
-    });
-    let value: MetadataValue<_> = format!("Bearer {token}").parse()?;
-    Ok(move |mut req: tonic::Request<()>| {
-        req.metadata_mut().insert("authorization", value.clone());
-        Ok(req)
-    })
-}
 
 /// A `/proc/PID/status` figure in KiB: `VmRSS` (resident now) or `VmHWM` (the peak).
 fn status_kib(pid: u32, field: &str) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
@@ -79,37 +41,18 @@ fn peak_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
 }
 
 pub async fn run(wenming: &Path) -> BenchResult {
-    let dir = std::env::temp_dir().join(format!("wenming-bench-up-{}", std::process::id()));
-    let mut child = Command::new(wenming)
-        .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        // One platform makes every call of the load phase.
-        .env(
-            "WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND",
-            "100000000",
-        )
-        .env("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_BURST", "100000000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
-    let addr = line
-        .split_whitespace()
-        .find(|w| w.starts_with("127.0.0.1:"))
-        .ok_or("no address in the ready line")?
-        .trim_end_matches(',')
-        .to_owned();
-    let idle = resident_kib(child.id())?;
-    let _ = peak_kib(child.id())?;
+    // One platform makes every call of the load phase: rate limits raised.
+    let up = crate::processes::Processes::up(wenming)?;
+    let (pid, addr) = (up.pid(), up.gateway.clone());
+    let idle = resident_kib(pid)?;
+    let _ = peak_kib(pid)?;
 
-    let key = DevKey::load_or_create(&dir)?;
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
         .connect()
         .await?;
     let mut county = RegistryServiceClient::with_interceptor(
         channel.clone(),
-        bearer(&key, "county", Some(COUNTY), None)?,
+        crate::load::authorization(&up.bearer("county", Some(COUNTY), None))?,
     );
     // 100,000 units, 500 rows a message, as `wenming import` sends them.
     let rows: Vec<pb::ImportRow> = (0..100_000)
@@ -126,7 +69,7 @@ pub async fn run(wenming: &Path) -> BenchResult {
                 .collect::<Vec<_>>(),
         ))
         .await?;
-    let import_peak = peak_kib(child.id())?;
+    let import_peak = peak_kib(pid)?;
     drop(rows);
 
     // 32 calls in flight over 4 connections for 5 s.
@@ -138,7 +81,7 @@ pub async fn run(wenming: &Path) -> BenchResult {
                 .await?,
         );
     }
-    let platform = bearer(&key, "platform", None, Some("bench"))?;
+    let platform = crate::load::authorization(&up.bearer("platform", None, Some("bench")))?;
     let served = crate::load::measure(&channels, 32, std::time::Duration::from_secs(5), {
         move |channel, i| {
             let auth = platform.clone();
@@ -155,13 +98,9 @@ pub async fn run(wenming: &Path) -> BenchResult {
         }
     })
     .await?;
-    let load_peak = peak_kib(child.id())?;
-    let after = resident_kib(child.id())?;
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()?;
-    child.wait()?;
-    std::fs::remove_dir_all(&dir).ok();
+    let load_peak = peak_kib(pid)?;
+    let after = resident_kib(pid)?;
+    drop(up);
     println!(
         "wenming up resident memory (goal: 60 MiB idle, 200 MiB under load):\n  \
          idle after ready                          {:>7.1} MiB\n  \

@@ -1,7 +1,8 @@
-//! The gateway and the registry as separate processes, as `wenming serve` runs them in
-//! production: `serve registry` on a SQLite file and `serve gateway` in front of it,
-//! trusting a development key this program signs tokens with. Rate limits are raised
-//! out of the way (one platform makes every call of a run).
+//! The suite as processes of the release binary: the gateway and the registry as
+//! separate processes, as `wenming serve` runs them in production (`serve registry` on a
+//! SQLite file and `serve gateway` in front of it, trusting a development key this
+//! program signs tokens with), or the whole suite as `wenming up` runs it. Rate limits
+//! are raised out of the way (one platform makes every call of a run).
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -12,7 +13,21 @@ use wenming_gateway::dev_key::{DEV_AUDIENCE, DEV_ISSUER, DevKey};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// The two processes; killed when dropped.
+/// Rate limits raised out of the way, as `WENMING_*` variables.
+const NO_RATE_LIMITS: [(&str, &str); 4] = [
+    (
+        "WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND",
+        "100000000",
+    ),
+    ("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_BURST", "100000000"),
+    (
+        "WENMING_GATEWAY__RATE_LIMITS__PERSON_PER_SECOND",
+        "100000000",
+    ),
+    ("WENMING_GATEWAY__RATE_LIMITS__PERSON_BURST", "100000000"),
+];
+
+/// The processes; killed when dropped.
 pub struct Processes {
     children: Vec<Child>,
     /// The gateway's `host:port`.
@@ -62,17 +77,8 @@ impl Processes {
                     ("WENMING_GATEWAY__AUTHN__AUDIENCE", DEV_AUDIENCE),
                     ("WENMING_GATEWAY__AUTHN__JWKS_FILE", jwks.as_str()),
                     ("WENMING_GATEWAY__REGISTRY_URL", registry_url.as_str()),
-                    (
-                        "WENMING_GATEWAY__RATE_LIMITS__PLATFORM_PER_SECOND",
-                        "100000000",
-                    ),
-                    ("WENMING_GATEWAY__RATE_LIMITS__PLATFORM_BURST", "100000000"),
-                    (
-                        "WENMING_GATEWAY__RATE_LIMITS__PERSON_PER_SECOND",
-                        "100000000",
-                    ),
-                    ("WENMING_GATEWAY__RATE_LIMITS__PERSON_BURST", "100000000"),
                 ])
+                .envs(NO_RATE_LIMITS)
                 .envs(workers.iter().copied()),
         );
         let (gateway, gateway_addr) = match spawned {
@@ -91,6 +97,32 @@ impl Processes {
             dev_key,
             _dir: dir,
         })
+    }
+
+    /// Starts `wenming up` from the binary `wenming`: the whole suite in one process, on
+    /// SQLite files in a new folder, with its telemetry (logs, spans) as it runs for users.
+    pub fn up(wenming: &Path) -> Result<Self, Error> {
+        let dir = tempfile::tempdir()?;
+        // `up` signs with the development key of its folder; made here first so that this
+        // program holds it too.
+        let dev_key = DevKey::load_or_create(dir.path())?;
+        let data_dir = dir.path().display().to_string();
+        let (up, addr) = spawn(
+            Command::new(wenming)
+                .args(["up", "--data-dir", &data_dir, "--listen", "127.0.0.1:0"])
+                .envs(NO_RATE_LIMITS),
+        )?;
+        Ok(Self {
+            children: vec![up],
+            gateway: addr,
+            dev_key,
+            _dir: dir,
+        })
+    }
+
+    /// The process id of the first process (`wenming up`'s, or the registry's).
+    pub fn pid(&self) -> u32 {
+        self.children.first().map_or(0, std::process::Child::id)
     }
 
     /// `Bearer <token>` for an office (`level`, `region`) or a platform (`platform`).
