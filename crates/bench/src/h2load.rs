@@ -118,6 +118,7 @@ pub fn run(
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
     Ok(Measured {
+        calls: latencies.len() as u64,
         requests_per_second,
         p50_us: at(0.5),
         p99_us: at(0.99),

@@ -26,6 +26,8 @@ const UNITS: u32 = 2_000;
 
 /// One measurement.
 pub struct Measured {
+    /// Calls answered OK.
+    pub calls: u64,
     pub requests_per_second: f64,
     pub p50_us: u64,
     pub p99_us: u64,
@@ -67,6 +69,7 @@ where
     }
     let elapsed = started.elapsed().as_secs_f64();
     Ok(Measured {
+        calls: total.len(),
         requests_per_second: total.len() as f64 / elapsed,
         p50_us: total.value_at_quantile(0.5),
         p99_us: total.value_at_quantile(0.99),
@@ -114,7 +117,7 @@ pub async fn baseline_call(channel: Channel, _n: u64) -> Result<(), tonic::Statu
 }
 
 /// Median of `values` (sorted in place).
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
@@ -308,23 +311,8 @@ pub async fn run(
         }
     };
     for (name, processes) in &processes {
-        let gateway = Channel::from_shared(format!("http://{}", processes.gateway))?
-            .connect()
-            .await?;
-        seed_titles(
-            gateway,
-            &processes.bearer("county", Some(crate::fixtures::COUNTY), None),
-            &processes.bearer("province", Some("410000"), None),
-        )
-        .await?;
-        gateways.push(
-            Gateway::new(
-                name,
-                processes.gateway.clone(),
-                processes.bearer("platform", None, Some("bench-platform")),
-            )
-            .await?,
-        );
+        let bearer = seed_processes(processes).await?;
+        gateways.push(Gateway::new(name, processes.gateway.clone(), bearer).await?);
     }
     let platform = Principal::platform("bench-platform", "bench");
     let key = up.internal_key.clone();
@@ -390,14 +378,7 @@ pub async fn run(
         message: HealthCheckRequest::default().encode_to_vec(),
         bearer: None,
     };
-    // One code for every call: h2load sends the same bytes each time (the answer comes
-    // from the registry's cache after the first, as for a platform asking again).
-    let verify_message = pb::VerifyTitleRequest {
-        credit_code: credit_code(0),
-        as_of: "2024-06-01".into(),
-        attest: false,
-    }
-    .encode_to_vec();
+    let verify_message = verify_message();
     let calls: Vec<crate::h2load::Call<'_>> = gateways
         .iter()
         .map(|g| crate::h2load::Call {
@@ -440,7 +421,10 @@ pub async fn run(
     Ok(())
 }
 
-async fn verify<T>(mut client: RegistryServiceClient<T>, i: u64) -> Result<(), tonic::Status>
+pub(crate) async fn verify<T>(
+    mut client: RegistryServiceClient<T>,
+    i: u64,
+) -> Result<(), tonic::Status>
 where
     T: tonic::client::GrpcService<tonic::body::Body>,
     T::Error: Into<tonic::codegen::StdError>,
@@ -455,6 +439,36 @@ where
         })
         .await
         .map(|_| ())
+}
+
+/// Seeds the suite of `processes` through its gateway (as [`seed_titles`]); the
+/// platform's bearer that calls VerifyTitle.
+pub(crate) async fn seed_processes(
+    processes: &crate::processes::Processes,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let gateway = Channel::from_shared(format!("http://{}", processes.gateway))?
+        .connect()
+        .await?;
+    seed_titles(
+        gateway,
+        &processes.bearer("county", Some(crate::fixtures::COUNTY), None),
+        &processes.bearer("province", Some("410000"), None),
+    )
+    .await?;
+    Ok(processes.bearer("platform", None, Some("bench-platform")))
+}
+
+/// The VerifyTitle request h2load sends. One code for every call: h2load sends the same
+/// bytes each time (the answer comes from the registry's cache after the first, as for
+/// a platform asking again).
+pub(crate) fn verify_message() -> Vec<u8> {
+    use prost::Message as _;
+    pb::VerifyTitleRequest {
+        credit_code: credit_code(0),
+        as_of: "2024-06-01".into(),
+        attest: false,
+    }
+    .encode_to_vec()
 }
 
 /// Registers the units (as the county) and gives every other one a provincial title

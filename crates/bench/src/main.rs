@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout)]
 
+mod cpu;
 mod fixtures;
 mod h2load;
 mod import;
@@ -52,6 +53,22 @@ enum Bench {
         /// one per core, as they run in production.
         #[arg(long)]
         serve_workers: Option<usize>,
+    },
+    /// CPU time per VerifyTitle of `wenming up` under h2load, for each binary given (the
+    /// first is the one the others are compared with), loaded in turn in each round.
+    Cpu {
+        /// A wenming binary; repeat to compare builds.
+        #[arg(long = "wenming", default_value = "target/release/wenming")]
+        wenmings: Vec<PathBuf>,
+        /// Seconds of load per binary and round.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Rounds; medians are reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+        /// Requests in flight.
+        #[arg(long, default_value_t = 32)]
+        in_flight: usize,
     },
     /// Designations under contention (many callers, one holder, one quota row) through
     /// the quota service vs single-row inserts into the same table by as many callers.
@@ -114,6 +131,12 @@ async fn main() -> BenchResult {
             wenming,
             serve_workers,
         } => load::run(seconds, rounds, &in_flight, Some(&wenming), serve_workers).await,
+        Bench::Cpu {
+            wenmings,
+            seconds,
+            rounds,
+            in_flight,
+        } => cpu::run(&wenmings, seconds, rounds, in_flight).await,
         Bench::Quota {
             callers,
             per_caller,
