@@ -8,8 +8,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
-
 use crate::BenchResult;
 use crate::load::median;
 use crate::processes::Processes;
@@ -36,26 +34,14 @@ fn cpu_ticks(pid: u32) -> Result<u64, Error> {
 /// Loads each binary's `wenming up` with `in_flight` calls for `seconds` per round.
 pub async fn run(binaries: &[PathBuf], seconds: u64, rounds: u32, in_flight: usize) -> BenchResult {
     let h2load = crate::h2load::ensure_installed()?;
-    let message = crate::load::verify_message();
     let mut suites = Vec::new();
     for binary in binaries {
         let up = Processes::up(binary)?;
         let bearer = crate::load::seed_processes(&up).await?;
-        // h2load counts HTTP statuses only: check once that the call is answered OK.
         let channel = tonic::transport::Channel::from_shared(format!("http://{}", up.gateway))?
             .connect()
             .await?;
-        crate::load::verify(
-            RegistryServiceClient::with_interceptor(channel, crate::load::authorization(&bearer)?),
-            0,
-        )
-        .await?;
-        let call = crate::h2load::Call {
-            addr: up.gateway.clone(),
-            path: "/wenming.registry.v1.RegistryService/VerifyTitle",
-            message: message.clone(),
-            bearer: Some(bearer),
-        };
+        let call = crate::load::h2load_verify_call(channel, up.gateway.clone(), bearer).await?;
         suites.push((binary, up, call));
     }
     let duration = Duration::from_secs(seconds.max(1));

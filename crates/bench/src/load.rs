@@ -378,24 +378,16 @@ pub async fn run(
         message: HealthCheckRequest::default().encode_to_vec(),
         bearer: None,
     };
-    let verify_message = verify_message();
-    let calls: Vec<crate::h2load::Call<'_>> = gateways
-        .iter()
-        .map(|g| crate::h2load::Call {
-            addr: g.addr.clone(),
-            path: "/wenming.registry.v1.RegistryService/VerifyTitle",
-            message: verify_message.clone(),
-            bearer: Some(g.bearer.clone()),
-        })
-        .collect();
+    let mut calls = Vec::new();
     for gateway in &gateways {
-        // h2load counts HTTP statuses only: check once that the call is answered OK.
-        let auth = authorization(&gateway.bearer)?;
-        verify(
-            RegistryServiceClient::with_interceptor(gateway.channels[0].clone(), auth),
-            0,
-        )
-        .await?;
+        calls.push(
+            h2load_verify_call(
+                gateway.channels[0].clone(),
+                gateway.addr.clone(),
+                gateway.bearer.clone(),
+            )
+            .await?,
+        );
     }
     for &n in in_flight {
         let mut rows: Vec<Vec<Measured>> = (0..1 + calls.len()).map(|_| Vec::new()).collect();
@@ -421,10 +413,7 @@ pub async fn run(
     Ok(())
 }
 
-pub(crate) async fn verify<T>(
-    mut client: RegistryServiceClient<T>,
-    i: u64,
-) -> Result<(), tonic::Status>
+async fn verify<T>(mut client: RegistryServiceClient<T>, i: u64) -> Result<(), tonic::Status>
 where
     T: tonic::client::GrpcService<tonic::body::Body>,
     T::Error: Into<tonic::codegen::StdError>,
@@ -458,17 +447,33 @@ pub(crate) async fn seed_processes(
     Ok(processes.bearer("platform", None, Some("bench-platform")))
 }
 
-/// The VerifyTitle request h2load sends. One code for every call: h2load sends the same
-/// bytes each time (the answer comes from the registry's cache after the first, as for
-/// a platform asking again).
-pub(crate) fn verify_message() -> Vec<u8> {
+/// VerifyTitle through the gateway at `addr` as h2load sends it, for the platform
+/// `bearer`, after checking once over `channel` that it is answered OK (h2load counts
+/// HTTP statuses only). One code for every call: h2load sends the same bytes each time
+/// (the answer comes from the registry's cache after the first, as for a platform
+/// asking again).
+pub(crate) async fn h2load_verify_call(
+    channel: Channel,
+    addr: String,
+    bearer: String,
+) -> Result<crate::h2load::Call<'static>, Box<dyn std::error::Error + Send + Sync>> {
     use prost::Message as _;
-    pb::VerifyTitleRequest {
-        credit_code: credit_code(0),
-        as_of: "2024-06-01".into(),
-        attest: false,
-    }
-    .encode_to_vec()
+    verify(
+        RegistryServiceClient::with_interceptor(channel, authorization(&bearer)?),
+        0,
+    )
+    .await?;
+    Ok(crate::h2load::Call {
+        addr,
+        path: "/wenming.registry.v1.RegistryService/VerifyTitle",
+        message: pb::VerifyTitleRequest {
+            credit_code: credit_code(0),
+            as_of: "2024-06-01".into(),
+            attest: false,
+        }
+        .encode_to_vec(),
+        bearer: Some(bearer),
+    })
 }
 
 /// Registers the units (as the county) and gives every other one a provincial title

@@ -116,16 +116,15 @@ mod tests {
         let lines = Lines::default();
         let writer = lines.clone();
         let slot = DispatchSlot::default();
+        use tracing_subscriber::Layer as _;
         let stderr = tracing_subscriber::fmt::layer().with_ansi(false);
         let stderr = if json {
-            use tracing_subscriber::Layer as _;
             stderr
                 .json()
                 .map_event_format(|f| WithTraceIds::new(f, true, slot.clone()))
                 .with_writer(move || writer.clone())
                 .boxed()
         } else {
-            use tracing_subscriber::Layer as _;
             stderr
                 .map_event_format(|f| WithTraceIds::new(f, false, slot.clone()))
                 .with_writer(move || writer.clone())

@@ -302,18 +302,14 @@ impl Server {
 
 /// The span of one call: its path, continuing the caller's trace (`traceparent`).
 pub(crate) fn rpc_span(path: &str, headers: &http::HeaderMap) -> tracing::Span {
-    let span = new_rpc_span(path);
+    let span = local_rpc_span(path);
     crate::trace_context::continue_trace(&span, headers);
     span
 }
 
-/// The span of a call made in this process: a child of the caller's current span (the
-/// gateway's), so its trace goes on without a `traceparent` written and parsed again.
+/// The span of one call made in this process: a child of the caller's current span
+/// (the gateway's), so its trace goes on without a `traceparent` written and parsed.
 pub(crate) fn local_rpc_span(path: &str) -> tracing::Span {
-    new_rpc_span(path)
-}
-
-fn new_rpc_span(path: &str) -> tracing::Span {
     tracing::info_span!(
         "rpc",
         path = %path,
