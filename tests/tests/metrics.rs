@@ -51,6 +51,23 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
             .await
             .unwrap();
     }
+    // The same RPC as JSON over HTTP (its own URL, no grpc-status in the answer): once
+    // answered, once refused for its credit code.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let tax = suite.platform("tax").header();
+    for (credit_code, http_status) in [(code.as_str(), 200), ("91410421000000019X", 400)] {
+        let answer = http
+            .get(format!(
+                "http://{}/v1/titles:verify?credit_code={credit_code}",
+                suite.gateway_addr
+            ))
+            .header("authorization", &tax)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), http_status, "{credit_code}");
+    }
     // A platform may not list units: refused by the gateway's policy.
     let refused = platform
         .list_units(rp::ListUnitsRequest::default())
@@ -68,7 +85,6 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
     }
     assert!(limited, "the person budget ran out");
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let response = reqwest::get(format!("http://{metrics}/metrics"))
         .await
         .unwrap();
@@ -95,9 +111,19 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
             ],
         )
     };
-    // Each VerifyTitle is counted where it was answered: at the gateway and the registry.
-    assert_eq!(calls("gateway", "VerifyTitle", "0"), 5.0, "{text}");
-    assert_eq!(calls("registry", "VerifyTitle", "0"), 5.0);
+    // Each VerifyTitle is counted where it was answered: at the gateway and the registry;
+    // the JSON calls as the RPC they were, with the status they ended with.
+    assert_eq!(calls("gateway", "VerifyTitle", "0"), 6.0, "{text}");
+    assert_eq!(calls("registry", "VerifyTitle", "0"), 6.0);
+    assert_eq!(
+        calls("gateway", "VerifyTitle", "3"),
+        1.0,
+        "the JSON refusal"
+    );
+    assert!(
+        !text.contains("rpc_method=\"_OTHER\""),
+        "no call counted as an unknown method: {text}"
+    );
     assert_eq!(
         calls("gateway", "ListUnits", "7"),
         1.0,
@@ -126,7 +152,7 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
         )
     };
     assert_eq!(cache("verify_title", "miss"), 1.0, "the first VerifyTitle");
-    assert_eq!(cache("verify_title", "hit"), 4.0, "the four after it");
+    assert_eq!(cache("verify_title", "hit"), 5.0, "the five after it");
     assert!(cache("gateway_token", "hit") > 0.0);
     assert!(cache("gateway_policy", "hit") > 0.0);
     assert_eq!(

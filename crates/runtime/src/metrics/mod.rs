@@ -21,6 +21,7 @@ use prometheus_client::registry::Registry;
 use crate::db::Database;
 
 pub use endpoint::{serve, spawn};
+pub use rpc_layer::Answered;
 pub(crate) use rpc_layer::RpcMetricsLayer;
 
 /// Bucket bounds of call durations, in seconds: 100 µs to 10 s, closer where the calls

@@ -90,7 +90,10 @@ where
                 span,
                 done: false,
             };
-            if let Some(code) = status_in(response.headers()) {
+            if let Some(answered) = response.extensions().get::<Answered>() {
+                observer.method = answered.method;
+                observer.finish(answered.code);
+            } else if let Some(code) = status_in(response.headers()) {
                 observer.finish(code);
             }
             Ok(response.map(|inner| ObservedBody {
@@ -98,6 +101,36 @@ where
                 observer: Some(observer).filter(|o| !o.done),
             }))
         })
+    }
+}
+
+/// Set on an answer a server gives in another form than gRPC (the gateway's JSON
+/// calls, whose path is a URL of their own and whose answer has no `grpc-status`): the
+/// RPC the call was turned into and the status it ended with, which the metrics and the
+/// call's span take instead.
+#[derive(Clone, Copy, Debug)]
+pub struct Answered {
+    method: (&'static str, &'static str),
+    code: i32,
+}
+
+impl Answered {
+    /// A call that ended with `code`, not (yet) known as any RPC (`_OTHER`).
+    pub fn with_code(code: tonic::Code) -> Self {
+        Self {
+            method: OTHER,
+            code: code as i32,
+        }
+    }
+
+    /// The same, as the call of the RPC at `rpc_path` (`package.Service/Method`, with or
+    /// without the leading slash).
+    #[must_use]
+    pub fn of_rpc(self, rpc_path: &str) -> Self {
+        Self {
+            method: service_and_method(rpc_path),
+            ..self
+        }
     }
 }
 
@@ -193,6 +226,9 @@ fn status_in(headers: &HeaderMap) -> Option<i32> {
     headers.get("grpc-status")?.to_str().ok()?.parse().ok()
 }
 
+/// The labels of a call no served proto declares.
+const OTHER: (&str, &str) = ("_OTHER", "_OTHER");
+
 /// The service and method of a call's path, or `_OTHER` for a path no served proto
 /// declares (so that a caller cannot mint label values). A lookup, no allocation: it
 /// runs on every call.
@@ -200,7 +236,7 @@ pub(super) fn service_and_method(path: &str) -> (&'static str, &'static str) {
     known_methods()
         .get(path.trim_start_matches('/'))
         .copied()
-        .unwrap_or(("_OTHER", "_OTHER"))
+        .unwrap_or(OTHER)
 }
 
 /// Every declared "service/method", with its two halves kept for the life of the

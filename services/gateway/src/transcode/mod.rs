@@ -15,6 +15,7 @@ use http_body_util::BodyExt as _;
 use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MessageDescriptor};
 use tonic::Code;
 use wenming_runtime::catalogue::render as render_zh;
+use wenming_runtime::metrics::Answered;
 
 use crate::messages;
 use crate::proxy::Proxy;
@@ -141,21 +142,37 @@ impl Transcoder {
         Ok((route.rpc.clone(), frame(&message)))
     }
 
-    /// Answers one JSON call through `proxy`.
+    /// Answers one JSON call through `proxy`, counted in the metrics as a call of the
+    /// RPC of its route.
     pub async fn call(&self, proxy: &Proxy, request: http::Request<axum::body::Body>) -> Response {
-        let (parts, body) = request.into_parts();
-        let path = parts.uri.path().to_owned();
-        let Some((route, vars)) = self.find(&parts.method, &path) else {
-            let message = format!("no route {} {path}", parts.method);
+        let path = request.uri().path();
+        let Some((route, vars)) = self.find(request.method(), path) else {
+            let message = format!("no route {} {path}", request.method());
             return render::status_json(
                 &self.status,
                 &wenming_runtime::status::plain(
                     Code::NotFound,
                     message,
-                    render_zh(messages::NO_ROUTE, &[("path", path.clone())]),
+                    render_zh(messages::NO_ROUTE, &[("path", path.to_owned())]),
                 ),
             );
         };
+        let mut response = self.answer(proxy, route, &vars, request).await;
+        if let Some(answered) = response.extensions_mut().get_mut::<Answered>() {
+            *answered = answered.of_rpc(&route.rpc);
+        }
+        response
+    }
+
+    /// The answer to a JSON call of `route` with the path's `vars`.
+    async fn answer(
+        &self,
+        proxy: &Proxy,
+        route: &Route,
+        vars: &[(String, String)],
+        request: http::Request<axum::body::Body>,
+    ) -> Response {
+        let (parts, body) = request.into_parts();
         let body = match http_body_util::Limited::new(body, self.max_body)
             .collect()
             .await
@@ -171,7 +188,7 @@ impl Transcoder {
                 );
             }
         };
-        let message = match request_message(route, &vars, parts.uri.query(), &body) {
+        let message = match request_message(route, vars, parts.uri.query(), &body) {
             Ok(message) => message,
             Err(status) => return render::status_json(&self.status, &status),
         };

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use prost_reflect::{DynamicMessage, MessageDescriptor, SerializeOptions};
 use tonic::{Code, Status};
+use wenming_runtime::metrics::Answered;
 use wenming_runtime::status::Violation;
 
 use super::{Response, http_status};
@@ -48,7 +49,7 @@ pub fn status_json(descriptor: &MessageDescriptor, status: &Status) -> Response 
         );
         message
     });
-    json(http_status(status.code()), &message)
+    json(status.code(), &message)
 }
 
 /// The gRPC answer `response` as JSON: its message, or its refusal.
@@ -81,7 +82,7 @@ pub async fn answer_json(
     }
     let data = collected.to_bytes();
     match message_of(output, &data) {
-        Some(message) => json(http::StatusCode::OK, &message),
+        Some(message) => json(Code::Ok, &message),
         None => status_json(
             status_descriptor,
             &wenming_runtime::status::internal(&"backend answer not one message"),
@@ -99,18 +100,22 @@ fn message_of(output: &MessageDescriptor, data: &Bytes) -> Option<DynamicMessage
     DynamicMessage::decode(output.clone(), rest).ok()
 }
 
-fn json(status: http::StatusCode, message: &DynamicMessage) -> Response {
+/// `message` as the JSON answer of a call that ended with `code`, under its HTTP
+/// status; the code goes with the answer for the metrics and the call's span.
+fn json(code: Code, message: &DynamicMessage) -> Response {
+    let status = http_status(code);
     let mut body = Vec::new();
     let mut serializer = serde_json::Serializer::new(&mut body);
     let written = message.serialize_with_options(
         &mut serializer,
         &SerializeOptions::new().skip_default_fields(false),
     );
-    let (status, body) = match written {
-        Ok(()) => (status, body),
+    let (code, status, body) = match written {
+        Ok(()) => (code, status, body),
         Err(err) => {
             tracing::warn!(error = %err, "answer not rendered as JSON");
             (
+                Code::Internal,
                 http::StatusCode::INTERNAL_SERVER_ERROR,
                 br#"{"code":13,"message":"the answer could not be rendered as JSON"}"#.to_vec(),
             )
@@ -120,6 +125,7 @@ fn json(status: http::StatusCode, message: &DynamicMessage) -> Response {
         http_body_util::Full::new(Bytes::from(body)).map_err(|never| match never {}),
     ));
     *response.status_mut() = status;
+    response.extensions_mut().insert(Answered::with_code(code));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json; charset=utf-8"),
