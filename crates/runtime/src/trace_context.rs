@@ -35,6 +35,11 @@ impl Injector for HeadersMut<'_> {
 
 /// Makes `span` continue the trace the request's headers name, if any.
 pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
+    // The W3C propagator reads nothing without a `traceparent`: most callers send none,
+    // and every call would pay for the global propagator's lock and a context for it.
+    if !headers.contains_key("traceparent") {
+        return;
+    }
     let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(headers)));
     if parent.span().span_context().is_valid() {
         // Fails only when no OpenTelemetry layer is installed: nothing to continue then.
