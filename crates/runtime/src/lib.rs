@@ -19,6 +19,7 @@ pub mod idempotency;
 mod identity_layer;
 pub mod local;
 mod localize_layer;
+mod log_fields;
 mod log_ids;
 pub mod metrics;
 pub mod migrations;

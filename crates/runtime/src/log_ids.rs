@@ -94,7 +94,7 @@ mod tests {
     use opentelemetry::trace::TracerProvider as _;
     use tracing_subscriber::layer::SubscriberExt as _;
 
-    use super::{DispatchSlot, WithTraceIds};
+    use super::DispatchSlot;
 
     /// What the layer writes, line by line.
     #[derive(Clone, Default)]
@@ -110,26 +110,14 @@ mod tests {
         }
     }
 
-    /// Logs one line outside any span and one inside a span; both lines, and the
-    /// span's trace and span ids as OpenTelemetry has them.
+    /// Logs one line outside any span and one inside a span (with a field recorded after
+    /// it opened), through the layer the suite installs; both lines, and the span's trace
+    /// and span ids as OpenTelemetry has them.
     fn log(json: bool) -> (String, String, String, String) {
         let lines = Lines::default();
         let writer = lines.clone();
         let slot = DispatchSlot::default();
-        use tracing_subscriber::Layer as _;
-        let stderr = tracing_subscriber::fmt::layer().with_ansi(false);
-        let stderr = if json {
-            stderr
-                .json()
-                .map_event_format(|f| WithTraceIds::new(f, true, slot.clone()))
-                .with_writer(move || writer.clone())
-                .boxed()
-        } else {
-            stderr
-                .map_event_format(|f| WithTraceIds::new(f, false, slot.clone()))
-                .with_writer(move || writer.clone())
-                .boxed()
-        };
+        let stderr = crate::telemetry::log_layer(json, &slot, move || writer.clone());
         let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
         let subscriber = tracing_subscriber::registry()
             .with(stderr)
@@ -138,7 +126,14 @@ mod tests {
         slot.set(dispatch.downgrade()).unwrap();
         let (trace_id, span_id) = tracing::dispatcher::with_default(&dispatch, || {
             tracing::info!("outside");
-            let span = tracing::info_span!("rpc", path = "/a.B/C");
+            let span = tracing::info_span!(
+                "rpc",
+                path = "/a.B/C",
+                otel.kind = "server",
+                rpc.system = "grpc",
+                late = tracing::field::Empty,
+            );
+            span.record("late", "yes");
             let _entered = span.enter();
             tracing::warn!(reason = "no token", "refused");
             use opentelemetry::trace::TraceContextExt as _;
@@ -166,7 +161,11 @@ mod tests {
             )),
             "{inside}"
         );
-        assert!(inside.contains("rpc{path=\"/a.B/C\"}"), "{inside}");
+        // The span's fields for OpenTelemetry alone are not on the line.
+        assert!(
+            inside.contains("rpc{path=\"/a.B/C\" late=\"yes\"}:"),
+            "{inside}"
+        );
     }
 
     #[test]
@@ -179,6 +178,11 @@ mod tests {
         assert_eq!(inside["fields"]["message"], "refused");
         assert_eq!(inside["trace_id"], trace_id.as_str(), "{inside}");
         assert_eq!(inside["span_id"], span_id.as_str(), "{inside}");
-        assert_eq!(inside["span"]["path"], "/a.B/C", "{inside}");
+        assert_eq!(
+            inside["span"],
+            serde_json::json!({"name": "rpc", "path": "/a.B/C", "late": "yes"}),
+            "the span's fields for OpenTelemetry alone are not on the line; one recorded \
+             after the span opened is"
+        );
     }
 }

@@ -23,6 +23,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _, fmt};
 
+use crate::log_fields::{JsonLogFields, TextFields};
 use crate::log_ids::{DispatchSlot, WithTraceIds};
 
 /// Target of the events that record a refused call.
@@ -98,22 +99,8 @@ fn install(
 ) -> Result<Tracing, TelemetryError> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("WENMING_LOG_FORMAT").is_ok_and(|v| v == "json");
-    // Text lines carry no colour codes: they are read in files and log stores as often
-    // as in a terminal, and grepped.
     let dispatch = DispatchSlot::default();
-    let stderr = if json {
-        fmt::layer()
-            .json()
-            .map_event_format(|format| WithTraceIds::new(format, true, dispatch.clone()))
-            .with_writer(std::io::stderr)
-            .boxed()
-    } else {
-        fmt::layer()
-            .with_ansi(false)
-            .map_event_format(|format| WithTraceIds::new(format, false, dispatch.clone()))
-            .with_writer(std::io::stderr)
-            .boxed()
-    };
+    let stderr = log_layer(json, &dispatch, std::io::stderr);
     let denials = match denial_log {
         Some(path) => {
             if let Some(dir) = path.parent() {
@@ -124,10 +111,7 @@ fn install(
                 .append(true)
                 .open(path)?;
             Some(
-                fmt::layer()
-                    .json()
-                    .map_event_format(|format| WithTraceIds::new(format, true, dispatch.clone()))
-                    .with_writer(Mutex::new(file))
+                log_layer(true, &dispatch, Mutex::new(file))
                     .with_filter(Targets::new().with_target(DENIAL_TARGET, Level::WARN)),
             )
         }
@@ -155,4 +139,35 @@ fn install(
     let _ = dispatch.set(subscriber.downgrade());
     let _ = subscriber.try_init();
     Ok(Tracing { provider })
+}
+
+/// The layer writing log lines to `writer`: JSON objects (`json`) or text, each naming
+/// the trace and span it was written in (through the subscriber `dispatch` will hold),
+/// with the spans' fields that are meant for logs.
+pub(crate) fn log_layer<S, W>(
+    json: bool,
+    dispatch: &DispatchSlot,
+    writer: W,
+) -> Box<dyn tracing_subscriber::Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    if json {
+        fmt::layer()
+            .json()
+            .fmt_fields(JsonLogFields)
+            .map_event_format(|format| WithTraceIds::new(format, true, dispatch.clone()))
+            .with_writer(writer)
+            .boxed()
+    } else {
+        // Text lines carry no colour codes: they are read in files and log stores as
+        // often as in a terminal, and grepped.
+        fmt::layer()
+            .with_ansi(false)
+            .fmt_fields(TextFields::default())
+            .map_event_format(|format| WithTraceIds::new(format, false, dispatch.clone()))
+            .with_writer(writer)
+            .boxed()
+    }
 }
