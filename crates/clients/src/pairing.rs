@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use jiff::civil::Date;
-use tonic::transport::Channel;
 use wenming_domain::{HelperKind, PairingState, TitleTier};
 use wenming_proto::convert::pairing::{helper_kind_from_pb, state_from_pb, state_to_pb};
 use wenming_proto::convert::tier_from_pb;
 use wenming_proto::pairing::v1 as pb;
 use wenming_proto::pairing::v1::pairing_service_client::PairingServiceClient;
 use wenming_runtime::onward::Onward;
+use wenming_runtime::upstream::Upstream;
 
 use crate::error::ClientError;
 use crate::messages::{CAMPAIGN, PAIRING, PAIRING_SERVICE, UNIT};
@@ -139,15 +139,15 @@ pub trait Pairing: Send + Sync + std::fmt::Debug {
 /// The pairing service over gRPC.
 #[derive(Clone, Debug)]
 pub struct GrpcPairing {
-    client: PairingServiceClient<Channel>,
+    client: PairingServiceClient<Upstream>,
     timeout: Duration,
 }
 
 impl GrpcPairing {
-    /// The pairing service on `channel`; each call takes at most `timeout`.
-    pub fn new(channel: Channel, timeout: Duration) -> Self {
+    /// The pairing service through `upstream`; each call takes at most `timeout`.
+    pub fn new(upstream: Upstream, timeout: Duration) -> Self {
         Self {
-            client: PairingServiceClient::new(channel),
+            client: PairingServiceClient::new(upstream),
             timeout,
         }
     }

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use tonic::Code;
-use tonic::transport::Channel;
 use wenming_proto::quota::v1 as pb;
 use wenming_proto::quota::v1::quota_service_client::QuotaServiceClient;
 use wenming_runtime::onward::Onward;
+use wenming_runtime::upstream::Upstream;
 
 use crate::error::ClientError;
 use crate::messages::{ALLOCATION_TABLE, QUOTA_SERVICE};
@@ -35,15 +35,15 @@ pub trait Quota: Send + Sync + std::fmt::Debug {
 /// The quota service over gRPC.
 #[derive(Clone, Debug)]
 pub struct GrpcQuota {
-    client: QuotaServiceClient<Channel>,
+    client: QuotaServiceClient<Upstream>,
     timeout: Duration,
 }
 
 impl GrpcQuota {
-    /// The quota service on `channel`; each call takes at most `timeout`.
-    pub fn new(channel: Channel, timeout: Duration) -> Self {
+    /// The quota service through `upstream`; each call takes at most `timeout`.
+    pub fn new(upstream: Upstream, timeout: Duration) -> Self {
         Self {
-            client: QuotaServiceClient::new(channel),
+            client: QuotaServiceClient::new(upstream),
             timeout,
         }
     }

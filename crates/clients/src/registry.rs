@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use jiff::civil::Date;
-use tonic::transport::Channel;
 use wenming_domain::{TitleTier, UnitKind};
 use wenming_proto::convert::{kind_from_pb, tier_from_pb};
 use wenming_proto::registry::v1 as pb;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_runtime::onward::Onward;
+use wenming_runtime::upstream::Upstream;
 
 use crate::error::ClientError;
 use crate::messages::{CAMPAIGN, REGISTRY, UNIT};
@@ -208,16 +208,16 @@ pub trait Registry: Send + Sync + std::fmt::Debug {
 /// The registry over gRPC.
 #[derive(Clone, Debug)]
 pub struct GrpcRegistry {
-    client: RegistryServiceClient<Channel>,
+    client: RegistryServiceClient<Upstream>,
     /// Longest a call may take, whatever the caller's deadline.
     timeout: Duration,
 }
 
 impl GrpcRegistry {
-    /// The registry on `channel`; each call takes at most `timeout`.
-    pub fn new(channel: Channel, timeout: Duration) -> Self {
+    /// The registry through `upstream`; each call takes at most `timeout`.
+    pub fn new(upstream: Upstream, timeout: Duration) -> Self {
         Self {
-            client: RegistryServiceClient::new(channel),
+            client: RegistryServiceClient::new(upstream),
             timeout,
         }
     }

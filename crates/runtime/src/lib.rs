@@ -7,6 +7,7 @@ pub mod audit;
 pub mod audit_chain;
 pub mod audit_read;
 pub mod audit_verify;
+pub mod balance;
 pub mod catalogue;
 pub mod client;
 pub mod config;
@@ -35,6 +36,7 @@ pub mod store;
 pub mod telemetry;
 pub mod tls;
 pub mod trace_context;
+pub mod upstream;
 pub mod write;
 
 pub use error::{Error, NoCases, ServiceCases};

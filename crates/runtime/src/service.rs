@@ -22,6 +22,7 @@ use crate::db::{Database, DbError};
 use crate::migrations::Migrations;
 use crate::server::Listener;
 use crate::tls::InternalTls;
+use crate::upstream::Upstream;
 use crate::{Access, ServeError, ServerSettings};
 
 /// Errors of the hooks a service provides.
@@ -112,44 +113,23 @@ pub struct ServiceContext {
     pub signer: IdentitySigner,
 }
 
-/// The services one service calls: a channel each, and the longest a call may take.
+/// The services one service calls: each with its replicas ([`Upstream`]) and the
+/// longest a call may take.
 #[derive(Clone, Debug, Default)]
-pub struct Upstreams(BTreeMap<String, (Channel, Duration)>);
+pub struct Upstreams(BTreeMap<String, (Upstream, Duration)>);
 
 impl Upstreams {
-    /// Adds `name` reached on `channel`, each call taking at most `timeout`.
-    pub fn insert(&mut self, name: &str, channel: Channel, timeout: Duration) {
-        self.0.insert(name.to_owned(), (channel, timeout));
+    /// Adds `name` reached through `upstream`, each call taking at most `timeout`.
+    pub fn insert(&mut self, name: &str, upstream: Upstream, timeout: Duration) {
+        self.0.insert(name.to_owned(), (upstream, timeout));
     }
 
-    /// The channel and timeout of `name`.
-    pub fn get(&self, name: &str) -> Result<(Channel, Duration), BoxError> {
+    /// The upstream and timeout of `name`.
+    pub fn get(&self, name: &str) -> Result<(Upstream, Duration), BoxError> {
         self.0
             .get(name)
             .cloned()
             .ok_or_else(|| format!("no upstream {name} configured").into())
-    }
-
-    /// A lazily connected channel to `url` (a service that is down answers UNAVAILABLE
-    /// when called, it does not stop this one from starting), over `tls` when given
-    /// (then `url` is `https://`).
-    pub fn channel(
-        url: &str,
-        tls: Option<&tonic::transport::ClientTlsConfig>,
-    ) -> Result<Channel, BoxError> {
-        let endpoint =
-            Endpoint::from_shared(url.to_owned())?.connect_timeout(Duration::from_secs(2));
-        let endpoint = match tls {
-            Some(tls) if url.starts_with("https://") => endpoint.tls_config(tls.clone())?,
-            Some(_) => {
-                return Err(format!(
-                    "{url}: with [tls] configured, calls between services use https:// URLs"
-                )
-                .into());
-            }
-            None => endpoint,
-        };
-        Ok(endpoint.connect_lazy())
     }
 }
 
@@ -375,7 +355,7 @@ where
         tasks: Vec::new(),
     };
     let server_tls = options.tls.server()?;
-    let client_tls = options.tls.tonic_client()?;
+    let client_tls = options.tls.client()?;
     let scheme = options.tls.scheme();
     for member in members {
         let def = member.def;
@@ -396,7 +376,7 @@ where
             };
             upstreams.insert(
                 upstream,
-                Upstreams::channel(&url, client_tls.as_ref())?,
+                Upstream::new(&url, client_tls.clone())?,
                 options.upstream_timeout,
             );
         }

@@ -9,6 +9,7 @@ use wenming_domain::SystemClock;
 use wenming_runtime::db::Database;
 
 use wenming_runtime::service::{ServiceContext, Upstreams};
+use wenming_runtime::upstream::Upstream;
 
 use crate::config::{self, Config};
 
@@ -346,14 +347,10 @@ async fn serve(service: String, file: Option<PathBuf>) -> CliResult {
     if settings.database.migrate_on_start {
         def.migrate(&db).await?;
     }
-    let client_tls = config.suite.tls.tonic_client()?;
+    let client_tls = config.suite.tls.client()?;
     let mut upstreams = Upstreams::default();
     for (name, url, timeout) in &settings.upstreams {
-        upstreams.insert(
-            name,
-            Upstreams::channel(url, client_tls.as_ref())?,
-            *timeout,
-        );
+        upstreams.insert(name, Upstream::new(url, client_tls.clone())?, *timeout);
     }
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let metrics = metrics_note(config.suite.server.metrics_listen).await?;

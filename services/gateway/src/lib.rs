@@ -8,7 +8,6 @@
 #![forbid(unsafe_code)]
 
 mod authn;
-mod balance;
 mod cache_key;
 mod claims;
 pub mod dev_key;

@@ -20,9 +20,9 @@ use crate::messages;
 use tower::Service;
 use wenming_authz::{IDENTITY_HEADER, IdentitySigner, Principal, Role};
 
-use crate::balance::Replicas;
 use crate::limits::{Limiter, RateLimits};
 use crate::{Authenticator, Policy};
+use wenming_runtime::balance::Replicas;
 
 /// Where calls to one gRPC service go.
 #[derive(Clone, Debug)]
@@ -55,15 +55,11 @@ impl Backend {
         urls: &str,
         tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Result<Self, String> {
-        let urls = urls
-            .split(',')
-            .map(|url| parse_url(url.trim(), tls.is_some()))
-            .collect::<Result<Vec<_>, _>>()?;
         let service = service.into();
         Ok(Self {
             label_zh: service.clone(),
             service,
-            target: Target::Remote(Arc::new(Replicas::new(urls, tls))),
+            target: Target::Remote(Arc::new(Replicas::parse(urls, tls)?)),
         })
     }
 
@@ -84,30 +80,6 @@ impl Backend {
         label.clone_into(&mut self.label_zh);
         self
     }
-}
-
-/// One backend URL, `http://host:port`, or `https://host:port` with the suite's mutual
-/// TLS (`tls`).
-fn parse_url(url: &str, tls: bool) -> Result<http::Uri, String> {
-    let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
-    match (uri.scheme_str(), tls) {
-        (Some("http"), false) | (Some("https"), true) => {}
-        (Some("https"), false) => {
-            return Err(format!(
-                "{url}: an https backend needs the suite's [tls] files"
-            ));
-        }
-        (Some("http"), true) => {
-            return Err(format!(
-                "{url}: with [tls] configured, backends are https:// (mutual TLS)"
-            ));
-        }
-        _ => return Err(format!("{url}: a backend URL is http://host:port")),
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(format!("{url}: a backend URL is http://host:port"));
-    }
-    Ok(uri)
 }
 
 /// The forwarding service.

@@ -44,8 +44,8 @@ pub static SERVICE: ServiceDef = ServiceDef {
 };
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
-    let (channel, timeout) = context.upstreams.get("registry")?;
-    let registry = Arc::new(wenming_clients::GrpcRegistry::new(channel, timeout));
+    let (upstream, timeout) = context.upstreams.get("registry")?;
+    let registry = Arc::new(wenming_clients::GrpcRegistry::new(upstream, timeout));
     Ok(routes_over(context, registry))
 }
 

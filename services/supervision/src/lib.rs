@@ -61,12 +61,12 @@ pub static SERVICE: ServiceDef = ServiceDef {
 };
 
 fn routes(context: ServiceContext) -> Result<Routes, BoxError> {
-    let (channel, timeout) = context.upstreams.get("registry")?;
-    let registry = Arc::new(wenming_clients::GrpcRegistry::new(channel, timeout));
-    let (channel, timeout) = context.upstreams.get("pairing")?;
-    let pairing = Arc::new(wenming_clients::GrpcPairing::new(channel, timeout));
-    let (channel, timeout) = context.upstreams.get("quota")?;
-    let quota = Arc::new(wenming_clients::GrpcQuota::new(channel, timeout));
+    let (upstream, timeout) = context.upstreams.get("registry")?;
+    let registry = Arc::new(wenming_clients::GrpcRegistry::new(upstream, timeout));
+    let (upstream, timeout) = context.upstreams.get("pairing")?;
+    let pairing = Arc::new(wenming_clients::GrpcPairing::new(upstream, timeout));
+    let (upstream, timeout) = context.upstreams.get("quota")?;
+    let quota = Arc::new(wenming_clients::GrpcQuota::new(upstream, timeout));
     let every: u64 = wenming_runtime::config::optional(&context.config, "monitor_interval_secs")?
         .unwrap_or(DEFAULT_MONITOR_INTERVAL_SECS);
     if every == 0 {

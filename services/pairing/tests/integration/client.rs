@@ -41,7 +41,7 @@ async fn client_body(test_db: &TestDb) {
         .await
         .unwrap()
         .into_inner();
-    let client = GrpcPairing::new(app.pairing_channel(), Duration::from_secs(5));
+    let client = GrpcPairing::new(app.pairing_upstream(), Duration::from_secs(5));
     let city = onward_as(&app, &office(AdminLevel::City, PINGDINGSHAN));
 
     let facts = client

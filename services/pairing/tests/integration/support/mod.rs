@@ -33,6 +33,7 @@ pub struct App {
     pub clock: Arc<FixedClock>,
     registry: Channel,
     pairing: Channel,
+    pairing_url: String,
     _services: Option<Services>,
     _served: Option<Served>,
 }
@@ -57,6 +58,7 @@ pub async fn spawn(test_db: &TestDb) -> App {
         clock,
         registry: connect(&format!("http://{}", services.addr("registry"))).await,
         pairing: connect(&format!("http://{}", services.addr("pairing"))).await,
+        pairing_url: format!("http://{}", services.addr("pairing")),
         _services: Some(services),
         _served: None,
     }
@@ -90,6 +92,7 @@ pub async fn spawn_pairing(
             .unwrap()
             .connect_lazy(),
         pairing: connect(&format!("http://{}", services.addr("pairing"))).await,
+        pairing_url: format!("http://{}", services.addr("pairing")),
         _services: Some(services),
         _served: None,
     }
@@ -120,6 +123,7 @@ pub async fn spawn_pairing_on(
             .unwrap()
             .connect_lazy(),
         pairing: connect(&format!("http://{}", served.addr)).await,
+        pairing_url: format!("http://{}", served.addr),
         _services: None,
         _served: Some(served),
     }
@@ -143,6 +147,11 @@ impl App {
 
     pub fn pairing_channel(&self) -> Channel {
         self.pairing.clone()
+    }
+
+    /// The pairing service as another service reaches it.
+    pub fn pairing_upstream(&self) -> wenming_runtime::upstream::Upstream {
+        wenming_runtime::upstream::Upstream::new(&self.pairing_url, None).unwrap()
     }
 
     pub fn registry(&self, principal: Principal) -> Registry {

@@ -1,4 +1,5 @@
-//! The replicas of one remote backend, and which of them takes a call.
+//! The replicas of one remote service, and which of them takes a call: the gateway's
+//! backends and a service's upstreams (`crate::upstream`) alike.
 //!
 //! A backend is one or more URLs; each URL's host is resolved (DNS, or an address as
 //! written) and every address is a replica with an HTTP/2 connection of its own. A call
@@ -39,7 +40,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(20);
 const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The replicas of one backend.
-pub(crate) struct Replicas {
+pub struct Replicas {
     /// The configured URLs (all `http://` or all `https://`).
     urls: Vec<http::Uri>,
     /// The suite's mutual TLS, for `https://` URLs.
@@ -56,6 +57,28 @@ pub(crate) struct Replicas {
 struct Current {
     replicas: Arc<[Arc<Replica>]>,
     resolved_at: Option<Instant>,
+}
+
+/// One URL, `http://host:port`, or `https://host:port` with the suite's mutual TLS.
+fn parse_url(url: &str, tls: bool) -> Result<http::Uri, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    match (uri.scheme_str(), tls) {
+        (Some("http"), false) | (Some("https"), true) => {}
+        (Some("https"), false) => {
+            return Err(format!("{url}: https:// needs the suite's [tls] files"));
+        }
+        (Some("http"), true) => {
+            return Err(format!(
+                "{url}: with [tls] configured, calls between the suite's parts use \
+                 https:// URLs (mutual TLS)"
+            ));
+        }
+        _ => return Err(format!("{url}: a service's URL is http://host:port")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("{url}: a service's URL is http://host:port"));
+    }
+    Ok(uri)
 }
 
 /// One address of the backend.
@@ -79,11 +102,18 @@ struct Health {
 
 /// Why a call reached no replica.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum Unreachable {
+pub enum Unreachable {
+    /// No URL's host resolved to an address.
     #[error("no address for {0}")]
     NoAddress(String),
+    /// The last replica tried could not take the call.
     #[error("{addr}: {source}")]
-    Replica { addr: SocketAddr, source: BoxError },
+    Replica {
+        /// The replica's address.
+        addr: SocketAddr,
+        /// What went wrong.
+        source: BoxError,
+    },
 }
 
 impl std::fmt::Debug for Replicas {
@@ -95,9 +125,20 @@ impl std::fmt::Debug for Replicas {
 }
 
 impl Replicas {
+    /// Replicas of the service at `urls`: one URL (`http://host:port`) or several,
+    /// separated by commas; `https://` with the suite's mutual TLS (`tls`), `http://`
+    /// without it.
+    pub fn parse(urls: &str, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Self, String> {
+        let urls = urls
+            .split(',')
+            .map(|url| parse_url(url.trim(), tls.is_some()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::new(urls, tls))
+    }
+
     /// Replicas of the backend at `urls`, over `tls` when given (then every URL is
     /// `https://`). Nothing is resolved or connected before the first call.
-    pub(crate) fn new(urls: Vec<http::Uri>, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+    pub fn new(urls: Vec<http::Uri>, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
         let tls = tls.map(|config| {
             let mut config = (*config).clone();
             config.alpn_protocols = vec![b"h2".to_vec()];
@@ -119,7 +160,7 @@ impl Replicas {
     /// Sends `request` (its path and headers; scheme and authority are set here) to a
     /// replica and returns the response's head: to the less busy of two, else to any
     /// other that takes it.
-    pub(crate) async fn send(
+    pub async fn send(
         self: &Arc<Self>,
         request: http::Request<Body>,
     ) -> Result<Response, Unreachable> {
