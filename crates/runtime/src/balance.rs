@@ -27,6 +27,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How often the backend's names are resolved again.
 const REFRESH: Duration = Duration::from_secs(5);
+/// How soon a call looks the names up again when they resolved to nothing (a service
+/// whose pods are not ready yet): sooner than `REFRESH`, as a lazily connected channel
+/// would try again on its next call.
+const EMPTY_REFRESH: Duration = Duration::from_secs(1);
 /// How long resolving a backend's name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long opening a connection to a replica may take.
@@ -138,7 +142,7 @@ impl Replicas {
 
     /// Replicas of the backend at `urls`, over `tls` when given (then every URL is
     /// `https://`). Nothing is resolved or connected before the first call.
-    pub fn new(urls: Vec<http::Uri>, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+    fn new(urls: Vec<http::Uri>, tls: Option<Arc<rustls::ClientConfig>>) -> Self {
         let tls = tls.map(|config| {
             let mut config = (*config).clone();
             config.alpn_protocols = vec![b"h2".to_vec()];
@@ -232,12 +236,18 @@ impl Replicas {
         Ok(replicas)
     }
 
-    /// The replicas known and whether they were resolved less than `REFRESH` ago.
+    /// The replicas known and whether they were resolved less than `REFRESH` ago
+    /// (`EMPTY_REFRESH` when none are known).
     fn snapshot(&self) -> (Arc<[Arc<Replica>]>, bool) {
         let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        let refresh = if current.replicas.is_empty() {
+            EMPTY_REFRESH
+        } else {
+            REFRESH
+        };
         (
             current.replicas.clone(),
-            current.resolved_at.is_some_and(|at| at.elapsed() < REFRESH),
+            current.resolved_at.is_some_and(|at| at.elapsed() < refresh),
         )
     }
 

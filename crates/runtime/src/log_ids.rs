@@ -132,8 +132,10 @@ mod tests {
                 otel.kind = "server",
                 rpc.system = "grpc",
                 late = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
             );
             span.record("late", "yes");
+            span.record("otel.status_code", "ok");
             let _entered = span.enter();
             tracing::warn!(reason = "no token", "refused");
             use opentelemetry::trace::TraceContextExt as _;

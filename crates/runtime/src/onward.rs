@@ -99,7 +99,8 @@ impl Onward {
         let started = Instant::now();
         match tokio::time::timeout(left, call(request)).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
-            // tonic's channel enforces the same timeout and reports it as CANCELLED.
+            // The called server enforces the same timeout (`grpc-timeout`) and answers
+            // CANCELLED when it passes, as tonic's server does.
             Ok(Err(status)) if status.code() == Code::Cancelled && started.elapsed() >= left => {
                 Err(Status::deadline_exceeded(
                     "the deadline passed while waiting for another service",

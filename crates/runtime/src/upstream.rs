@@ -2,7 +2,8 @@
 //! to, calls spread over them as the gateway spreads its own ([`crate::balance`]), as
 //! the transport of tonic's generated clients. One HTTP/2 connection to one replica (a
 //! tonic `Channel` to a name) would send all of a service's calls to whichever replica
-//! the name first resolved to.
+//! the name first resolved to. Unlike a Channel's, a call no replica takes is always
+//! UNAVAILABLE, where a Channel could also answer CANCELLED for a stream reset under it.
 
 use std::future::Future;
 use std::pin::Pin;
