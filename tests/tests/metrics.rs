@@ -3,24 +3,31 @@
 //! the database pools and the build. One test in its own binary: the registry of
 //! metrics is the process's.
 
+use prost::Message as _;
 use tonic::Code;
 use wenming_proto::registry::v1 as rp;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wenming_testkit::TestDb;
 use wenming_testkit::fixtures::company;
 use wenming_tests::Bearer;
-use wenming_tests::Suite;
 use wenming_tests::scene::Registry;
+use wenming_tests::{Suite, SuiteOptions};
 
 const REGISTRY: &str = "wenming.registry.v1.RegistryService";
+/// A web page's origin allowed to call (gRPC-Web).
+const PORTAL: &str = "https://portal.example.gov.cn";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
     let test_db = TestDb::sqlite().await;
-    let suite = Suite::start_with(
+    let suite = Suite::start_opts(
         &test_db,
         "2021-04-16T01:00:00Z".parse().unwrap(),
-        Some(wenming_tests::limits_that_run_out()),
+        SuiteOptions {
+            limits: Some(wenming_tests::limits_that_run_out()),
+            cors_origins: vec![PORTAL.into()],
+            ..SuiteOptions::default()
+        },
     )
     .await;
     let metrics = wenming_runtime::metrics::spawn("127.0.0.1:0".parse().unwrap())
@@ -68,6 +75,48 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
             .unwrap();
         assert_eq!(answer.status().as_u16(), http_status, "{credit_code}");
     }
+    // And as gRPC-Web from a browser page, whose status is inside the answer's body:
+    // after the CORS preflight (no call of an RPC), once answered, once refused.
+    let url = format!("http://{}/{REGISTRY}/VerifyTitle", suite.gateway_addr);
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", PORTAL)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{preflight:?}");
+    for (credit_code, grpc_status) in [(code.as_str(), "0"), ("91410421000000019X", "3")] {
+        let message = rp::VerifyTitleRequest {
+            credit_code: credit_code.to_owned(),
+            ..rp::VerifyTitleRequest::default()
+        }
+        .encode_to_vec();
+        let mut frame = vec![0];
+        frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+        frame.extend_from_slice(&message);
+        let answer = http
+            .post(&url)
+            .header("origin", PORTAL)
+            .header("content-type", "application/grpc-web+proto")
+            .header("x-grpc-web", "1")
+            .header("authorization", &tax)
+            .body(frame)
+            .send()
+            .await
+            .unwrap();
+        let status = answer
+            .headers()
+            .get("grpc-status")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = answer.bytes().await.unwrap();
+        let in_body =
+            String::from_utf8_lossy(&body).contains(&format!("grpc-status:{grpc_status}"));
+        assert!(
+            in_body || status.as_deref() == Some(grpc_status),
+            "{credit_code}: {status:?} {body:?}"
+        );
+    }
     // A platform may not list units: refused by the gateway's policy.
     let refused = platform
         .list_units(rp::ListUnitsRequest::default())
@@ -112,17 +161,21 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
         )
     };
     // Each VerifyTitle is counted where it was answered: at the gateway and the registry;
-    // the JSON calls as the RPC they were, with the status they ended with.
-    assert_eq!(calls("gateway", "VerifyTitle", "0"), 6.0, "{text}");
-    assert_eq!(calls("registry", "VerifyTitle", "0"), 6.0);
+    // the JSON and gRPC-Web calls as the RPC they were, with the status they ended with.
+    assert_eq!(calls("gateway", "VerifyTitle", "0"), 7.0, "{text}");
+    assert_eq!(calls("registry", "VerifyTitle", "0"), 7.0);
     assert_eq!(
         calls("gateway", "VerifyTitle", "3"),
-        1.0,
-        "the JSON refusal"
+        2.0,
+        "the JSON and gRPC-Web refusals"
     );
     assert!(
         !text.contains("rpc_method=\"_OTHER\""),
         "no call counted as an unknown method: {text}"
+    );
+    assert!(
+        !text.contains("rpc_grpc_status_code=\"2\""),
+        "no call (nor the preflight) counted as ended without a status: {text}"
     );
     assert_eq!(
         calls("gateway", "ListUnits", "7"),
@@ -152,7 +205,7 @@ async fn the_endpoint_shows_calls_caches_limits_pools_and_build() {
         )
     };
     assert_eq!(cache("verify_title", "miss"), 1.0, "the first VerifyTitle");
-    assert_eq!(cache("verify_title", "hit"), 5.0, "the five after it");
+    assert_eq!(cache("verify_title", "hit"), 6.0, "the six after it");
     assert!(cache("gateway_token", "hit") > 0.0);
     assert!(cache("gateway_policy", "hit") > 0.0);
     assert_eq!(

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tower::Service;
+use wenming_runtime::metrics::NoteStatus;
 
 use crate::proxy::Proxy;
 use crate::transcode::Transcoder;
@@ -20,7 +21,7 @@ type Response = http::Response<tonic::body::Body>;
 #[derive(Clone, Debug)]
 pub struct Edge {
     proxy: Proxy,
-    grpc_web: tonic_web::GrpcWebService<Proxy>,
+    grpc_web: tonic_web::GrpcWebService<NoteStatus<Proxy>>,
     json: Arc<Transcoder>,
 }
 
@@ -28,7 +29,12 @@ impl Edge {
     /// The entry in front of `proxy`, reading JSON bodies up to `max_body` bytes.
     pub fn new(proxy: Proxy, max_body: usize) -> Result<Self, String> {
         Ok(Self {
-            grpc_web: tower::Layer::layer(&tonic_web::GrpcWebLayer::new(), proxy.clone()),
+            // The call's status, which gRPC-Web answers inside the body, noted for the
+            // metrics.
+            grpc_web: tower::Layer::layer(
+                &tonic_web::GrpcWebLayer::new(),
+                NoteStatus::new(proxy.clone()),
+            ),
             json: Arc::new(Transcoder::from_contracts(max_body)?),
             proxy,
         })

@@ -6,6 +6,7 @@
 //! prefixed `wenming_`.
 
 mod endpoint;
+mod noted_status;
 mod rpc_layer;
 
 use std::sync::{Mutex, OnceLock};
@@ -21,6 +22,7 @@ use prometheus_client::registry::Registry;
 use crate::db::Database;
 
 pub use endpoint::{serve, spawn};
+pub use noted_status::{NoteStatus, StatusSlot};
 pub use rpc_layer::Answered;
 pub(crate) use rpc_layer::RpcMetricsLayer;
 

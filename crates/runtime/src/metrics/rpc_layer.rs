@@ -16,6 +16,8 @@ use http_body::{Body, Frame, SizeHint};
 use prost::Message as _;
 use tower::{Layer, Service};
 
+use super::noted_status::StatusSlot;
+
 /// gRPC's CANCELLED: the caller went away before the answer ended.
 const CANCELLED: i32 = 1;
 /// gRPC's UNKNOWN: an answer that ended without a status.
@@ -74,20 +76,35 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         let server = self.server;
         let method = service_and_method(request.uri().path());
+        // A browser's CORS preflight is no call of an RPC.
+        let preflight = request.method() == http::Method::OPTIONS;
+        // gRPC-Web carries the status inside the body: noted for us inside the
+        // translation.
+        let slot = is_grpc_web(request.headers()).then(StatusSlot::default);
+        if let Some(slot) = &slot {
+            request.extensions_mut().insert(slot.clone());
+        }
         let started = Instant::now();
         let response = self.inner.call(request);
         Box::pin(async move {
             // tonic enters the call's span when it polls this future, not around `call`.
             let span = tracing::Span::current();
             let response = response.await?;
+            if preflight {
+                return Ok(response.map(|inner| ObservedBody {
+                    inner,
+                    observer: None,
+                }));
+            }
             let mut observer = Observer {
                 server,
                 method,
                 started,
                 span,
+                slot,
                 done: false,
             };
             if let Some(answered) = response.extensions().get::<Answered>() {
@@ -155,7 +172,14 @@ impl<R: Body + Unpin> Body for ObservedBody<R> {
             Poll::Ready(Some(Ok(frame))) => frame
                 .trailers_ref()
                 .map(|t| status_in(t).unwrap_or(UNKNOWN)),
-            Poll::Ready(Some(Err(_))) | Poll::Ready(None) => Some(UNKNOWN),
+            Poll::Ready(Some(Err(_))) => Some(UNKNOWN),
+            // Ended without trailers: the status noted inside a translation, if any.
+            Poll::Ready(None) => Some(
+                this.observer
+                    .as_ref()
+                    .and_then(|o| o.slot.as_ref()?.noted())
+                    .unwrap_or(UNKNOWN),
+            ),
             Poll::Pending => None,
         };
         if let Some(code) = code
@@ -178,7 +202,11 @@ impl<R: Body + Unpin> Body for ObservedBody<R> {
 impl<R> Drop for ObservedBody<R> {
     fn drop(&mut self) {
         if let Some(mut observer) = self.observer.take() {
-            observer.finish(CANCELLED);
+            // A status noted inside a translation means the answer was whole (hyper
+            // stops at a gRPC-Web body's end without asking for more); none, that the
+            // caller went away.
+            let noted = observer.slot.as_ref().and_then(StatusSlot::noted);
+            observer.finish(noted.unwrap_or(CANCELLED));
         }
     }
 }
@@ -190,6 +218,8 @@ struct Observer {
     method: (&'static str, &'static str),
     started: Instant,
     span: tracing::Span,
+    /// Where a gRPC-Web call's status is noted.
+    slot: Option<StatusSlot>,
     done: bool,
 }
 
@@ -222,7 +252,14 @@ fn is_server_error(code: i32) -> bool {
     matches!(code, 2 | 4 | 12 | 13 | 14 | 15)
 }
 
-fn status_in(headers: &HeaderMap) -> Option<i32> {
+/// Whether a request is gRPC-Web (`application/grpc-web`, `…+proto`, `-text`).
+fn is_grpc_web(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc-web"))
+}
+
+pub(super) fn status_in(headers: &HeaderMap) -> Option<i32> {
     headers.get("grpc-status")?.to_str().ok()?.parse().ok()
 }
 
