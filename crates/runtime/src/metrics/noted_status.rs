@@ -12,7 +12,12 @@ use std::task::{Context, Poll};
 use http_body::{Body, Frame, SizeHint};
 use tower::Service;
 
-use super::rpc_layer::status_in;
+use http::HeaderMap;
+
+/// The gRPC status in `headers` (a trailers-only answer's, or trailers).
+pub(super) fn status_in(headers: &HeaderMap) -> Option<i32> {
+    headers.get("grpc-status")?.to_str().ok()?.parse().ok()
+}
 
 /// No status noted yet.
 const NONE: i32 = -1;

@@ -16,7 +16,7 @@ use http_body::{Body, Frame, SizeHint};
 use prost::Message as _;
 use tower::{Layer, Service};
 
-use super::noted_status::StatusSlot;
+use super::noted_status::{StatusSlot, status_in};
 
 /// gRPC's CANCELLED: the caller went away before the answer ended.
 const CANCELLED: i32 = 1;
@@ -257,10 +257,6 @@ fn is_grpc_web(headers: &HeaderMap) -> bool {
     headers
         .get(http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc-web"))
-}
-
-pub(super) fn status_in(headers: &HeaderMap) -> Option<i32> {
-    headers.get("grpc-status")?.to_str().ok()?.parse().ok()
 }
 
 /// The labels of a call no served proto declares.
