@@ -8,6 +8,7 @@ pub mod audit_chain;
 pub mod audit_read;
 pub mod audit_verify;
 pub mod balance;
+mod call_span;
 pub mod catalogue;
 pub mod client;
 pub mod config;

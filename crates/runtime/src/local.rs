@@ -29,7 +29,7 @@ impl LocalService {
         &self,
         request: http::Request<axum::body::Body>,
     ) -> http::Response<tonic::body::Body> {
-        let span = crate::server::local_rpc_span(request.uri().path());
+        let span = crate::call_span::local_rpc_span(request.uri().path());
         let asked = request
             .headers()
             .get("grpc-timeout")

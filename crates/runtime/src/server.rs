@@ -271,7 +271,7 @@ impl Server {
             // them per caller).
             .http2_keepalive_interval(Some(Duration::from_secs(60)))
             .http2_keepalive_timeout(Some(Duration::from_secs(20)))
-            .trace_fn(|request| rpc_span(request.uri().path(), request.headers()))
+            .trace_fn(|request| crate::call_span::rpc_span(request.uri().path(), request.headers()))
             .add_routes(Routes::from(router));
         let server: std::pin::Pin<
             Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>,
@@ -298,24 +298,6 @@ impl Server {
         }
         Ok(())
     }
-}
-
-/// The span of one call: its path, continuing the caller's trace (`traceparent`).
-pub(crate) fn rpc_span(path: &str, headers: &http::HeaderMap) -> tracing::Span {
-    let span = local_rpc_span(path);
-    crate::trace_context::continue_trace(&span, headers);
-    span
-}
-
-/// The span of one call made in this process: a child of the caller's current span
-/// (the gateway's), so its trace goes on without a `traceparent` written and parsed.
-pub(crate) fn local_rpc_span(path: &str) -> tracing::Span {
-    tracing::info_span!(
-        "rpc",
-        path = %path,
-        otel.kind = "server",
-        rpc.system = "grpc",
-    )
 }
 
 /// Serves `health` alone, in plaintext, on `at`.
