@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::load::Measured;
+use crate::measured::Measured;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 

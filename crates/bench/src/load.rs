@@ -18,20 +18,12 @@ use crate::BenchResult;
 use wenming_proto::registry::v1::registry_service_client::RegistryServiceClient;
 
 use crate::fixtures::{credit_code, unit};
+use crate::measured::Measured;
 
 /// Connections the load is spread over.
 const CONNECTIONS: usize = 4;
 /// Units registered before the run; half hold a title.
 const UNITS: u32 = 2_000;
-
-/// One measurement.
-pub struct Measured {
-    /// Calls answered OK.
-    pub calls: u64,
-    pub requests_per_second: f64,
-    pub p50_us: u64,
-    pub p99_us: u64,
-}
 
 /// Runs `call` from `in_flight` tasks for `duration`, round-robin over `channels`.
 pub async fn measure<F, Fut>(

@@ -8,6 +8,7 @@ mod fixtures;
 mod h2load;
 mod import;
 mod load;
+mod measured;
 mod memory;
 mod processes;
 mod quota;
