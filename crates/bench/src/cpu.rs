@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::BenchResult;
-use crate::load::median;
+use crate::load::{median, range};
 use crate::processes::Processes;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -66,8 +66,7 @@ pub async fn run(binaries: &[PathBuf], seconds: u64, rounds: u32, in_flight: usi
     );
     let first = median(&mut per_call[0].clone());
     for (i, (binary, _, _)) in suites.iter().enumerate() {
-        let min = per_call[i].iter().copied().fold(f64::INFINITY, f64::min);
-        let max = per_call[i].iter().copied().fold(0.0, f64::max);
+        let (min, max) = range(&per_call[i]);
         let cpu = median(&mut per_call[i]);
         println!(
             "{:<40} {:>14.1} {:>16} {:>10.0} {:>11.2}x",

@@ -114,6 +114,15 @@ pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The lowest and highest of `values`, the range a median is printed with.
+pub(crate) fn range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &v| {
+            (low.min(v), high.max(v))
+        })
+}
+
 /// Sends a fixed `authorization` header.
 #[derive(Clone)]
 pub(crate) struct Authorization(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
@@ -192,10 +201,7 @@ fn print_rows(names: &[&str], n: usize, rows: &[Vec<Measured>]) {
             .zip(&rows[0])
             .map(|(m, echo)| m.requests_per_second / echo.requests_per_second)
             .collect();
-        let (low, high) = (
-            ratios.iter().copied().fold(f64::INFINITY, f64::min),
-            ratios.iter().copied().fold(0.0, f64::max),
-        );
+        let (low, high) = range(&ratios);
         println!(
             "{name:<44} {n:>9} {:>9.0} {:>8.0} {:>8.0} {:>7.2}x ({low:.2}–{high:.2})  p99/p50 {:.2}",
             median(
@@ -224,10 +230,7 @@ fn print_added(label: &str, n: usize, a: &[Measured], b: &[Measured]) {
         .zip(b)
         .map(|(a, b)| a.p50_us as f64 - b.p50_us as f64)
         .collect();
-    let (low, high) = (
-        added.iter().copied().fold(f64::INFINITY, f64::min),
-        added.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    );
+    let (low, high) = range(&added);
     println!(
         "{:<44} {n:>9} {:>+9.0} µs added to p50 {label} (per round: {low:+.0} to {high:+.0})",
         "",

@@ -16,6 +16,7 @@ use wenming_testkit::TestDb;
 
 use crate::BenchResult;
 use crate::fixtures::unit;
+use crate::load::{median, range};
 
 /// Runs `rounds` rounds of `seconds` per side with `clients` clients and prints both
 /// rates and their ratio (median of the per-round ratios, with its range).
@@ -52,14 +53,7 @@ pub async fn run(clients: usize, seconds: u64, rounds: u32) -> BenchResult {
         theirs.push(pgbench);
         ours.push(created);
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (low, high) = (
-        ratios.iter().copied().fold(f64::INFINITY, f64::min),
-        ratios.iter().copied().fold(0.0, f64::max),
-    );
+    let (low, high) = range(&ratios);
     println!(
         "{:<40} {:>12.0}",
         "pgbench single-row INSERT (TPS)",
